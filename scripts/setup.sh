@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs everything milvus-drill needs to build, run and test, from Debian 12 packages and npm.
+# Idempotent: quiet and fast when everything is already present.
+set -euo pipefail
+
+APT_PACKAGES=(
+  build-essential cmake pkg-config git
+  libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
+  libfaiss-dev libopenblas-dev
+  libcli11-dev nlohmann-json3-dev libyaml-cpp-dev libspdlog-dev libfmt-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libsqlite3-dev
+  etcd-server etcd-client haproxy iproute2 procps
+  nodejs
+)
+
+missing=()
+for p in "${APT_PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+if ((${#missing[@]})); then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "setup: missing packages (${missing[*]}); run this script as root" >&2
+    exit 1
+  fi
+  echo "setup: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# Debian's nodejs ships npm separately; other nodejs builds bundle it (and conflict with Debian's npm).
+if ! command -v npm >/dev/null 2>&1; then
+  echo "setup: installing npm"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm >/dev/null
+fi
+
+# The Node SDK for the interop tests, pinned, installed into tests/interop/node_modules.
+here="$(cd "$(dirname "$0")/.." && pwd)"
+if [ -f "$here/tests/interop/package.json" ] && [ ! -d "$here/tests/interop/node_modules/@zilliz/milvus2-sdk-node" ]; then
+  echo "setup: installing the Milvus Node SDK from npm"
+  (cd "$here/tests/interop" && npm install --no-audit --no-fund --loglevel=error >/dev/null)
+fi

@@ -1,0 +1,175 @@
+// A collection: schema, segments, deletes and the vector index.
+//
+// Rows arrive in growing segments; a growing segment is sealed when it reaches
+// `segment_max_rows` or on Seal(), and sealed segments are indexed with the
+// collection's IndexSpec by BuildPendingIndex(), which the owner calls from a thread
+// of its own (the engine has none). Deletes are tombstones keyed by primary key with
+// a timestamp: a row is hidden when a delete of its key is newer than the row.
+//
+// Thread-safe: reads (Search, Query, counters) run concurrently; mutations take an
+// exclusive lock; index builds run outside the lock and are swapped in under it.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <shared_mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "engine/expr.h"
+#include "engine/index.h"
+#include "engine/schema.h"
+#include "util/status.h"
+
+namespace mdrill::engine {
+
+struct CollectionOptions {
+  // Rows at which a growing segment is sealed (and then indexed).
+  size_t segment_max_rows = 262144;
+  // Segments smaller than this are searched exactly instead of through an index
+  // (upstream: minSegmentNumRowsToEnableIndex = 1024).
+  size_t min_rows_to_index = 1024;
+};
+
+struct SearchArgs {
+  std::vector<float> queries;  // nq * dim floats, row-major
+  size_t nq = 0;
+  SearchKnobs knobs;
+  std::string filter;
+  std::vector<std::string> output_fields;
+};
+
+struct SearchOutput {
+  size_t nq = 0;
+  int topk = 0;
+  std::vector<int64_t> topks;     // hits per query
+  std::vector<float> scores;      // concatenated hits of every query
+  Column ids;                     // primary keys, same order as scores
+  std::vector<int> output_fields; // schema indexes of the returned fields
+  std::vector<Column> fields;     // one per output field, same order as scores
+};
+
+struct QueryArgs {
+  std::string filter;
+  std::vector<std::string> output_fields;
+  int64_t limit = -1;  // -1: no limit
+  int64_t offset = 0;
+};
+
+struct QueryOutput {
+  bool is_count = false;
+  int64_t count = 0;
+  std::vector<int> output_fields;
+  std::vector<Column> fields;
+};
+
+struct SegmentInfo {
+  int64_t id = 0;
+  bool sealed = false;
+  bool indexed = false;
+  int64_t rows = 0;
+  size_t mem_bytes = 0;
+};
+
+struct IndexProgress {
+  int64_t indexed_rows = 0;
+  int64_t total_rows = 0;
+  int64_t pending_rows = 0;
+  bool failed = false;
+  std::string fail_reason;
+};
+
+class Collection {
+ public:
+  Collection(int64_t id, CollectionSchema schema, CollectionOptions options);
+  Collection(const Collection&) = delete;
+  Collection& operator=(const Collection&) = delete;
+
+  int64_t id() const { return id_; }
+  const CollectionSchema& schema() const { return schema_; }
+
+  // Checks client rows against the schema: every field present once with the right
+  // type and row count, vectors of the right dimension with finite values, strings
+  // within max_length. The primary key column must be absent when autoID is on.
+  Status ValidateInsert(const Batch& batch) const;
+
+  // Appends rows (primary keys included) stamped `ts`. Never fails for a batch that
+  // passed ValidateInsert with its primary keys filled in.
+  void Insert(const Batch& batch, uint64_t ts);
+
+  // Primary keys of the live rows matching `expr` (not empty: deleting everything
+  // needs an explicit expression).
+  Status MatchDelete(const std::string& expr, std::vector<Value>* keys) const;
+  // Hides the live rows with these keys; returns how many rows were hidden.
+  int64_t Delete(const std::vector<Value>& keys, uint64_t ts);
+
+  // Sets or removes the vector index. SetIndex with the same spec is a no-op; a
+  // different one while an index exists is an error (drop it first, as upstream).
+  Status SetIndex(const IndexSpec& spec);
+  Status DropIndex();
+  std::optional<IndexSpec> index() const;
+  IndexProgress GetIndexProgress() const;
+  // Builds the index of one sealed segment that lacks it; false when none is pending.
+  bool BuildPendingIndex();
+
+  // Seals the growing segment (if it holds rows).
+  void Seal();
+
+  Status Search(const SearchArgs& args, SearchOutput* out) const;
+  Status Query(const QueryArgs& args, QueryOutput* out) const;
+
+  int64_t LiveRows() const;
+  uint64_t last_ts() const { return last_ts_.load(); }
+  std::vector<SegmentInfo> Segments() const;
+  size_t MemoryBytes() const;
+
+ private:
+  struct Segment {
+    int64_t id = 0;
+    bool sealed = false;
+    std::vector<Column> columns;
+    std::vector<uint64_t> ts;
+    std::vector<float> normalized;  // COSINE: unit-length copies of the vectors
+    std::shared_ptr<const VectorIndex> index;
+    size_t rows() const { return ts.size(); }
+  };
+  struct RowRef {
+    size_t segment;
+    size_t row;
+  };
+
+  bool IsLive(const Segment& seg, size_t row) const;
+  void IndexPk(size_t seg, size_t row);
+  std::vector<RowRef> FindKey(const Value& key) const;
+  // Rows of `seg` matching `filter` and live, as a bitmap; nullptr-equivalent (empty)
+  // when every row qualifies.
+  std::vector<uint8_t> Visible(const Segment& seg, const Expr* filter, bool* all) const;
+  Status ResolveOutputs(const std::vector<std::string>& names, std::vector<int>* out,
+                        bool* count) const;
+  const float* SearchData(const Segment& seg) const;
+  void StartSegment();
+
+  const int64_t id_;
+  const CollectionSchema schema_;
+  const CollectionOptions options_;
+  const int pk_;
+  const int vec_;
+
+  mutable std::shared_mutex mu_;
+  std::vector<std::shared_ptr<Segment>> segments_;  // the last one is growing
+  int64_t next_segment_id_ = 1;
+  std::unordered_map<int64_t, std::vector<RowRef>> int_keys_;
+  std::unordered_map<std::string, std::vector<RowRef>> str_keys_;
+  std::unordered_map<int64_t, uint64_t> int_deletes_;
+  std::unordered_map<std::string, uint64_t> str_deletes_;
+  int64_t live_rows_ = 0;
+  std::optional<IndexSpec> index_;
+  std::string index_error_;
+  std::atomic<uint64_t> last_ts_{0};
+};
+
+}  // namespace mdrill::engine
