@@ -80,8 +80,8 @@ TEST_F(CollectionTest, FilterAndOutputFields) {
   for (int j = 0; j < 10; ++j) {
     EXPECT_EQ(out.ids.ints[j] % 3, 1);
     EXPECT_LT(out.ids.ints[j], 100);
-    EXPECT_EQ(out.fields[1].strs[j], "t1");
-    EXPECT_EQ(out.fields[2].ints[j], out.ids.ints[j] % 100);
+    EXPECT_EQ(out.fields[2].strs[j], "t1");  // schema order: id, age, tag
+    EXPECT_EQ(out.fields[1].ints[j], out.ids.ints[j] % 100);
   }
   a.output_fields = {"missing"};
   EXPECT_EQ(coll_.Search(a, &out).code(), code::kFieldNotFound);
@@ -101,10 +101,10 @@ TEST_F(CollectionTest, DeletesHideRowsEverywhere) {
   QueryOutput out;
   ASSERT_TRUE(coll_.Query(q, &out).ok());
   EXPECT_EQ(out.count, 2000 - 23);
-  q.filter = "id in [4, 5, 6, 7]";
+  q.filter = "id in [4, 5, 6, 7, 8]";  // 7 went with age == 7
   q.output_fields = {"id"};
   ASSERT_TRUE(coll_.Query(q, &out).ok());
-  EXPECT_EQ(out.fields[0].ints, (std::vector<int64_t>{4, 7}));
+  EXPECT_EQ(out.fields[0].ints, (std::vector<int64_t>{4, 8}));
   IndexSpec spec;
   ASSERT_TRUE(ParseIndexSpec({{"index_type", "FLAT"}, {"metric_type", "L2"}}, &spec).ok());
   ASSERT_TRUE(coll_.SetIndex(spec).ok());
