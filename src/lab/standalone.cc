@@ -1,0 +1,60 @@
+#include "lab/standalone.h"
+
+#include <grpcpp/grpcpp.h>
+#include <signal.h>
+
+#include <cstdio>
+#include <thread>
+
+namespace mdrill::lab {
+
+int RunStandalone(const StandaloneOptions& options) {
+  // Block the stop signals in every thread; one thread waits for them.
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  CatalogOptions copts;
+  copts.data_dir = options.data_dir;
+  copts.collection = options.collection;
+  Catalog catalog(copts);
+  Status s = catalog.Open();
+  if (!s.ok()) {
+    std::fprintf(stderr, "milvus-drill standalone: cannot open %s: %s\n", options.data_dir.c_str(),
+                 s.reason().c_str());
+    return 1;
+  }
+  ServiceOptions sopts;
+  sopts.auth_enabled = options.auth_enabled;
+  MilvusService service(&catalog, sopts);
+
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &port);
+  builder.SetMaxReceiveMessageSize(options.max_message_bytes);
+  builder.SetMaxSendMessageSize(options.max_message_bytes);
+  builder.RegisterService(&service);
+  std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
+  if (!server || port == 0) {
+    std::fprintf(stderr, "milvus-drill standalone: cannot listen on %s\n", options.listen.c_str());
+    return 1;
+  }
+  std::printf("milvus-drill standalone serving the Milvus API on %s (data %s%s)\n", options.listen.c_str(),
+              options.data_dir.c_str(), options.auth_enabled ? ", authentication on" : "");
+  std::fflush(stdout);
+
+  std::thread waiter([&] {
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
+    server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
+  });
+  server->Wait();
+  waiter.join();
+  std::printf("milvus-drill standalone stopped\n");
+  std::fflush(stdout);
+  return 0;
+}
+
+}  // namespace mdrill::lab

@@ -74,8 +74,18 @@ class Status {
   static Status Internal(std::string reason) {
     return Status(code::kServiceInternal, legacy::kUnexpectedError, std::move(reason));
   }
+  // A failure below Milvus: the RPC itself failed with gRPC status `grpc_code`
+  // (4 DEADLINE_EXCEEDED, 14 UNAVAILABLE, ...). The request may or may not have
+  // taken effect when the code is DEADLINE_EXCEEDED.
+  static Status Transport(int grpc_code, std::string reason) {
+    Status s(0, 0, std::move(reason));
+    s.transport_ = grpc_code;
+    return s;
+  }
 
-  bool ok() const { return code_ == 0 && error_code_ == 0; }
+  bool ok() const { return code_ == 0 && error_code_ == 0 && transport_ == 0; }
+  bool IsTransport() const { return transport_ != 0; }
+  int transport_code() const { return transport_; }
   bool IsCollectionNotFound() const { return code_ == code::kCollectionNotFound; }
   bool IsIndexNotFound() const { return code_ == code::kIndexNotFound; }
   int code() const { return code_; }
@@ -83,12 +93,15 @@ class Status {
   const std::string& reason() const { return reason_; }
   // "code=100 can't find collection[...]" or "ok".
   std::string ToString() const {
-    return ok() ? "ok" : "code=" + std::to_string(code_) + " " + reason_;
+    if (ok()) return "ok";
+    if (transport_ != 0) return "grpc=" + std::to_string(transport_) + " " + reason_;
+    return "code=" + std::to_string(code_) + " " + reason_;
   }
 
  private:
   int code_ = 0;
   int error_code_ = 0;
+  int transport_ = 0;
   std::string reason_;
 };
 

@@ -1,0 +1,110 @@
+// Catalog: the standalone server's state. Collections with their load and index
+// state, the timestamp oracle and the auto_id allocator, made durable through a
+// write-ahead log in the data directory.
+//
+// Every mutation is built as a log record (ids and timestamps assigned), appended
+// and fsynced, and only then applied through the same Apply() that replays the log
+// at start-up: what was acknowledged is exactly what comes back after a crash.
+// A background thread builds pending segment indexes.
+//
+// Thread-safe.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "engine/collection.h"
+#include "lab/wal.h"
+#include "util/hybrid_ts.h"
+#include "util/status.h"
+
+namespace mdrill::lab {
+
+struct CatalogOptions {
+  std::string data_dir;                  // holds wal.log; created when missing
+  engine::CollectionOptions collection;  // segment sizes
+};
+
+// A snapshot of one collection's metadata with a handle on its data.
+struct CollectionView {
+  int64_t id = 0;
+  std::string name;
+  uint64_t created_ts = 0;
+  int shards = 1;
+  int consistency = 2;  // Bounded, as upstream's default
+  bool loaded = false;
+  int replicas = 0;
+  std::string index_name;
+  std::string index_field;
+  std::shared_ptr<engine::Collection> data;
+};
+
+struct MutationOutcome {
+  engine::Column keys;   // primary keys inserted or deleted
+  int64_t count = 0;     // rows inserted, or rows deleted
+  uint64_t ts = 0;
+};
+
+class Catalog {
+ public:
+  explicit Catalog(CatalogOptions options);
+  ~Catalog();
+  Catalog(const Catalog&) = delete;
+  Catalog& operator=(const Catalog&) = delete;
+
+  // Replays the log and starts the index builder.
+  Status Open();
+
+  // Creating an existing collection with the same schema succeeds (as upstream);
+  // with a different schema it fails.
+  Status CreateCollection(engine::CollectionSchema schema, int shards, int consistency);
+  Status DropCollection(const std::string& name);
+  Result<CollectionView> Get(const std::string& name) const;
+  std::vector<CollectionView> List() const;
+
+  // Validates, assigns autoIDs and a timestamp, logs, applies.
+  Result<MutationOutcome> Insert(const std::string& name, const engine::Batch& rows, bool upsert);
+  Result<MutationOutcome> Delete(const std::string& name, const std::string& expr);
+
+  Status CreateIndex(const std::string& name, const std::string& field, const std::string& index_name,
+                     const std::map<std::string, std::string>& params);
+  Status DropIndex(const std::string& name);
+  // Load requires an index on the vector field (code 700 otherwise), as upstream.
+  Status SetLoaded(const std::string& name, bool loaded, int replicas);
+  // Seals growing segments; returns the sealed segment ids and the flush timestamp.
+  Status Flush(const std::string& name, std::vector<int64_t>* segments, uint64_t* ts);
+
+  uint64_t AllocTimestamp() { return ts_.Next(); }
+  uint64_t wal_bytes() const;
+
+ private:
+  struct Entry;
+  Status Commit(milvusdrill::lab::WalRecord* record);  // under write_mu_
+  Status Apply(const milvusdrill::lab::WalRecord& record);
+  std::shared_ptr<Entry> Find(const std::string& name) const;
+  std::shared_ptr<Entry> FindId(int64_t id) const;
+  static CollectionView View(const Entry& e);
+  void BuildLoop();
+
+  const CatalogOptions options_;
+  mutable std::mutex mu_;  // guards entries_ and Entry metadata
+  std::map<std::string, std::shared_ptr<Entry>> entries_;
+  std::mutex write_mu_;    // serializes log appends with their application
+  Wal wal_;
+  TsOracle ts_;
+  int64_t next_id_ = 0;            // auto_id allocator (guarded by write_mu_)
+  int64_t next_collection_id_ = 0; // guarded by write_mu_
+
+  std::mutex build_mu_;
+  std::condition_variable build_cv_;
+  bool stopping_ = false;
+  std::thread builder_;
+};
+
+}  // namespace mdrill::lab
