@@ -1,0 +1,44 @@
+// Interop: the official Milvus Node SDK (from npm) runs its flow against the real
+// standalone server. The script checks every step; this test checks its verdict
+// and the facts it measured.
+#include <gtest/gtest.h>
+#include <sys/stat.h>
+
+#include <nlohmann/json.hpp>
+
+#include "testing/server_process.h"
+
+namespace mdrill::testing {
+namespace {
+
+std::string InteropDir() {
+  const char* src = std::getenv("MDRILL_SOURCE_DIR");
+  return std::string(src != nullptr ? src : ".") + "/tests/interop";
+}
+
+TEST(NodeSdk, FullFlowAgainstStandalone) {
+  struct stat st {};
+  ASSERT_EQ(::stat((InteropDir() + "/node_modules/@zilliz/milvus2-sdk-node").c_str(), &st), 0)
+      << "the Node SDK is not installed: run scripts/setup.sh";
+  ServerProcess server;
+  std::string err;
+  ASSERT_TRUE(server.Start(&err)) << err;
+  std::string out;
+  // stderr joins stdout so an SDK exception shows in the failure message.
+  int rc = RunCapture({"sh", "-c", "exec node \"$0\" \"$1\" 2>&1", InteropDir() + "/sdk_flow.mjs", server.address()},
+                      &out, std::chrono::seconds(120));
+  ASSERT_EQ(rc, 0) << out;
+  size_t nl = out.rfind("\n{");
+  auto line = nl == std::string::npos ? out : out.substr(nl + 1);
+  auto j = nlohmann::json::parse(line, nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << out;
+  EXPECT_TRUE(j["ok"].get<bool>());
+  EXPECT_EQ(j["facts"]["insert_cnt"], 1000);
+  EXPECT_EQ(j["facts"]["count"], 1000);
+  EXPECT_EQ(j["facts"]["hits"], 10);
+  EXPECT_LT(std::abs(j["facts"]["top_score"].get<double>()), 1e-6);
+  std::printf("node sdk facts: %s\n", j["facts"].dump().c_str());
+}
+
+}  // namespace
+}  // namespace mdrill::testing
