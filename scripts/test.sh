@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Builds milvus-drill and runs every test: the unit and integration tests (ctest),
+# then the unit tests again under AddressSanitizer + UndefinedBehaviorSanitizer.
+# Installs what is missing first (scripts/setup.sh).
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+cd "$root"
+bash scripts/setup.sh
+
+jobs="${MDRILL_JOBS:-2}"
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -j"$jobs"
+(cd build && ctest --output-on-failure --timeout 600)
+
+# Sanitizer build of the unit tests (the engine and utilities; no servers).
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DMDRILL_SANITIZE=ON -DMDRILL_BENCH=OFF >/dev/null
+cmake --build build-asan -j"$jobs" --target util_test engine_test
+(cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest -L unit --output-on-failure --timeout 900)
