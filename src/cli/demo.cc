@@ -14,10 +14,10 @@ constexpr milvus::Deadline kCall{10000};
 bool Step(const char* what, const Status& s, Clock::time_point start) {
   double ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
   if (s.ok()) {
-    std::printf("  ok    %-44s %8.1f ms\n", what, ms);
+    std::printf("  ok    %-50s %8.1f ms\n", what, ms);
     return true;
   }
-  std::printf("  FAIL  %-44s %s\n", what, s.ToString().c_str());
+  std::printf("  FAIL  %-50s %s\n", what, s.ToString().c_str());
   return false;
 }
 

@@ -301,6 +301,17 @@ Status Collection::ResolveOutputs(const std::vector<std::string>& names, std::ve
   return Status::OK();
 }
 
+std::vector<Column> Collection::EmptyColumns(const std::vector<int>& fields) const {
+  std::vector<Column> cols;
+  for (int f : fields) {
+    Column c;
+    c.type = schema_.fields[static_cast<size_t>(f)].type;
+    c.dim = schema_.fields[static_cast<size_t>(f)].dim;
+    cols.push_back(std::move(c));
+  }
+  return cols;
+}
+
 Status Collection::Search(const SearchArgs& a, SearchOutput* out) const {
   const int dim = schema_.fields[static_cast<size_t>(vec_)].dim;
   if (a.nq == 0) return Status::InvalidArgument("no query vectors");
@@ -362,13 +373,7 @@ Status Collection::Search(const SearchArgs& a, SearchOutput* out) const {
   out->topk = k.topk;
   out->ids = Column{};
   out->ids.type = schema_.fields[static_cast<size_t>(pk_)].type;
-  out->fields.clear();
-  for (int f : out->output_fields) {
-    Column c;
-    c.type = schema_.fields[static_cast<size_t>(f)].type;
-    c.dim = schema_.fields[static_cast<size_t>(f)].dim;
-    out->fields.push_back(std::move(c));
-  }
+  out->fields = EmptyColumns(out->output_fields);
   out->topks.clear();
   out->scores.clear();
   for (size_t q = 0; q < a.nq; ++q) {
@@ -403,13 +408,7 @@ Status Collection::Query(const QueryArgs& a, QueryOutput* out) const {
     return Status::InvalidArgument("empty expression should be used with limit");
   if (a.limit > kMaxTopK || a.offset < 0 || a.offset + std::max<int64_t>(a.limit, 0) > kMaxTopK)
     return Status::InvalidArgument("limit + offset should be in range [1, 16384]");
-  out->fields.clear();
-  for (int f : out->output_fields) {
-    Column c;
-    c.type = schema_.fields[static_cast<size_t>(f)].type;
-    c.dim = schema_.fields[static_cast<size_t>(f)].dim;
-    out->fields.push_back(std::move(c));
-  }
+  out->fields = EmptyColumns(out->output_fields);
   std::shared_lock lock(mu_);
   int64_t matched = 0, emitted = 0;
   auto take = [&](const Segment& seg, size_t r) {

@@ -150,7 +150,7 @@ class Collection {
   std::vector<uint8_t> Visible(const Segment& seg, const Expr* filter, bool* all) const;
   Status ResolveOutputs(const std::vector<std::string>& names, std::vector<int>* out,
                         bool* count) const;
-  const float* SearchData(const Segment& seg) const;
+  std::vector<Column> EmptyColumns(const std::vector<int>& fields) const;
   void StartSegment();
 
   const int64_t id_;

@@ -192,38 +192,30 @@ void FillMutation(const MutationOutcome& m, pb::MutationResult* resp) {
 
 }  // namespace
 
+// Insert and Upsert differ only in the catalog flag and the counter they fill.
+template <typename Req>
+Status MilvusService::Write(const Req& req, bool upsert, pb::MutationResult* resp) {
+  Status s = DbCheck(req.db_name());
+  if (!s.ok()) return s;
+  auto v = catalog_->Get(req.collection_name());
+  if (!v.ok()) return v.status();
+  engine::Batch b;
+  if (!(s = BatchFromFieldData(v->data->schema(), req.fields_data(), req.num_rows(), &b)).ok()) return s;
+  auto r = catalog_->Insert(req.collection_name(), b, upsert);
+  if (!r.ok()) return r.status();
+  FillMutation(r.value(), resp);
+  if (upsert) resp->set_upsert_cnt(r->count);
+  else resp->set_insert_cnt(r->count);
+  for (int64_t i = 0; i < r->count; ++i) resp->add_succ_index(static_cast<uint32_t>(i));
+  return Status::OK();
+}
+
 grpc::Status MilvusService::Insert(Ctx* ctx, const pb::InsertRequest* req, pb::MutationResult* resp) {
-  return Handle(ctx, resp->mutable_status(), [&] {
-    Status s = DbCheck(req->db_name());
-    if (!s.ok()) return s;
-    auto v = catalog_->Get(req->collection_name());
-    if (!v.ok()) return v.status();
-    engine::Batch b;
-    if (!(s = BatchFromFieldData(v->data->schema(), req->fields_data(), req->num_rows(), &b)).ok()) return s;
-    auto r = catalog_->Insert(req->collection_name(), b, false);
-    if (!r.ok()) return r.status();
-    FillMutation(r.value(), resp);
-    resp->set_insert_cnt(r->count);
-    for (int64_t i = 0; i < r->count; ++i) resp->add_succ_index(static_cast<uint32_t>(i));
-    return Status::OK();
-  });
+  return Handle(ctx, resp->mutable_status(), [&] { return Write(*req, false, resp); });
 }
 
 grpc::Status MilvusService::Upsert(Ctx* ctx, const pb::UpsertRequest* req, pb::MutationResult* resp) {
-  return Handle(ctx, resp->mutable_status(), [&] {
-    Status s = DbCheck(req->db_name());
-    if (!s.ok()) return s;
-    auto v = catalog_->Get(req->collection_name());
-    if (!v.ok()) return v.status();
-    engine::Batch b;
-    if (!(s = BatchFromFieldData(v->data->schema(), req->fields_data(), req->num_rows(), &b)).ok()) return s;
-    auto r = catalog_->Insert(req->collection_name(), b, true);
-    if (!r.ok()) return r.status();
-    FillMutation(r.value(), resp);
-    resp->set_upsert_cnt(r->count);
-    for (int64_t i = 0; i < r->count; ++i) resp->add_succ_index(static_cast<uint32_t>(i));
-    return Status::OK();
-  });
+  return Handle(ctx, resp->mutable_status(), [&] { return Write(*req, true, resp); });
 }
 
 grpc::Status MilvusService::Delete(Ctx* ctx, const pb::DeleteRequest* req, pb::MutationResult* resp) {

@@ -70,6 +70,8 @@ class MilvusService final : public pb::MilvusService::Service {
   grpc::Status Handle(Ctx* ctx, pb::Status* status, Body body);
   bool Authenticated(const Ctx* ctx) const;
   Result<CollectionView> Loaded(const std::string& db, const std::string& name) const;
+  template <typename Req>
+  Status Write(const Req& req, bool upsert, pb::MutationResult* resp);
 
   Catalog* catalog_;
   ServiceOptions options_;
