@@ -7,9 +7,11 @@
 #include <CLI/CLI.hpp>
 #include <cstdio>
 #include <fstream>
+#include <sstream>
 #include <thread>
 
 #include "cli/demo.h"
+#include "lab/coordinator.h"
 #include "lab/standalone.h"
 #include "milvus/client.h"
 
@@ -127,6 +129,19 @@ int main(int argc, char** argv) {
   auto* down_cmd = lab_cmd->add_subcommand("down", "stop what `lab up` started");
   down_cmd->add_option("--data-dir", down_dir, "the data directory given to lab up")->capture_default_str();
 
+  // One component of the HA lab, in the foreground (what the lab's supervisor runs).
+  auto* comp_cmd = lab_cmd->add_subcommand("component", "run one lab component in the foreground");
+  comp_cmd->require_subcommand(1);
+  lab::CoordinatorOptions coord;
+  std::string coord_etcd;
+  auto* coord_cmd = comp_cmd->add_subcommand("coordinator", "active/standby coordinator (TSO, ids)");
+  coord_cmd->add_option("--id", coord.id, "this coordinator's name")->capture_default_str();
+  coord_cmd->add_option("--listen", coord.listen, "address of its control API")->capture_default_str();
+  coord_cmd->add_option("--etcd", coord_etcd, "comma-separated etcd client endpoints")->required();
+  coord_cmd->add_option("--lease-ttl", coord.lease_ttl_seconds, "election lease TTL in seconds")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 60));
+
   cli::DemoOptions demo;
   auto* demo_cmd = app.add_subcommand("demo", "run a short create/insert/index/load/search/query flow");
   demo_cmd->add_option("--uri", demo.connect.address, "host:port of the Milvus endpoint")->capture_default_str();
@@ -140,5 +155,11 @@ int main(int argc, char** argv) {
   if (up_cmd->parsed()) return LabUp(up);
   if (down_cmd->parsed()) return LabDown(down_dir);
   if (demo_cmd->parsed()) return cli::RunDemo(demo);
+  if (coord_cmd->parsed()) {
+    std::stringstream ss(coord_etcd);
+    for (std::string e; std::getline(ss, e, ',');)
+      if (!e.empty()) coord.etcd.push_back(e);
+    return lab::RunCoordinator(coord);
+  }
   return 0;
 }
