@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <thread>
 
@@ -101,6 +102,17 @@ void Subprocess::Stop(std::chrono::milliseconds grace) {
   ::waitpid(pid_, &st, 0);
   status_ = st;
   pid_ = -1;
+}
+
+bool PidAlive(pid_t pid) {
+  if (pid <= 0 || ::kill(pid, 0) != 0) return false;
+  FILE* f = std::fopen(("/proc/" + std::to_string(pid) + "/stat").c_str(), "r");
+  if (f == nullptr) return false;
+  char buf[512] = {0};
+  size_t n = std::fread(buf, 1, sizeof buf - 1, f);
+  std::fclose(f);
+  const char* close = std::strrchr(buf, ')');
+  return !(n > 0 && close != nullptr && close[1] == ' ' && close[2] == 'Z');
 }
 
 int RunCapture(const std::vector<std::string>& argv, std::string* out,

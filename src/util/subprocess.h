@@ -44,6 +44,9 @@ class Subprocess {
   int status_ = 0;
 };
 
+// True when `pid` exists and is not a zombie (an exited child nobody reaped yet).
+bool PidAlive(pid_t pid);
+
 // Runs a command to completion, capturing stdout; returns the exit code (or -1).
 int RunCapture(const std::vector<std::string>& argv, std::string* out,
                std::chrono::milliseconds timeout);

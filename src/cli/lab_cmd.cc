@@ -1,0 +1,344 @@
+#include "cli/lab_cmd.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <sstream>
+#include <thread>
+
+#include "lab.grpc.pb.h"
+#include "lab/coordinator.h"
+#include "lab/standalone.h"
+#include "lab/supervisor.h"
+#include "milvus/client.h"
+#include "util/subprocess.h"
+
+namespace mdrill::cli {
+
+namespace {
+
+namespace rec = ::milvusdrill::lab;
+
+struct LabFlags {
+  std::string topology = "standalone";
+  std::string data_dir = "./milvus-drill-data";
+  lab::StandaloneOptions standalone;
+  lab::TopologyOptions ha;
+  bool foreground = false;
+  int timeout_s = 20;
+  // faults
+  std::string selector, mode = "one", duration = "0s";
+  bool no_restart = false;
+  std::string component;  // logs
+  lab::CoordinatorOptions coord;
+  std::string coord_etcd;
+};
+
+std::string StandalonePid(const std::string& dir) { return dir + "/standalone.pid"; }
+
+// "500ms", "5s", "2m" -> milliseconds; -1 when malformed.
+int64_t ParseDuration(const std::string& s) {
+  char* end = nullptr;
+  double v = std::strtod(s.c_str(), &end);
+  std::string unit(end);
+  if (end == s.c_str() || v < 0) return -1;
+  if (unit == "ms") return static_cast<int64_t>(v);
+  if (unit == "s" || unit.empty()) return static_cast<int64_t>(v * 1000);
+  if (unit == "m") return static_cast<int64_t>(v * 60000);
+  return -1;
+}
+
+std::string SelfBinary() {
+  std::error_code ec;
+  auto p = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? "milvus-drill" : p.string();
+}
+
+std::unique_ptr<rec::Supervisor::Stub> SupervisorStub(const std::string& dir) {
+  std::ifstream in(lab::SupervisorAddressFile(dir));
+  std::string addr;
+  if (!(in >> addr)) return nullptr;
+  return rec::Supervisor::NewStub(grpc::CreateChannel(addr, grpc::InsecureChannelCredentials()));
+}
+
+bool SupervisorStatus(rec::Supervisor::Stub* stub, rec::StatusResponse* resp, int ms = 5000) {
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(ms));
+  return stub->Status(&ctx, rec::StatusRequest(), resp).ok();
+}
+
+void PrintStatus(const rec::StatusResponse& s) {
+  std::printf("%-15s %-12s %-22s %-8s %-22s %-8s %-8s %s\n", "NAME", "ROLE", "APP", "PID", "ADDRESS", "STATE",
+              "HEALTHY", "RESTARTS");
+  for (const auto& c : s.components()) {
+    auto app = c.labels().count("app") ? c.labels().at("app") : "";
+    std::printf("%-15s %-12s %-22s %-8d %-22s %-8s %-8s %d%s\n", c.name().c_str(), c.role().c_str(), app.c_str(),
+                c.pid(), c.address().c_str(), c.state().c_str(), c.healthy() ? "yes" : "no", c.restarts(),
+                c.fault().empty() ? "" : ("  fault " + c.fault()).c_str());
+  }
+  std::printf("etcd endpoints: %s\ndata: %s\n", s.etcd_endpoints().c_str(), s.data_dir().c_str());
+}
+
+// Forks `body` into its own session with output to `log`; returns the child pid.
+pid_t Daemonize(const std::string& log, const std::function<int()>& body) {
+  pid_t pid = ::fork();
+  if (pid != 0) return pid;
+  ::setsid();
+  int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  if (fd >= 0) {
+    ::dup2(fd, 1);
+    ::dup2(fd, 2);
+    ::close(fd);
+  }
+  int devnull = ::open("/dev/null", O_RDONLY);
+  if (devnull >= 0) ::dup2(devnull, 0);
+  ::_exit(body());
+}
+
+bool ConnectOk(const std::string& address) {
+  milvus::MilvusClient c;
+  milvus::ConnectOptions o;
+  o.address = address;
+  Status s = c.Connect(o, milvus::Deadline(500));
+  return s.ok() || (s.IsTransport() && s.transport_code() == grpc::StatusCode::UNAUTHENTICATED);
+}
+
+int UpStandalone(LabFlags& f) {
+  f.standalone.data_dir = f.data_dir;
+  if (f.foreground) return lab::RunStandalone(f.standalone);
+  std::filesystem::create_directories(f.data_dir);
+  std::ifstream old(StandalonePid(f.data_dir));
+  pid_t old_pid = 0;
+  if (old >> old_pid && old_pid > 0 && ::kill(old_pid, 0) == 0) {
+    std::fprintf(stderr, "lab up: a standalone server (pid %d) already runs on %s; `milvus-drill lab down` first\n",
+                 old_pid, f.data_dir.c_str());
+    return 1;
+  }
+  std::string log = f.data_dir + "/standalone.log";
+  pid_t pid = Daemonize(log, [&] {
+    std::ofstream(StandalonePid(f.data_dir)) << ::getpid() << "\n";
+    return lab::RunStandalone(f.standalone);
+  });
+  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(f.timeout_s);
+  while (std::chrono::steady_clock::now() < until && ::kill(pid, 0) == 0 && !ConnectOk(f.standalone.listen))
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  if (!ConnectOk(f.standalone.listen)) {
+    std::fprintf(stderr, "lab up: the server did not come up within %d s; see %s\n", f.timeout_s, log.c_str());
+    ::kill(pid, SIGKILL);
+    return 1;
+  }
+  std::printf("lab up: standalone serving on %s\n  pid   %d\n  data  %s\n  log   %s\n", f.standalone.listen.c_str(), pid,
+              f.data_dir.c_str(), log.c_str());
+  return 0;
+}
+
+int UpHa(LabFlags& f) {
+  f.ha.data_dir = std::filesystem::absolute(f.data_dir).string();
+  f.ha.drill_binary = SelfBinary();
+  std::filesystem::create_directories(f.ha.data_dir + "/logs");
+  if (auto stub = SupervisorStub(f.ha.data_dir)) {
+    rec::StatusResponse s;
+    if (SupervisorStatus(stub.get(), &s, 1000)) {
+      std::fprintf(stderr, "lab up: a lab already runs on %s; `milvus-drill lab down` first\n", f.data_dir.c_str());
+      return 1;
+    }
+  }
+  ::unlink(lab::SupervisorAddressFile(f.ha.data_dir).c_str());
+  lab::SupervisorOptions so;
+  so.topology = f.ha;
+  auto start = std::chrono::steady_clock::now();
+  pid_t pid = Daemonize(f.ha.data_dir + "/logs/supervisor.log", [&] { return lab::RunSupervisor(so); });
+  auto until = start + std::chrono::seconds(f.timeout_s);
+  rec::StatusResponse s;
+  bool ready = false;
+  while (!ready && std::chrono::steady_clock::now() < until && ::kill(pid, 0) == 0) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    auto stub = SupervisorStub(f.ha.data_dir);
+    s.Clear();
+    if (!stub || !SupervisorStatus(stub.get(), &s)) continue;
+    int healthy_etcd = 0, active = 0;
+    for (const auto& c : s.components()) {
+      healthy_etcd += c.role() == "etcd" && c.healthy();
+      active += c.state() == "active";
+    }
+    ready = healthy_etcd == f.ha.etcd && active == 1;
+  }
+  double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (!ready) {
+    std::fprintf(stderr, "lab up: the lab did not become ready within %d s; logs in %s/logs\n", f.timeout_s,
+                 f.ha.data_dir.c_str());
+    if (auto stub = SupervisorStub(f.ha.data_dir)) {
+      grpc::ClientContext ctx;
+      rec::ShutdownResponse r;
+      stub->Shutdown(&ctx, rec::ShutdownRequest(), &r);
+    }
+    return 1;
+  }
+  std::printf("lab up: ready in %.1f s (supervisor pid %d)\n", took, pid);
+  PrintStatus(s);
+  return 0;
+}
+
+int Down(const LabFlags& f) {
+  if (auto stub = SupervisorStub(f.data_dir)) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));
+    rec::ShutdownResponse r;
+    std::ifstream state(lab::StateFile(f.data_dir));
+    auto j = nlohmann::json::parse(state, nullptr, false);
+    pid_t sup = j.is_discarded() ? 0 : j.value("supervisor_pid", 0);
+    if (stub->Shutdown(&ctx, rec::ShutdownRequest(), &r).ok()) {
+      for (int i = 0; i < 300 && (PidAlive(sup) || std::filesystem::exists(lab::SupervisorAddressFile(f.data_dir))); ++i)
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      std::printf("lab down: supervisor stopped every component\n");
+      return 0;
+    }
+  }
+  // A supervisor that died leaves its children: stop them by the pids it recorded.
+  std::ifstream state(lab::StateFile(f.data_dir));
+  auto j = nlohmann::json::parse(state, nullptr, false);
+  if (!j.is_discarded() && j.contains("components")) {
+    for (auto& c : j["components"])
+      if (c["pid"].get<int>() > 0) ::kill(c["pid"].get<int>(), SIGKILL);
+    ::unlink(lab::SupervisorAddressFile(f.data_dir).c_str());
+    std::printf("lab down: killed the components recorded in %s\n", lab::StateFile(f.data_dir).c_str());
+    return 0;
+  }
+  std::ifstream in(StandalonePid(f.data_dir));
+  pid_t pid = 0;
+  if (!(in >> pid) || pid <= 0 || ::kill(pid, SIGTERM) != 0) {
+    std::printf("lab down: nothing running from %s\n", f.data_dir.c_str());
+    ::unlink(StandalonePid(f.data_dir).c_str());
+    return 0;
+  }
+  for (int i = 0; i < 100 && ::kill(pid, 0) == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  if (::kill(pid, 0) == 0) ::kill(pid, SIGKILL);
+  ::unlink(StandalonePid(f.data_dir).c_str());
+  std::printf("lab down: stopped pid %d\n", pid);
+  return 0;
+}
+
+int Status(const LabFlags& f) {
+  auto stub = SupervisorStub(f.data_dir);
+  rec::StatusResponse s;
+  if (!stub || !SupervisorStatus(stub.get(), &s)) {
+    std::fprintf(stderr, "lab status: no lab supervisor answers for %s\n", f.data_dir.c_str());
+    return 1;
+  }
+  PrintStatus(s);
+  return 0;
+}
+
+int Fault(const LabFlags& f, const std::string& action) {
+  auto stub = SupervisorStub(f.data_dir);
+  if (!stub) {
+    std::fprintf(stderr, "lab %s: no lab supervisor for %s\n", action.c_str(), f.data_dir.c_str());
+    return 1;
+  }
+  int64_t ms = ParseDuration(f.duration);
+  if (ms < 0) {
+    std::fprintf(stderr, "lab %s: --for '%s' is not a duration (500ms, 5s, 2m)\n", action.c_str(), f.duration.c_str());
+    return 2;
+  }
+  rec::FaultRequest req;
+  req.set_action(action);
+  req.set_selector(f.selector);
+  req.set_mode(f.mode);
+  req.set_duration_ms(ms);
+  req.set_no_restart(f.no_restart);
+  rec::FaultResponse resp;
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
+  grpc::Status g = stub->Fault(&ctx, req, &resp);
+  if (!g.ok() || resp.status().code() != 0) {
+    std::fprintf(stderr, "lab %s: %s\n", action.c_str(), g.ok() ? resp.status().reason().c_str() : g.error_message().c_str());
+    return 1;
+  }
+  std::printf("lab %s: %s", action.c_str(), resp.fault_id().c_str());
+  for (const auto& t : resp.targets()) std::printf(" %s", t.c_str());
+  std::printf("\n");
+  return 0;
+}
+
+}  // namespace
+
+std::function<int()> AddLabCommands(CLI::App* app) {
+  auto f = std::make_shared<LabFlags>();
+  auto* lab_cmd = app->add_subcommand("lab", "run the Milvus-compatible lab on this machine");
+  lab_cmd->require_subcommand(1);
+  auto data_dir = [&](CLI::App* c) { c->add_option("--data-dir", f->data_dir, "the lab's data directory")->capture_default_str(); };
+
+  auto* up = lab_cmd->add_subcommand("up", "start the lab and return once it serves");
+  data_dir(up);
+  up->add_option("--topology", f->topology, "standalone (one process) or ha (etcd + coordinators so far)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"standalone", "ha"}));
+  up->add_option("--listen", f->standalone.listen, "standalone: address of the Milvus API")->capture_default_str();
+  up->add_flag("--auth", f->standalone.auth_enabled, "standalone: require user/password (root / Milvus)");
+  up->add_flag("--foreground", f->foreground, "standalone: serve in this process until SIGINT/SIGTERM");
+  up->add_option("--segment-rows", f->standalone.collection.segment_max_rows, "rows at which a segment is sealed")
+      ->capture_default_str()
+      ->check(CLI::Range(1024, 1 << 26));
+  up->add_option("--etcd", f->ha.etcd, "ha: etcd members")->capture_default_str()->check(CLI::Range(1, 7));
+  up->add_option("--coordinators", f->ha.coordinators, "ha: coordinators")->capture_default_str()->check(CLI::Range(1, 5));
+  up->add_option("--base-port", f->ha.base_port, "ha: first port of the lab's range")->capture_default_str();
+  up->add_option("--lease-ttl", f->ha.lease_ttl_seconds, "ha: session and election lease TTL, seconds")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 60));
+  up->add_option("--restart-delay", f->ha.restart_delay_ms, "ha: ms before a dead component is restarted")
+      ->capture_default_str();
+  up->add_option("--timeout", f->timeout_s, "seconds to wait for the lab to serve")->capture_default_str();
+
+  auto* down = lab_cmd->add_subcommand("down", "stop everything `lab up` started");
+  data_dir(down);
+  auto* status = lab_cmd->add_subcommand("status", "components, roles, pids, health, restarts");
+  data_dir(status);
+  std::vector<std::pair<std::string, CLI::App*>> faults;
+  for (const char* action : {"kill", "pause", "heal"}) {
+    auto* c = lab_cmd->add_subcommand(action, std::string(action) == "kill"   ? "SIGKILL components (restarted after the delay)"
+                                              : std::string(action) == "pause" ? "SIGSTOP components until --for ends"
+                                                                               : "undo every fault now");
+    data_dir(c);
+    if (std::string(action) != "heal") {
+      c->add_option("-l,--selector", f->selector, "label selector, e.g. app=milvus-rootcoord")->required();
+      c->add_option("--mode", f->mode, "one | all | N | active | standby")->capture_default_str();
+      c->add_option("--for", f->duration, "the fault's lifetime (pause; kill with --no-restart)")->capture_default_str();
+    }
+    if (std::string(action) == "kill") c->add_flag("--no-restart", f->no_restart, "keep it down until --for ends");
+    faults.emplace_back(action, c);
+  }
+
+  auto* comp = lab_cmd->add_subcommand("component", "run one lab component in the foreground (the supervisor does)");
+  comp->require_subcommand(1);
+  auto* coord = comp->add_subcommand("coordinator", "active/standby coordinator (TSO, ids)");
+  coord->add_option("--id", f->coord.id, "this coordinator's name")->capture_default_str();
+  coord->add_option("--listen", f->coord.listen, "address of its control API")->capture_default_str();
+  coord->add_option("--etcd", f->coord_etcd, "comma-separated etcd client endpoints")->required();
+  coord->add_option("--lease-ttl", f->coord.lease_ttl_seconds, "election lease TTL, seconds")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 60));
+
+  return [=]() -> int {
+    if (up->parsed()) return f->topology == "ha" ? UpHa(*f) : UpStandalone(*f);
+    if (down->parsed()) return Down(*f);
+    if (status->parsed()) return Status(*f);
+    for (const auto& [action, c] : faults)
+      if (c->parsed()) return Fault(*f, action);
+    if (coord->parsed()) {
+      std::stringstream ss(f->coord_etcd);
+      for (std::string e; std::getline(ss, e, ',');)
+        if (!e.empty()) f->coord.etcd.push_back(e);
+      return lab::RunCoordinator(f->coord);
+    }
+    return -1;
+  };
+}
+
+}  // namespace mdrill::cli

@@ -1,0 +1,13 @@
+// `milvus-drill lab ...`: flag definitions and the functions they call.
+#pragma once
+
+#include <CLI/CLI.hpp>
+#include <functional>
+
+namespace mdrill::cli {
+
+// Adds the `lab` subcommand tree to `app`; the returned function runs whichever lab
+// command was parsed and returns its exit code (or -1 when none was).
+std::function<int()> AddLabCommands(CLI::App* app);
+
+}  // namespace mdrill::cli

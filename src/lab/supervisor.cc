@@ -1,0 +1,353 @@
+#include "lab/supervisor.h"
+
+#include <fcntl.h>
+#include <grpcpp/grpcpp.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <thread>
+
+#include "lab.grpc.pb.h"
+#include "lab/convert.h"
+#include "lab/etcd_client.h"
+#include "util/hybrid_ts.h"
+#include "util/subprocess.h"
+
+namespace mdrill::lab {
+
+namespace rec = ::milvusdrill::lab;
+using Clock = std::chrono::steady_clock;
+
+std::string SupervisorAddressFile(const std::string& d) { return d + "/supervisor.addr"; }
+std::string FaultJournal(const std::string& d) { return d + "/faults.journal"; }
+std::string StateFile(const std::string& d) { return d + "/state.json"; }
+
+namespace {
+
+struct Component {
+  ComponentPlan plan;
+  Subprocess proc;
+  bool started_once = false;
+  int restarts = 0;
+  bool paused = false;
+  Clock::time_point restart_at{};  // when a dead component may start again
+  Clock::time_point hold_until{};  // kill --no-restart: down until then
+  std::string fault;
+};
+
+struct Fault {
+  std::string id;
+  std::string action;
+  std::vector<Component*> targets;
+  Clock::time_point expires;
+};
+
+// Appends one JSON line and fsyncs it before returning.
+bool AppendJournal(const std::string& path, const nlohmann::json& j) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  if (fd < 0) return false;
+  std::string line = j.dump() + "\n";
+  bool ok = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) && ::fdatasync(fd) == 0;
+  ::close(fd);
+  return ok;
+}
+
+// SIGCONTs every paused pid an earlier supervisor run left unhealed.
+void HealJournal(const std::string& path) {
+  std::ifstream in(path);
+  std::map<std::string, nlohmann::json> open_faults;
+  for (std::string line; std::getline(in, line);) {
+    auto j = nlohmann::json::parse(line, nullptr, false);
+    if (j.is_discarded() || !j.contains("id")) continue;
+    if (j.contains("healed_unix_ms")) open_faults.erase(j["id"].get<std::string>());
+    else open_faults[j["id"].get<std::string>()] = j;
+  }
+  for (auto& [id, j] : open_faults) {
+    if (j.value("action", "") == "pause")
+      for (auto& pid : j["pids"]) ::kill(pid.get<int>(), SIGCONT);
+    AppendJournal(path, {{"id", id}, {"healed_unix_ms", NowMs()}, {"by", "supervisor start"}});
+  }
+}
+
+class Supervisor final : public rec::Supervisor::Service {
+ public:
+  explicit Supervisor(const SupervisorOptions& o) : o_(o) {
+    std::vector<EtcdMember> members;
+    for (auto& plan : PlanTopology(o.topology, &members)) {
+      auto c = std::make_unique<Component>();
+      c->plan = std::move(plan);
+      components_.push_back(std::move(c));
+    }
+    etcd_endpoints_ = Endpoints(members);
+    for (const auto& c : components_)
+      if (c->plan.role == "coordinator")
+        coord_stubs_[c->plan.name] = rec::Coordinator::NewStub(
+            grpc::CreateChannel(c->plan.address, grpc::InsecureChannelCredentials()));
+  }
+
+  void Tick() {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto now = Clock::now();
+    for (auto it = faults_.begin(); it != faults_.end();) {
+      if (now < it->expires) {
+        ++it;
+        continue;
+      }
+      HealLocked(*it, "expired");
+      it = faults_.erase(it);
+    }
+    for (auto& c : components_) {
+      if (c->proc.running() || stopping_) continue;
+      if (now < c->hold_until) continue;
+      if (c->started_once && c->restart_at == Clock::time_point{}) {
+        c->restart_at = now + std::chrono::milliseconds(o_.topology.restart_delay_ms);
+        continue;
+      }
+      if (now < c->restart_at) continue;
+      StartLocked(*c);
+    }
+  }
+
+  void StopAll() {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+    for (auto& f : faults_) HealLocked(f, "shutdown");
+    faults_.clear();
+    // Coordinators first (they revoke their leases), etcd last.
+    for (auto it = components_.rbegin(); it != components_.rend(); ++it) (*it)->proc.Stop(std::chrono::milliseconds(3000));
+    WriteStateLocked();
+  }
+
+  bool shutdown_requested() const { return shutdown_.load(); }
+
+  grpc::Status Status(grpc::ServerContext*, const rec::StatusRequest*, rec::StatusResponse* resp) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto& c : components_) {
+      auto* s = resp->add_components();
+      s->set_name(c->plan.name);
+      s->set_role(c->plan.role);
+      for (const auto& [k, v] : c->plan.labels) (*s->mutable_labels())[k] = v;
+      bool up = c->proc.running();
+      s->set_pid(up ? c->proc.pid() : 0);
+      s->set_address(c->plan.address);
+      s->set_restarts(c->restarts);
+      s->set_fault(c->fault);
+      std::string state = up ? (c->paused ? "paused" : "running") : (c->fault.empty() ? "stopped" : "killed");
+      bool healthy = false;
+      if (up && !c->paused) {
+        if (c->plan.role == "coordinator") {
+          int role = CoordinatorRole(c->plan.name);
+          healthy = role >= 0;
+          if (role >= 0) state = role == 1 ? "active" : "standby";
+        } else {
+          EtcdClient probe({c->plan.address});
+          healthy = probe.Get("/milvus-drill/health", Deadline(300)).ok();
+        }
+      }
+      s->set_state(state);
+      s->set_healthy(healthy);
+    }
+    for (const auto& e : etcd_endpoints_) resp->set_etcd_endpoints(resp->etcd_endpoints() + (resp->etcd_endpoints().empty() ? "" : ",") + e);
+    resp->set_data_dir(o_.topology.data_dir);
+    return grpc::Status::OK;
+  }
+
+  grpc::Status Fault(grpc::ServerContext*, const rec::FaultRequest* req, rec::FaultResponse* resp) override {
+    mdrill::Status s = ApplyFault(*req, resp);
+    SetStatus(s, resp->mutable_status());
+    return grpc::Status::OK;
+  }
+
+  grpc::Status Shutdown(grpc::ServerContext*, const rec::ShutdownRequest*, rec::ShutdownResponse*) override {
+    shutdown_ = true;
+    return grpc::Status::OK;
+  }
+
+ private:
+  void StartLocked(Component& c) {
+    std::string err;
+    if (!c.proc.Start(c.plan.argv, c.plan.log_path, &err)) {
+      std::fprintf(stderr, "supervisor: cannot start %s: %s\n", c.plan.name.c_str(), err.c_str());
+      c.restart_at = Clock::now() + std::chrono::milliseconds(o_.topology.restart_delay_ms);
+      return;
+    }
+    if (c.started_once) ++c.restarts;
+    c.started_once = true;
+    c.restart_at = {};
+    c.paused = false;
+    std::printf("supervisor: started %s (pid %d)%s\n", c.plan.name.c_str(), c.proc.pid(),
+                c.restarts ? (" restart " + std::to_string(c.restarts)).c_str() : "");
+    std::fflush(stdout);
+    WriteStateLocked();
+  }
+
+  void WriteStateLocked() {
+    nlohmann::json j;
+    j["supervisor_pid"] = ::getpid();
+    j["components"] = nlohmann::json::array();
+    for (auto& c : components_)
+      j["components"].push_back({{"name", c->plan.name}, {"pid", c->proc.running() ? c->proc.pid() : 0}});
+    std::string tmp = StateFile(o_.topology.data_dir) + ".tmp";
+    std::ofstream(tmp) << j.dump(2) << "\n";
+    std::rename(tmp.c_str(), StateFile(o_.topology.data_dir).c_str());
+  }
+
+  // -1 unreachable, 0 standby, 1 active.
+  int CoordinatorRole(const std::string& name) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(300));
+    rec::RoleResponse r;
+    if (!coord_stubs_[name]->GetRole(&ctx, rec::RoleRequest(), &r).ok()) return -1;
+    return r.active() ? 1 : 0;
+  }
+
+  void HealLocked(struct Fault& f, const char* why) {
+    for (Component* c : f.targets) {
+      if (f.action == "pause" && c->paused) {
+        c->proc.Signal(SIGCONT);
+        c->paused = false;
+      }
+      c->hold_until = {};
+      c->fault.clear();
+    }
+    AppendJournal(FaultJournal(o_.topology.data_dir), {{"id", f.id}, {"healed_unix_ms", NowMs()}, {"by", why}});
+    std::printf("supervisor: healed %s (%s)\n", f.id.c_str(), why);
+    std::fflush(stdout);
+  }
+
+  mdrill::Status ApplyFault(const rec::FaultRequest& req, rec::FaultResponse* resp) {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (req.action() == "heal") {
+      for (auto& f : faults_) HealLocked(f, "heal requested");
+      faults_.clear();
+      return mdrill::Status::OK();
+    }
+    if (req.action() != "kill" && req.action() != "pause")
+      return mdrill::Status::InvalidArgument("unknown fault action '" + req.action() + "' (kill, pause, heal)");
+    if (req.duration_ms() <= 0 && (req.action() == "pause" || req.no_restart()))
+      return mdrill::Status::InvalidArgument(req.action() + " needs a positive duration (--for)");
+    std::vector<Component*> candidates;
+    for (auto& c : components_) {
+      bool match = false;
+      std::string err;
+      if (!MatchSelector(req.selector(), c->plan.labels, &match, &err)) return mdrill::Status::InvalidArgument(err);
+      if (!match || !c->proc.running() || c->paused) continue;
+      if (req.mode() == "active" || req.mode() == "standby") {
+        if (c->plan.role != "coordinator")
+          return mdrill::Status::InvalidArgument("mode " + req.mode() + " applies to coordinators only");
+        if (CoordinatorRole(c->plan.name) != (req.mode() == "active" ? 1 : 0)) continue;
+      }
+      candidates.push_back(c.get());
+    }
+    if (candidates.empty())
+      return mdrill::Status::InvalidArgument("no running component matches selector '" + req.selector() +
+                                             "' with mode '" + req.mode() + "'");
+    size_t n = candidates.size();
+    if (req.mode().empty() || req.mode() == "one" || req.mode() == "active" || req.mode() == "standby") n = 1;
+    else if (req.mode() != "all") {
+      char* end = nullptr;
+      long v = std::strtol(req.mode().c_str(), &end, 10);
+      if (*end != '\0' || v < 1) return mdrill::Status::InvalidArgument("mode must be one, all, a count, active or standby");
+      n = std::min(n, static_cast<size_t>(v));
+    }
+    std::shuffle(candidates.begin(), candidates.end(), rng_);
+    candidates.resize(n);
+    struct Fault f;
+    f.id = req.action() + "-" + std::to_string(NowMs()) + "-" + std::to_string(next_fault_++);
+    f.action = req.action();
+    f.targets = candidates;
+    int64_t duration = req.duration_ms() > 0 ? req.duration_ms() : 0;
+    f.expires = Clock::now() + std::chrono::milliseconds(duration);
+    nlohmann::json j = {{"id", f.id}, {"action", f.action}, {"selector", req.selector()}, {"mode", req.mode()},
+                        {"applied_unix_ms", NowMs()}, {"expires_unix_ms", NowMs() + duration}};
+    j["targets"] = nlohmann::json::array();
+    j["pids"] = nlohmann::json::array();
+    for (Component* c : candidates) {
+      j["targets"].push_back(c->plan.name);
+      j["pids"].push_back(c->proc.pid());
+    }
+    if (!AppendJournal(FaultJournal(o_.topology.data_dir), j))
+      return mdrill::Status::Internal("cannot write the fault journal; fault not applied");
+    for (Component* c : candidates) {
+      if (f.action == "kill") {
+        c->proc.Signal(SIGKILL);
+        if (req.no_restart()) c->hold_until = f.expires;
+      } else {
+        c->proc.Signal(SIGSTOP);
+        c->paused = true;
+      }
+      if (duration > 0) c->fault = f.id;
+      resp->add_targets(c->plan.name);
+    }
+    resp->set_fault_id(f.id);
+    resp->set_expires_unix_ms(NowMs() + duration);
+    std::printf("supervisor: %s %s for %lld ms\n", f.action.c_str(), j["targets"].dump().c_str(),
+                static_cast<long long>(duration));
+    std::fflush(stdout);
+    if (duration > 0) faults_.push_back(std::move(f));
+    else
+      AppendJournal(FaultJournal(o_.topology.data_dir), {{"id", f.id}, {"healed_unix_ms", NowMs()}, {"by", "instant"}});
+    return mdrill::Status::OK();
+  }
+
+  const SupervisorOptions& o_;
+  std::mutex mu_;
+  std::vector<std::unique_ptr<Component>> components_;
+  std::vector<struct Fault> faults_;
+  std::vector<std::string> etcd_endpoints_;
+  std::map<std::string, std::unique_ptr<rec::Coordinator::Stub>> coord_stubs_;
+  bool stopping_ = false;
+  std::atomic<bool> shutdown_{false};
+  std::mt19937 rng_{std::random_device{}()};
+  int next_fault_ = 0;
+};
+
+}  // namespace
+
+int RunSupervisor(const SupervisorOptions& o) {
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  std::filesystem::create_directories(o.topology.data_dir + "/logs");
+  HealJournal(FaultJournal(o.topology.data_dir));
+
+  Supervisor sup(o);
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(o.control_address, grpc::InsecureServerCredentials(), &port);
+  builder.RegisterService(&sup);
+  auto server = builder.BuildAndStart();
+  if (!server || port == 0) {
+    std::fprintf(stderr, "supervisor: cannot listen on %s\n", o.control_address.c_str());
+    return 1;
+  }
+  std::string host = o.control_address.substr(0, o.control_address.rfind(':'));
+  std::ofstream(SupervisorAddressFile(o.topology.data_dir)) << host << ":" << port << "\n";
+  std::atomic<bool> signalled{false};
+  std::thread waiter([&] {
+    int sig = 0;
+    sigwait(&stop_signals, &sig);
+    signalled = true;
+  });
+  while (!signalled && !sup.shutdown_requested()) {
+    sup.Tick();
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  sup.StopAll();
+  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
+  ::unlink(SupervisorAddressFile(o.topology.data_dir).c_str());
+  if (!signalled) ::kill(::getpid(), SIGTERM);  // release the waiter
+  waiter.join();
+  std::printf("supervisor: stopped\n");
+  return 0;
+}
+
+}  // namespace mdrill::lab
