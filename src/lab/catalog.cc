@@ -24,7 +24,36 @@ struct Catalog::Entry {
   std::shared_ptr<engine::Collection> data;
 };
 
-Catalog::Catalog(CatalogOptions options) : options_(std::move(options)) {}
+Catalog::Catalog(CatalogOptions options, CatalogLog* log) : options_(std::move(options)), log_(log) {}
+
+Status LocalWalLog::Open(const std::string& data_dir, Catalog* catalog) {
+  std::error_code ec;
+  std::filesystem::create_directories(data_dir, ec);
+  if (ec) return Status::Internal("cannot create data directory " + data_dir + ": " + ec.message());
+  Status s = wal_.Open(data_dir + "/wal.log", [&](const rec::WalRecord& r) {
+    ts_.Observe(r.ts());
+    if (r.next_id() > next_id_) next_id_ = r.next_id();
+    return catalog->ApplyReplicated(r);
+  });
+  if (!s.ok()) return s;
+  if (next_id_ == 0) next_id_ = static_cast<int64_t>(ComposeTs(NowMs(), 0));  // like upstream's big ids
+  return Status::OK();
+}
+
+Result<int64_t> LocalWalLog::Ids(uint32_t count) {
+  std::lock_guard<std::mutex> lock(mu_);
+  int64_t first = next_id_;
+  next_id_ += count;
+  return first;
+}
+
+Status LocalWalLog::Append(rec::WalRecord* r) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    r->set_next_id(next_id_);
+  }
+  return wal_.Append(*r);
+}
 
 Catalog::~Catalog() {
   {
@@ -35,22 +64,12 @@ Catalog::~Catalog() {
   if (builder_.joinable()) builder_.join();
 }
 
-Status Catalog::Open() {
-  std::error_code ec;
-  std::filesystem::create_directories(options_.data_dir, ec);
-  if (ec) return Status::Internal("cannot create data directory " + options_.data_dir + ": " + ec.message());
-  Status s = wal_.Open(options_.data_dir + "/wal.log", [this](const rec::WalRecord& r) {
-    ts_.Observe(r.ts());
-    if (r.next_id() > next_id_) next_id_ = r.next_id();
-    return Apply(r);
-  });
-  if (!s.ok()) return s;
-  if (next_id_ == 0) next_id_ = static_cast<int64_t>(ComposeTs(NowMs(), 0));  // like upstream's big ids
-  builder_ = std::thread([this] { BuildLoop(); });
-  return Status::OK();
-}
+void Catalog::Start() { builder_ = std::thread([this] { BuildLoop(); }); }
 
-uint64_t Catalog::wal_bytes() const { return wal_.bytes(); }
+Result<uint64_t> Catalog::AllocTimestamp() {
+  if (log_ == nullptr) return Status(code::kServiceNotReady, legacy::kNotReadyServe, "read-only replica");
+  return log_->Timestamp();
+}
 
 std::shared_ptr<Catalog::Entry> Catalog::Find(const std::string& name) const {
   std::lock_guard<std::mutex> lock(mu_);
@@ -95,10 +114,13 @@ std::vector<CollectionView> Catalog::List() const {
 }
 
 Status Catalog::Commit(rec::WalRecord* r) {
-  r->set_ts(ts_.Next());
-  r->set_next_id(next_id_);
-  Status s = wal_.Append(*r);
-  if (!s.ok()) return s;
+  if (log_ == nullptr)
+    return Status(code::kServiceNotReady, legacy::kNotReadyServe, "this node is a read-only replica: write through a proxy");
+  auto ts = log_->Timestamp();
+  if (!ts.ok()) return ts.status();
+  r->set_ts(ts.value());
+  Status s = log_->Append(r);
+  if (!s.ok() || log_->replicated()) return s;
   return Apply(*r);
 }
 
@@ -250,8 +272,11 @@ Result<MutationOutcome> Catalog::Insert(const std::string& name, const engine::B
   std::lock_guard<std::mutex> w(write_mu_);
   engine::Batch b = rows;
   if (schema.fields[static_cast<size_t>(pk)].auto_id) {
+    if (log_ == nullptr) return Status(code::kServiceNotReady, legacy::kNotReadyServe, "read-only replica");
+    auto first = log_->Ids(static_cast<uint32_t>(b.rows));
+    if (!first.ok()) return first.status();
     auto& keys = b.columns[static_cast<size_t>(pk)].ints;
-    for (size_t i = 0; i < b.rows; ++i) keys.push_back(next_id_++);
+    for (size_t i = 0; i < b.rows; ++i) keys.push_back(first.value() + static_cast<int64_t>(i));
   }
   rec::WalRecord r;
   auto* ins = r.mutable_insert();

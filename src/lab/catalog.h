@@ -27,8 +27,40 @@
 namespace mdrill::lab {
 
 struct CatalogOptions {
-  std::string data_dir;                  // holds wal.log; created when missing
   engine::CollectionOptions collection;  // segment sizes
+};
+
+// Where a catalog's committed records go and who assigns their timestamps and
+// ids: a local write-ahead log (standalone) or the lab's replicated log in etcd and
+// the storage directory (HA, see etcd_log.h).
+class CatalogLog {
+ public:
+  virtual ~CatalogLog() = default;
+  virtual Result<uint64_t> Timestamp() = 0;
+  virtual Result<int64_t> Ids(uint32_t count) = 0;
+  // Returns once the record is durable. A replicated log also returns only after
+  // the record came back through Catalog::ApplyReplicated, so Commit does not
+  // apply it a second time.
+  virtual Status Append(milvusdrill::lab::WalRecord* record) = 0;
+  virtual bool replicated() const { return false; }
+};
+
+// The standalone server's log: DATA_DIR/wal.log, a local timestamp oracle and id
+// counter, both recovered from the log.
+class LocalWalLog final : public CatalogLog {
+ public:
+  // Replays DATA_DIR/wal.log into `catalog` and opens it for appends.
+  Status Open(const std::string& data_dir, class Catalog* catalog);
+  Result<uint64_t> Timestamp() override { return ts_.Next(); }
+  Result<int64_t> Ids(uint32_t count) override;
+  Status Append(milvusdrill::lab::WalRecord* record) override;
+  uint64_t bytes() const { return wal_.bytes(); }
+
+ private:
+  Wal wal_;
+  TsOracle ts_;
+  std::mutex mu_;
+  int64_t next_id_ = 0;
 };
 
 // A snapshot of one collection's metadata with a handle on its data.
@@ -53,13 +85,17 @@ struct MutationOutcome {
 
 class Catalog {
  public:
-  explicit Catalog(CatalogOptions options);
+  // `log` may be null: a read-only replica fed through ApplyReplicated.
+  Catalog(CatalogOptions options, CatalogLog* log);
   ~Catalog();
   Catalog(const Catalog&) = delete;
   Catalog& operator=(const Catalog&) = delete;
 
-  // Replays the log and starts the index builder.
-  Status Open();
+  void SetLog(CatalogLog* log) { log_ = log; }
+  // Starts the index builder.
+  void Start();
+  // Applies a record committed elsewhere (log replay, the replicated log's tail).
+  Status ApplyReplicated(const milvusdrill::lab::WalRecord& record) { return Apply(record); }
 
   // Creating an existing collection with the same schema succeeds (as upstream);
   // with a different schema it fails.
@@ -80,8 +116,7 @@ class Catalog {
   // Seals growing segments; returns the sealed segment ids and the flush timestamp.
   Status Flush(const std::string& name, std::vector<int64_t>* segments, uint64_t* ts);
 
-  uint64_t AllocTimestamp() { return ts_.Next(); }
-  uint64_t wal_bytes() const;
+  Result<uint64_t> AllocTimestamp();
 
  private:
   struct Entry;
@@ -96,9 +131,7 @@ class Catalog {
   mutable std::mutex mu_;  // guards entries_ and Entry metadata
   std::map<std::string, std::shared_ptr<Entry>> entries_;
   std::mutex write_mu_;    // serializes log appends with their application
-  Wal wal_;
-  TsOracle ts_;
-  int64_t next_id_ = 0;            // auto_id allocator (guarded by write_mu_)
+  CatalogLog* log_;
   int64_t next_collection_id_ = 0; // guarded by write_mu_
 
   std::mutex build_mu_;

@@ -79,7 +79,9 @@ grpc::Status MilvusService::CheckHealth(Ctx* ctx, const pb::CheckHealthRequest*,
 
 grpc::Status MilvusService::AllocTimestamp(Ctx* ctx, const pb::AllocTimestampRequest*, pb::AllocTimestampResponse* resp) {
   return Handle(ctx, resp->mutable_status(), [&] {
-    resp->set_timestamp(catalog_->AllocTimestamp());
+    auto ts = catalog_->AllocTimestamp();
+    if (!ts.ok()) return ts.status();
+    resp->set_timestamp(ts.value());
     return Status::OK();
   });
 }

@@ -17,10 +17,11 @@ int RunStandalone(const StandaloneOptions& options) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
   CatalogOptions copts;
-  copts.data_dir = options.data_dir;
   copts.collection = options.collection;
-  Catalog catalog(copts);
-  Status s = catalog.Open();
+  LocalWalLog log;
+  Catalog catalog(copts, &log);
+  Status s = log.Open(options.data_dir, &catalog);
+  catalog.Start();
   if (!s.ok()) {
     std::fprintf(stderr, "milvus-drill standalone: cannot open %s: %s\n", options.data_dir.c_str(),
                  s.reason().c_str());
