@@ -15,6 +15,8 @@
 
 #include "lab.grpc.pb.h"
 #include "lab/coordinator.h"
+#include "lab/proxy.h"
+#include "lab/querynode.h"
 #include "lab/standalone.h"
 #include "lab/supervisor.h"
 #include "milvus/client.h"
@@ -38,8 +40,18 @@ struct LabFlags {
   bool no_restart = false;
   std::string component;  // logs
   lab::CoordinatorOptions coord;
-  std::string coord_etcd;
+  lab::QueryNodeOptions qn;
+  lab::ProxyOptions proxy;
+  std::string etcd_list;
 };
+
+std::vector<std::string> SplitList(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream ss(s);
+  for (std::string e; std::getline(ss, e, ',');)
+    if (!e.empty()) out.push_back(e);
+  return out;
+}
 
 std::string StandalonePid(const std::string& dir) { return dir + "/standalone.pid"; }
 
@@ -163,12 +175,13 @@ int UpHa(LabFlags& f) {
     auto stub = SupervisorStub(f.ha.data_dir);
     s.Clear();
     if (!stub || !SupervisorStatus(stub.get(), &s)) continue;
-    int healthy_etcd = 0, active = 0;
+    int healthy = 0, active = 0;
     for (const auto& c : s.components()) {
-      healthy_etcd += c.role() == "etcd" && c.healthy();
+      healthy += c.role() != "coordinator" && c.healthy();
       active += c.state() == "active";
     }
-    ready = healthy_etcd == f.ha.etcd && active == 1;
+    int expected = f.ha.etcd + f.ha.querynodes + f.ha.proxies + (f.ha.proxies > 0 ? 1 : 0);
+    ready = healthy == expected && active == 1 && (f.ha.proxies == 0 || ConnectOk(f.ha.front_door));
   }
   double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!ready) {
@@ -277,7 +290,7 @@ std::function<int()> AddLabCommands(CLI::App* app) {
 
   auto* up = lab_cmd->add_subcommand("up", "start the lab and return once it serves");
   data_dir(up);
-  up->add_option("--topology", f->topology, "standalone (one process) or ha (etcd + coordinators so far)")
+  up->add_option("--topology", f->topology, "standalone (one process) or ha (etcd, coordinators, query nodes, proxies, HAProxy)")
       ->capture_default_str()
       ->check(CLI::IsMember({"standalone", "ha"}));
   up->add_option("--listen", f->standalone.listen, "standalone: address of the Milvus API")->capture_default_str();
@@ -288,6 +301,9 @@ std::function<int()> AddLabCommands(CLI::App* app) {
       ->check(CLI::Range(1024, 1 << 26));
   up->add_option("--etcd", f->ha.etcd, "ha: etcd members")->capture_default_str()->check(CLI::Range(1, 7));
   up->add_option("--coordinators", f->ha.coordinators, "ha: coordinators")->capture_default_str()->check(CLI::Range(1, 5));
+  up->add_option("--querynodes", f->ha.querynodes, "ha: query nodes")->capture_default_str()->check(CLI::Range(1, 8));
+  up->add_option("--proxies", f->ha.proxies, "ha: proxies behind the front door")->capture_default_str()->check(CLI::Range(0, 8));
+  up->add_option("--front-door", f->ha.front_door, "ha: address HAProxy listens on")->capture_default_str();
   up->add_option("--base-port", f->ha.base_port, "ha: first port of the lab's range")->capture_default_str();
   up->add_option("--lease-ttl", f->ha.lease_ttl_seconds, "ha: session and election lease TTL, seconds")
       ->capture_default_str()
@@ -320,10 +336,22 @@ std::function<int()> AddLabCommands(CLI::App* app) {
   auto* coord = comp->add_subcommand("coordinator", "active/standby coordinator (TSO, ids)");
   coord->add_option("--id", f->coord.id, "this coordinator's name")->capture_default_str();
   coord->add_option("--listen", f->coord.listen, "address of its control API")->capture_default_str();
-  coord->add_option("--etcd", f->coord_etcd, "comma-separated etcd client endpoints")->required();
+  coord->add_option("--etcd", f->etcd_list, "comma-separated etcd client endpoints")->required();
   coord->add_option("--lease-ttl", f->coord.lease_ttl_seconds, "election lease TTL, seconds")
       ->capture_default_str()
       ->check(CLI::Range(1, 60));
+  coord->add_option("--storage", f->coord.storage_dir, "shared storage directory for large log records")->required();
+  auto* qn = comp->add_subcommand("querynode", "query node: follows the log, serves reads");
+  qn->add_option("--id", f->qn.id, "this query node's name")->capture_default_str();
+  qn->add_option("--node-id", f->qn.node_id, "numeric node id (GetReplicas)")->capture_default_str();
+  qn->add_option("--listen", f->qn.listen, "address of its Milvus API")->capture_default_str();
+  qn->add_option("--etcd", f->etcd_list, "comma-separated etcd client endpoints")->required();
+  qn->add_option("--lease-ttl", f->qn.lease_ttl_seconds, "session lease TTL, seconds")->capture_default_str();
+  auto* px = comp->add_subcommand("proxy", "proxy: the Milvus API, routing writes and reads");
+  px->add_option("--id", f->proxy.id, "this proxy's name")->capture_default_str();
+  px->add_option("--listen", f->proxy.listen, "address of its Milvus API")->capture_default_str();
+  px->add_option("--etcd", f->etcd_list, "comma-separated etcd client endpoints")->required();
+  px->add_option("--lease-ttl", f->proxy.lease_ttl_seconds, "session lease TTL, seconds")->capture_default_str();
 
   return [=]() -> int {
     if (up->parsed()) return f->topology == "ha" ? UpHa(*f) : UpStandalone(*f);
@@ -332,10 +360,16 @@ std::function<int()> AddLabCommands(CLI::App* app) {
     for (const auto& [action, c] : faults)
       if (c->parsed()) return Fault(*f, action);
     if (coord->parsed()) {
-      std::stringstream ss(f->coord_etcd);
-      for (std::string e; std::getline(ss, e, ',');)
-        if (!e.empty()) f->coord.etcd.push_back(e);
+      f->coord.etcd = SplitList(f->etcd_list);
       return lab::RunCoordinator(f->coord);
+    }
+    if (qn->parsed()) {
+      f->qn.etcd = SplitList(f->etcd_list);
+      return lab::RunQueryNode(f->qn);
+    }
+    if (px->parsed()) {
+      f->proxy.etcd = SplitList(f->etcd_list);
+      return lab::RunProxy(f->proxy);
     }
     return -1;
   };

@@ -41,7 +41,7 @@ Status FencedAllocator::OnElected() {
 Status FencedAllocator::Persist(const std::string& key, uint64_t value) {
   auto r = etcd_->PutIfLeaseHolds(election_key_, election_->lease(), key, std::to_string(value), kEtcd);
   if (!r.ok()) return r.status();
-  if (!r.value()) return NotLeader();
+  if (r.value() == 0) return NotLeader();
   return Status::OK();
 }
 

@@ -10,6 +10,8 @@
 #include "lab/allocator.h"
 #include "lab/convert.h"
 #include "lab/election.h"
+#include "lab/etcd_log.h"
+#include "lab/milvus_service.h"
 
 namespace mdrill::lab {
 
@@ -19,8 +21,9 @@ namespace {
 
 class CoordinatorService final : public rec::Coordinator::Service {
  public:
-  CoordinatorService(const CoordinatorOptions& o, Election* election, FencedAllocator* alloc)
-      : options_(o), election_(election), alloc_(alloc) {}
+  CoordinatorService(const CoordinatorOptions& o, Election* election, FencedAllocator* alloc,
+                     std::function<Status()> activate)
+      : options_(o), election_(election), alloc_(alloc), activate_(std::move(activate)) {}
 
   grpc::Status GetRole(grpc::ServerContext*, const rec::RoleRequest*, rec::RoleResponse* resp) override {
     resp->mutable_status();
@@ -32,12 +35,22 @@ class CoordinatorService final : public rec::Coordinator::Service {
   }
 
   grpc::Status AllocTimestamp(grpc::ServerContext*, const rec::AllocRequest* req, rec::AllocResponse* resp) override {
+    Status a = activate_();
+    if (!a.ok()) {
+      Fill(a, 0, 0, resp);
+      return grpc::Status::OK;
+    }
     auto r = alloc_->Timestamps(req->count());
     Fill(r.status(), r.ok() ? r.value() : 0, req->count(), resp);
     return grpc::Status::OK;
   }
 
   grpc::Status AllocIds(grpc::ServerContext*, const rec::AllocRequest* req, rec::AllocResponse* resp) override {
+    Status a = activate_();
+    if (!a.ok()) {
+      Fill(a, 0, 0, resp);
+      return grpc::Status::OK;
+    }
     auto r = alloc_->Ids(req->count());
     Fill(r.status(), r.ok() ? static_cast<uint64_t>(r.value()) : 0, req->count(), resp);
     return grpc::Status::OK;
@@ -55,6 +68,7 @@ class CoordinatorService final : public rec::Coordinator::Service {
   const CoordinatorOptions& options_;
   Election* election_;
   FencedAllocator* alloc_;
+  std::function<Status()> activate_;
 };
 
 }  // namespace
@@ -69,16 +83,53 @@ int RunCoordinator(const CoordinatorOptions& o) {
   EtcdClient etcd(o.etcd);
   ElectionOptions eo;
   eo.key = o.prefix + "/coordinator/active";
-  eo.candidate = o.id;
+  eo.candidate = o.id + "@" + o.listen;  // proxies find the active coordinator's address here
   eo.ttl_seconds = o.lease_ttl_seconds;
   Election election(&etcd, eo);
   FencedAllocator alloc(&etcd, &election, eo.key, o.prefix);
-  CoordinatorService service(o, &election, &alloc);
+
+  // The catalog follows the log while standby and writes it while active.
+  EtcdLogOptions lo;
+  lo.prefix = o.prefix;
+  lo.storage_dir = o.storage_dir;
+  Catalog catalog(CatalogOptions{}, nullptr);
+  LogTailer tailer(&etcd, &catalog, lo);
+  EtcdLog log(&etcd, &alloc, &election, eo.key, &tailer, lo);
+  catalog.SetLog(&log);
+  // The first request of each new term reads the allocator's persisted bounds and
+  // waits until everything earlier leaders committed is applied here.
+  std::mutex activate_mu;
+  std::atomic<int64_t> activated_term{0};
+  auto activate = [&]() -> Status {
+    if (!election.IsLeader())
+      return Status(code::kServiceNotReady, legacy::kNotReadyServe + 1, "coordinator " + o.id + " is not active");
+    int64_t term = election.term();
+    if (activated_term.load() == term) return Status::OK();
+    std::lock_guard<std::mutex> lock(activate_mu);
+    if (activated_term.load() == term) return Status::OK();
+    Status s = alloc.OnElected();
+    if (!s.ok()) return s;
+    auto rev = etcd.Revision(Deadline(2000));
+    if (!rev.ok()) return rev.status();
+    if (!tailer.WaitApplied(rev.value(), std::chrono::steady_clock::now() + std::chrono::seconds(5)))
+      return Status(code::kServiceNotReady, legacy::kNotReadyServe + 1, "coordinator " + o.id + " is catching up");
+    activated_term = term;
+    return Status::OK();
+  };
+  CoordinatorService service(o, &election, &alloc, activate);
+  ServiceOptions so;
+  so.deploy_mode = "CLUSTER";
+  so.before_request = [&](const grpc::ServerContext*) { return activate(); };
+  MilvusService milvus(&catalog, so);
+  catalog.Start();
+  tailer.Start();
 
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort(o.listen, grpc::InsecureServerCredentials(), &port);
+  builder.SetMaxReceiveMessageSize(64 << 20);
   builder.RegisterService(&service);
+  builder.RegisterService(&milvus);
   auto server = builder.BuildAndStart();
   if (!server || port == 0) {
     std::fprintf(stderr, "coordinator %s: cannot listen on %s\n", o.id.c_str(), o.listen.c_str());
@@ -89,9 +140,7 @@ int RunCoordinator(const CoordinatorOptions& o) {
   std::fflush(stdout);
   election.Start([&](bool leader) {
     if (leader) {
-      Status s = alloc.OnElected();
-      std::printf("coordinator %s: active (term %lld)%s\n", o.id.c_str(), static_cast<long long>(election.term()),
-                  s.ok() ? "" : (" but cannot read the allocator bounds: " + s.ToString()).c_str());
+      std::printf("coordinator %s: active (term %lld)\n", o.id.c_str(), static_cast<long long>(election.term()));
     } else {
       std::printf("coordinator %s: standby (lost or gave up the election)\n", o.id.c_str());
     }
@@ -100,6 +149,7 @@ int RunCoordinator(const CoordinatorOptions& o) {
   int sig = 0;
   sigwait(&stop_signals, &sig);
   election.Stop();  // revokes the lease: a standby takes over without waiting for the TTL
+  tailer.Stop();
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
   std::printf("coordinator %s: stopped\n", o.id.c_str());
   std::fflush(stdout);

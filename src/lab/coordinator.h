@@ -1,5 +1,9 @@
 // The lab's coordinator (Milvus's rootcoord/mixcoord role): active or standby by
-// election, the active one owning the timestamp oracle and the id allocator.
+// election, the active one owning the timestamp oracle, the id allocator and every
+// write (DDL, insert, delete), which it appends to the replicated log. It serves
+// lab.Coordinator (role, allocation) and the Milvus API on one address; a standby
+// answers every Milvus call with NotReadyCoordActivating. The election key's value is
+// "ID@ADDRESS", which is how proxies find the active one.
 #pragma once
 
 #include <string>
@@ -13,6 +17,7 @@ struct CoordinatorOptions {
   std::vector<std::string> etcd;  // client endpoints
   int lease_ttl_seconds = 2;
   std::string prefix = "/milvus-drill";
+  std::string storage_dir;  // shared storage for large log records
 };
 
 // Serves until SIGINT/SIGTERM; returns the exit code.

@@ -127,7 +127,7 @@ Result<bool> EtcdClient::CreateIfAbsent(const std::string& key, const std::strin
   return resp.succeeded();
 }
 
-Result<bool> EtcdClient::PutIfLeaseHolds(const std::string& guard_key, int64_t guard_lease, const std::string& key,
+Result<int64_t> EtcdClient::PutIfLeaseHolds(const std::string& guard_key, int64_t guard_lease, const std::string& key,
                                          const std::string& value, Deadline d) {
   grpc::ClientContext ctx;
   Prepare(&ctx, d);
@@ -143,7 +143,37 @@ Result<bool> EtcdClient::PutIfLeaseHolds(const std::string& guard_key, int64_t g
   pb::TxnResponse resp;
   grpc::Status g = kv_->Txn(&ctx, req, &resp);
   if (!g.ok()) return Transport(g);
-  return resp.succeeded();
+  return resp.succeeded() ? resp.header().revision() : int64_t{0};
+}
+
+Result<std::pair<int64_t, std::vector<EtcdKv>>> EtcdClient::GetPrefixSince(const std::string& prefix, int64_t after,
+                                                                           Deadline d) {
+  grpc::ClientContext ctx;
+  Prepare(&ctx, d);
+  pb::RangeRequest req;
+  req.set_key(prefix);
+  req.set_range_end(PrefixEnd(prefix));
+  req.set_min_mod_revision(after + 1);
+  req.set_sort_order(1);   // ASCEND
+  req.set_sort_target(3);  // MOD
+  pb::RangeResponse resp;
+  grpc::Status g = kv_->Range(&ctx, req, &resp);
+  if (!g.ok()) return Transport(g);
+  std::vector<EtcdKv> out;
+  for (const auto& kv : resp.kvs()) out.push_back(FromKv(kv));
+  return std::make_pair(resp.header().revision(), std::move(out));
+}
+
+Result<int64_t> EtcdClient::Revision(Deadline d) {
+  grpc::ClientContext ctx;
+  Prepare(&ctx, d);
+  pb::RangeRequest req;
+  req.set_key("/");
+  req.set_count_only(true);
+  pb::RangeResponse resp;
+  grpc::Status g = kv_->Range(&ctx, req, &resp);
+  if (!g.ok()) return Transport(g);
+  return resp.header().revision();
 }
 
 Result<int64_t> EtcdClient::LeaseGrant(int64_t ttl_seconds, Deadline d) {

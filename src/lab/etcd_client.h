@@ -42,10 +42,16 @@ class EtcdClient {
   // Creates `key` only when it does not exist; true when this call created it.
   Result<bool> CreateIfAbsent(const std::string& key, const std::string& value, int64_t lease, Deadline d);
   // Writes key=value only while `guard_key` is attached to lease `guard_lease`
-  // (a fencing check: only the current holder of an election can write). True
-  // when written; false when the guard no longer holds.
-  Result<bool> PutIfLeaseHolds(const std::string& guard_key, int64_t guard_lease, const std::string& key,
+  // (a fencing check: only the current holder of an election can write). The
+  // revision of the write; 0 when the guard no longer holds.
+  Result<int64_t> PutIfLeaseHolds(const std::string& guard_key, int64_t guard_lease, const std::string& key,
                                const std::string& value, Deadline d);
+
+  // Keys under `prefix` modified after revision `after`, in modification order,
+  // and the store's revision at the time of the read.
+  Result<std::pair<int64_t, std::vector<EtcdKv>>> GetPrefixSince(const std::string& prefix, int64_t after, Deadline d);
+  // The store's current revision.
+  Result<int64_t> Revision(Deadline d);
 
   Result<int64_t> LeaseGrant(int64_t ttl_seconds, Deadline d);
   // One keep-alive round trip; the remaining TTL in seconds (<= 0: the lease is gone).

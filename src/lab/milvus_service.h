@@ -8,6 +8,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <map>
 #include <string>
 
@@ -21,6 +22,11 @@ struct ServiceOptions {
   bool auth_enabled = false;
   std::map<std::string, std::string> users = {{"root", "Milvus"}};  // upstream's default root
   std::string deploy_mode = "STANDALONE";
+  // HA roles: checked before every request (a standby coordinator refuses; a query
+  // node waits until it applied what the caller's x-drill-revision header names).
+  std::function<Status(const grpc::ServerContext*)> before_request;
+  // HA: the live query nodes (ids) that can hold replicas; empty function: standalone.
+  std::function<std::vector<int64_t>()> replica_nodes;
 };
 
 class MilvusService final : public pb::MilvusService::Service {
@@ -85,7 +91,8 @@ inline grpc::Status MilvusService::Handle(Ctx* ctx, pb::Status* status, Body bod
                         "auth check failure, please check username and password are correct");
   Status s;
   try {
-    s = body();
+    if (options_.before_request) s = options_.before_request(ctx);
+    if (s.ok()) s = body();
   } catch (const std::exception& e) {
     s = Status::Internal(std::string("internal error: ") + e.what());
   } catch (...) {

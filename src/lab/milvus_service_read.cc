@@ -1,4 +1,5 @@
 // MilvusService handlers for indexes, loading, search, query and segment info.
+#include <algorithm>
 #include <cstring>
 
 #include "lab/milvus_service.h"
@@ -158,20 +159,30 @@ grpc::Status MilvusService::GetReplicas(Ctx* ctx, const pb::GetReplicasRequest* 
         if (c.id == req->collectionid()) v = Loaded(req->db_name(), c.name);
     }
     if (!v.ok()) return v.status();
-    // One process holds one copy in memory, whatever replica_number asked for: the
-    // standalone server reports the single replica it really has.
-    auto* r = resp->add_replicas();
-    r->set_replicaid(v->id + 100);
-    r->set_collectionid(v->id);
-    r->add_node_ids(1);
-    r->set_resource_group_name("__default_resource_group");
-    for (int i = 0; i < v->shards; ++i) {
-      auto* sh = r->add_shard_replicas();
-      sh->set_leaderid(1);
-      sh->set_leader_addr("localhost");
-      sh->set_dm_channel_name("by-dev-rootcoord-dml_" + std::to_string(i) + "_" + std::to_string(v->id) + "v" +
-                              std::to_string(i));
-      sh->add_node_ids(1);
+    // Standalone: one process holds one copy in memory, whatever replica_number
+    // asked for, and reports the single replica it really has. HA: every live query
+    // node holds the whole collection; replica_number of them (at most as many as
+    // are alive) are reported, each on a distinct node.
+    std::vector<int64_t> nodes = {1};
+    if (options_.replica_nodes) {
+      nodes = options_.replica_nodes();
+      std::sort(nodes.begin(), nodes.end());
+      if (nodes.size() > static_cast<size_t>(std::max(1, v->replicas))) nodes.resize(static_cast<size_t>(std::max(1, v->replicas)));
+    }
+    for (size_t n = 0; n < nodes.size(); ++n) {
+      auto* r = resp->add_replicas();
+      r->set_replicaid(v->id + 100 + static_cast<int64_t>(n));
+      r->set_collectionid(v->id);
+      r->add_node_ids(nodes[n]);
+      r->set_resource_group_name("__default_resource_group");
+      for (int i = 0; i < v->shards; ++i) {
+        auto* sh = r->add_shard_replicas();
+        sh->set_leaderid(nodes[n]);
+        sh->set_leader_addr("localhost");
+        sh->set_dm_channel_name("by-dev-rootcoord-dml_" + std::to_string(i) + "_" + std::to_string(v->id) + "v" +
+                                std::to_string(i));
+        sh->add_node_ids(nodes[n]);
+      }
     }
     return Status::OK();
   });

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "lab.grpc.pb.h"
+#include "milvus.grpc.pb.h"
 #include "lab/convert.h"
 #include "lab/etcd_client.h"
 #include "util/hybrid_ts.h"
@@ -79,9 +80,15 @@ class Supervisor final : public rec::Supervisor::Service {
  public:
   explicit Supervisor(const SupervisorOptions& o) : o_(o) {
     std::vector<EtcdMember> members;
-    for (auto& plan : PlanTopology(o.topology, &members)) {
+    auto plans = PlanTopology(o.topology, &members);
+    std::filesystem::create_directories(o.topology.data_dir + "/storage");
+    std::ofstream(HaproxyConfigPath(o.topology)) << HaproxyConfig(o.topology, plans);
+    for (auto& plan : plans) {
       auto c = std::make_unique<Component>();
       c->plan = std::move(plan);
+      if (c->plan.role == "querynode" || c->plan.role == "proxy" || c->plan.role == "frontdoor")
+        milvus_stubs_[c->plan.name] = ::milvus::proto::milvus::MilvusService::NewStub(
+            grpc::CreateChannel(c->plan.address, grpc::InsecureChannelCredentials()));
       components_.push_back(std::move(c));
     }
     etcd_endpoints_ = Endpoints(members);
@@ -145,9 +152,14 @@ class Supervisor final : public rec::Supervisor::Service {
           int role = CoordinatorRole(c->plan.name);
           healthy = role >= 0;
           if (role >= 0) state = role == 1 ? "active" : "standby";
-        } else {
+        } else if (c->plan.role == "etcd") {
           EtcdClient probe({c->plan.address});
           healthy = probe.Get("/milvus-drill/health", Deadline(300)).ok();
+        } else {
+          grpc::ClientContext ctx;
+          ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(300));
+          ::milvus::proto::milvus::GetVersionResponse v;
+          healthy = milvus_stubs_[c->plan.name]->GetVersion(&ctx, {}, &v).ok();
         }
       }
       s->set_state(state);
@@ -302,6 +314,7 @@ class Supervisor final : public rec::Supervisor::Service {
   std::vector<struct Fault> faults_;
   std::vector<std::string> etcd_endpoints_;
   std::map<std::string, std::unique_ptr<rec::Coordinator::Stub>> coord_stubs_;
+  std::map<std::string, std::unique_ptr<::milvus::proto::milvus::MilvusService::Stub>> milvus_stubs_;
   bool stopping_ = false;
   std::atomic<bool> shutdown_{false};
   std::mt19937 rng_{std::random_device{}()};

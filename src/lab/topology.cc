@@ -27,11 +27,67 @@ std::vector<ComponentPlan> PlanTopology(const TopologyOptions& o, std::vector<Et
     p.labels = {{"app", "milvus-rootcoord"}, {"component", "coordinator"}, {"instance", p.name}};
     p.address = "127.0.0.1:" + std::to_string(port++);
     p.argv = {o.drill_binary, "lab", "component", "coordinator", "--id", p.name, "--listen", p.address,
+              "--etcd", endpoints, "--lease-ttl", std::to_string(o.lease_ttl_seconds), "--storage",
+              o.data_dir + "/storage"};
+    p.log_path = o.data_dir + "/logs/" + p.name + ".log";
+    out.push_back(std::move(p));
+  }
+  for (int i = 0; i < o.querynodes; ++i) {
+    ComponentPlan p;
+    p.name = "querynode-" + std::to_string(i);
+    p.role = "querynode";
+    p.labels = {{"app", "milvus-querynode"}, {"component", "querynode"}, {"instance", p.name}};
+    p.address = "127.0.0.1:" + std::to_string(port++);
+    p.argv = {o.drill_binary, "lab", "component", "querynode", "--id", p.name, "--node-id", std::to_string(i + 1),
+              "--listen", p.address, "--etcd", endpoints, "--lease-ttl", std::to_string(o.lease_ttl_seconds)};
+    p.log_path = o.data_dir + "/logs/" + p.name + ".log";
+    out.push_back(std::move(p));
+  }
+  for (int i = 0; i < o.proxies; ++i) {
+    ComponentPlan p;
+    p.name = "proxy-" + std::to_string(i);
+    p.role = "proxy";
+    p.labels = {{"app", "milvus-proxy"}, {"component", "proxy"}, {"instance", p.name}};
+    p.address = "127.0.0.1:" + std::to_string(port++);
+    p.argv = {o.drill_binary, "lab", "component", "proxy", "--id", p.name, "--listen", p.address,
               "--etcd", endpoints, "--lease-ttl", std::to_string(o.lease_ttl_seconds)};
     p.log_path = o.data_dir + "/logs/" + p.name + ".log";
     out.push_back(std::move(p));
   }
+  if (o.proxies > 0) {
+    ComponentPlan p;
+    p.name = "frontdoor";
+    p.role = "frontdoor";
+    p.labels = {{"app", "haproxy"}, {"component", "frontdoor"}, {"instance", p.name}};
+    p.address = o.front_door;
+    p.argv = {"haproxy", "-f", HaproxyConfigPath(o), "-db"};
+    p.log_path = o.data_dir + "/logs/" + p.name + ".log";
+    out.push_back(std::move(p));
+  }
   return out;
+}
+
+std::string HaproxyConfigPath(const TopologyOptions& o) { return o.data_dir + "/haproxy.cfg"; }
+
+std::string HaproxyConfig(const TopologyOptions& o, const std::vector<ComponentPlan>& plans) {
+  std::string cfg =
+      "global\n"
+      "  maxconn 4096\n"
+      "defaults\n"
+      "  mode tcp\n"
+      "  timeout connect 500ms\n"
+      "  timeout client 1h\n"
+      "  timeout server 1h\n"
+      "  retries 2\n"
+      "  option redispatch\n"
+      "frontend milvus\n"
+      "  bind " + o.front_door + "\n"
+      "  default_backend proxies\n"
+      "backend proxies\n"
+      "  balance roundrobin\n";
+  for (const auto& p : plans)
+    if (p.role == "proxy") cfg += "  server " + p.name + " " + p.address + " check inter 300ms fall 2 rise 1\n";
+  return cfg;
 }
 
 bool MatchSelector(const std::string& selector, const std::map<std::string, std::string>& labels, bool* match,

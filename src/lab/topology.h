@@ -15,14 +15,17 @@ struct TopologyOptions {
   std::string drill_binary;   // path of milvus-drill, for the components it runs
   int etcd = 3;
   int coordinators = 2;
-  int base_port = 19600;      // etcd from here, then coordinators
+  int querynodes = 3;
+  int proxies = 2;
+  std::string front_door = "127.0.0.1:19530";  // HAProxy in front of the proxies
+  int base_port = 19600;      // etcd from here, then coordinators, query nodes, proxies
   int lease_ttl_seconds = 2;
   int restart_delay_ms = 1000;
 };
 
 struct ComponentPlan {
   std::string name;
-  std::string role;  // etcd | coordinator
+  std::string role;  // etcd | coordinator | querynode | proxy | frontdoor
   std::map<std::string, std::string> labels;
   std::string address;
   std::vector<std::string> argv;
@@ -30,6 +33,11 @@ struct ComponentPlan {
 };
 
 std::vector<ComponentPlan> PlanTopology(const TopologyOptions& o, std::vector<EtcdMember>* etcd);
+
+// HAProxy's configuration for the front door: TCP mode, round robin over the
+// proxies, health-checked every 300 ms, a failed connection redispatched.
+std::string HaproxyConfig(const TopologyOptions& o, const std::vector<ComponentPlan>& plans);
+std::string HaproxyConfigPath(const TopologyOptions& o);
 
 // True when `labels` has every key=value of `selector` ("app=etcd,component=x").
 // An empty selector matches everything. False with `error` set when malformed.

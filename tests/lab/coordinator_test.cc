@@ -47,7 +47,7 @@ class CoordinatorFailover : public ::testing::Test {
     args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 200);
     c.stub = rec::Coordinator::NewStub(grpc::CreateCustomChannel(c.address, grpc::InsecureChannelCredentials(), args));
     ASSERT_TRUE(c.proc.Start({DrillBinary(), "lab", "component", "coordinator", "--id", c.id, "--listen", c.address,
-                              "--etcd", etcd_.endpoint_list(), "--lease-ttl", std::to_string(kTtl)},
+                              "--etcd", etcd_.endpoint_list(), "--lease-ttl", std::to_string(kTtl), "--storage", etcd_.dir()},
                              etcd_.dir() + "/" + c.id + ".log", &err))
         << err;
   }

@@ -1,0 +1,140 @@
+#include "lab/etcd_log.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace mdrill::lab {
+
+namespace rec = ::milvusdrill::lab;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+std::string LogKey(const std::string& prefix, uint64_t ts) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%020llu", static_cast<unsigned long long>(ts));
+  return prefix + "/log/" + buf;
+}
+
+bool WriteDurably(const std::string& path, const std::string& bytes) {
+  std::string tmp = path + ".tmp";
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return false;
+  bool ok = ::write(fd, bytes.data(), bytes.size()) == static_cast<ssize_t>(bytes.size()) && ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok || std::rename(tmp.c_str(), path.c_str()) != 0) return false;
+  int dir = ::open(std::filesystem::path(path).parent_path().c_str(), O_RDONLY | O_DIRECTORY);
+  if (dir >= 0) {
+    ::fsync(dir);
+    ::close(dir);
+  }
+  return true;
+}
+
+}  // namespace
+
+LogTailer::LogTailer(EtcdClient* etcd, Catalog* catalog, EtcdLogOptions options)
+    : etcd_(etcd), catalog_(catalog), options_(std::move(options)) {}
+
+LogTailer::~LogTailer() { Stop(); }
+
+void LogTailer::Start() { thread_ = std::thread([this] { Loop(); }); }
+
+void LogTailer::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void LogTailer::Poke() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    poked_ = true;
+  }
+  cv_.notify_all();
+}
+
+bool LogTailer::WaitApplied(int64_t rev, Clock::time_point until) {
+  std::unique_lock<std::mutex> lock(mu_);
+  return cv_.wait_until(lock, until, [&] { return applied_.load() >= rev || stopping_; }) && applied_.load() >= rev;
+}
+
+bool LogTailer::Load(const std::string& value, rec::WalRecord* r) const {
+  if (value.empty()) return false;
+  if (value[0] == 'I') return r->ParseFromArray(value.data() + 1, static_cast<int>(value.size() - 1));
+  std::ifstream in(value.substr(1), std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return in.good() || in.eof() ? r->ParseFromString(ss.str()) : false;
+}
+
+void LogTailer::Loop() {
+  while (true) {
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait_for(lock, options_.poll, [this] { return stopping_ || poked_; });
+      if (stopping_) return;
+      poked_ = false;
+    }
+    auto r = etcd_->GetPrefixSince(options_.prefix + "/log/", applied_.load(), Deadline(1000));
+    if (!r.ok()) continue;
+    for (const auto& kv : r->second) {
+      rec::WalRecord record;
+      if (!Load(kv.value, &record)) {
+        std::fprintf(stderr, "log: cannot read record %s; retrying\n", kv.key.c_str());
+        break;  // stay before it: never skip a record
+      }
+      Status s = catalog_->ApplyReplicated(record);
+      if (!s.ok()) std::fprintf(stderr, "log: record %s: %s\n", kv.key.c_str(), s.ToString().c_str());
+      ++records_;
+      applied_ = kv.mod_revision;
+    }
+    if (!r->second.empty() && applied_.load() < r->second.back().mod_revision) continue;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (r->first > applied_.load()) applied_ = r->first;
+    }
+    cv_.notify_all();
+  }
+}
+
+EtcdLog::EtcdLog(EtcdClient* etcd, FencedAllocator* alloc, const Election* election, std::string election_key,
+                 LogTailer* tailer, EtcdLogOptions options)
+    : etcd_(etcd),
+      alloc_(alloc),
+      election_(election),
+      election_key_(std::move(election_key)),
+      tailer_(tailer),
+      options_(std::move(options)) {}
+
+Status EtcdLog::Append(rec::WalRecord* r) {
+  std::string bytes;
+  if (!r->SerializeToString(&bytes)) return Status::Internal("cannot serialize a log record");
+  std::string value;
+  if (bytes.size() <= options_.inline_limit) {
+    value = "I" + bytes;
+  } else {
+    std::string path = options_.storage_dir + "/" + std::to_string(r->ts()) + ".rec";
+    if (!WriteDurably(path, bytes)) return Status::Internal("cannot write " + path);
+    value = "F" + path;
+  }
+  auto rev = etcd_->PutIfLeaseHolds(election_key_, election_->lease(), LogKey(options_.prefix, r->ts()), value,
+                                    Deadline(3000));
+  if (!rev.ok()) return rev.status();
+  if (rev.value() == 0)
+    return Status(code::kServiceNotReady, legacy::kNotReadyServe + 1, "this coordinator is no longer the active one");
+  tailer_->Poke();
+  if (!tailer_->WaitApplied(rev.value(), Clock::now() + std::chrono::seconds(5)))
+    return Status::Internal("the record was committed but not applied locally in time");
+  return Status::OK();
+}
+
+}  // namespace mdrill::lab

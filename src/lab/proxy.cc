@@ -1,0 +1,276 @@
+#include "lab/proxy.h"
+
+#include <grpcpp/grpcpp.h>
+#include <signal.h>
+
+#include <atomic>
+#include <cstdio>
+#include <map>
+#include <mutex>
+#include <random>
+#include <thread>
+
+#include "lab/convert.h"
+#include "lab/etcd_client.h"
+#include "lab/session.h"
+#include "milvus.grpc.pb.h"
+#include "util/hybrid_ts.h"
+
+namespace mdrill::lab {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using Stub = pb::MilvusService::Stub;
+
+pb::Status* StatusOf(pb::Status* s) { return s; }
+template <typename Resp>
+pb::Status* StatusOf(Resp* r) {
+  return r->mutable_status();
+}
+
+class ProxyService final : public pb::MilvusService::Service {
+ public:
+  ProxyService(const ProxyOptions& o, EtcdClient* etcd) : o_(o), etcd_(etcd) {
+    std::random_device rd;
+    next_identifier_ = static_cast<int64_t>((static_cast<uint64_t>(rd()) << 20) | 1);
+  }
+
+  using Ctx = grpc::ServerContext;
+
+  grpc::Status Connect(Ctx*, const pb::ConnectRequest*, pb::ConnectResponse* resp) override {
+    resp->mutable_status();
+    resp->mutable_server_info()->set_build_tags("v2.5.12-milvus-drill");
+    resp->mutable_server_info()->set_deploy_mode("CLUSTER");
+    resp->set_identifier(next_identifier_++);
+    return grpc::Status::OK;
+  }
+  grpc::Status GetVersion(Ctx*, const pb::GetVersionRequest*, pb::GetVersionResponse* resp) override {
+    resp->mutable_status();
+    resp->set_version("v2.5.12-milvus-drill");
+    return grpc::Status::OK;
+  }
+  grpc::Status CheckHealth(Ctx*, const pb::CheckHealthRequest*, pb::CheckHealthResponse* resp) override {
+    resp->mutable_status();
+    bool coord = !ActiveCoordinator(false).empty();
+    bool nodes = !QueryNodes(false).empty();
+    resp->set_ishealthy(coord && nodes);
+    if (!coord) resp->add_reasons("no active coordinator");
+    if (!nodes) resp->add_reasons("no live query node");
+    return grpc::Status::OK;
+  }
+
+#define MDRILL_WRITE(Method, Req, Resp)                                                      \
+  grpc::Status Method(Ctx* ctx, const pb::Req* req, pb::Resp* resp) override {               \
+    return ToCoordinator(ctx, resp, [&](Stub* s, grpc::ClientContext* c) { return s->Method(c, *req, resp); }); \
+  }
+#define MDRILL_READ(Method, Req, Resp, strong)                                                \
+  grpc::Status Method(Ctx* ctx, const pb::Req* req, pb::Resp* resp) override {                \
+    return ToQueryNode(ctx, resp, strong, [&](Stub* s, grpc::ClientContext* c) { return s->Method(c, *req, resp); }); \
+  }
+
+  MDRILL_WRITE(AllocTimestamp, AllocTimestampRequest, AllocTimestampResponse)
+  MDRILL_WRITE(CreateCollection, CreateCollectionRequest, Status)
+  MDRILL_WRITE(DropCollection, DropCollectionRequest, Status)
+  MDRILL_WRITE(Insert, InsertRequest, MutationResult)
+  MDRILL_WRITE(Upsert, UpsertRequest, MutationResult)
+  MDRILL_WRITE(Delete, DeleteRequest, MutationResult)
+  MDRILL_WRITE(Flush, FlushRequest, FlushResponse)
+  MDRILL_WRITE(CreateIndex, CreateIndexRequest, Status)
+  MDRILL_WRITE(DropIndex, DropIndexRequest, Status)
+  MDRILL_WRITE(LoadCollection, LoadCollectionRequest, Status)
+  MDRILL_WRITE(ReleaseCollection, ReleaseCollectionRequest, Status)
+
+  MDRILL_READ(ListDatabases, ListDatabasesRequest, ListDatabasesResponse, false)
+  MDRILL_READ(HasCollection, HasCollectionRequest, BoolResponse, true)
+  MDRILL_READ(DescribeCollection, DescribeCollectionRequest, DescribeCollectionResponse, true)
+  MDRILL_READ(ShowCollections, ShowCollectionsRequest, ShowCollectionsResponse, true)
+  MDRILL_READ(GetCollectionStatistics, GetCollectionStatisticsRequest, GetCollectionStatisticsResponse, true)
+  MDRILL_READ(GetFlushState, GetFlushStateRequest, GetFlushStateResponse, true)
+  MDRILL_READ(DescribeIndex, DescribeIndexRequest, DescribeIndexResponse, true)
+  MDRILL_READ(GetIndexState, GetIndexStateRequest, GetIndexStateResponse, true)
+  MDRILL_READ(GetIndexBuildProgress, GetIndexBuildProgressRequest, GetIndexBuildProgressResponse, true)
+  MDRILL_READ(GetLoadingProgress, GetLoadingProgressRequest, GetLoadingProgressResponse, true)
+  MDRILL_READ(GetLoadState, GetLoadStateRequest, GetLoadStateResponse, true)
+  MDRILL_READ(GetReplicas, GetReplicasRequest, GetReplicasResponse, true)
+  MDRILL_READ(GetPersistentSegmentInfo, GetPersistentSegmentInfoRequest, GetPersistentSegmentInfoResponse, true)
+  MDRILL_READ(GetQuerySegmentInfo, GetQuerySegmentInfoRequest, GetQuerySegmentInfoResponse, true)
+  MDRILL_READ(Search, SearchRequest, SearchResults, req->consistency_level() == pb::Strong)
+  MDRILL_READ(Query, QueryRequest, QueryResults, req->consistency_level() == pb::Strong)
+#undef MDRILL_WRITE
+#undef MDRILL_READ
+
+ private:
+  Clock::time_point DeadlineOf(const Ctx* ctx) const {
+    auto left = ctx->deadline() - std::chrono::system_clock::now();
+    if (left > std::chrono::seconds(60)) left = std::chrono::seconds(60);
+    return Clock::now() + std::chrono::duration_cast<Clock::duration>(left);
+  }
+
+  Stub* StubFor(const std::string& address) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto& s = stubs_[address];
+    if (!s) {
+      grpc::ChannelArguments args;
+      args.SetMaxReceiveMessageSize(-1);
+      args.SetMaxSendMessageSize(-1);
+      args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
+      args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 500);
+      s = pb::MilvusService::NewStub(grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args));
+    }
+    return s.get();
+  }
+
+  std::string ActiveCoordinator(bool refresh) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!refresh && !coordinator_.empty()) return coordinator_;
+    }
+    auto holder = etcd_->Get(o_.prefix + "/coordinator/active", Deadline(1000));
+    std::string addr;
+    if (holder.ok() && holder->has_value()) {
+      const std::string& v = holder.value()->value;  // "ID@ADDRESS"
+      if (v.find('@') != std::string::npos) addr = v.substr(v.find('@') + 1);
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    coordinator_ = addr;
+    return addr;
+  }
+
+  std::vector<std::string> QueryNodes(bool refresh) {
+    auto now = Clock::now();
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!refresh && now < nodes_until_ && !nodes_.empty()) return nodes_;
+    }
+    std::vector<std::string> out;
+    auto r = etcd_->GetPrefix(o_.prefix + "/session/querynode/", Deadline(1000));
+    if (r.ok())
+      for (const auto& kv : r.value()) {
+        auto at = kv.value.find('@');
+        if (at != std::string::npos) out.push_back(kv.value.substr(at + 1));
+      }
+    std::lock_guard<std::mutex> lock(mu_);
+    if (r.ok()) {
+      nodes_ = out;
+      nodes_until_ = now + std::chrono::milliseconds(500);
+    }
+    return nodes_;
+  }
+
+  template <typename Resp, typename Call>
+  grpc::Status ToCoordinator(Ctx* ctx, Resp* resp, Call call) {
+    auto until = DeadlineOf(ctx);
+    std::string why = "no active coordinator";
+    bool refresh = false;
+    while (Clock::now() < until && !ctx->IsCancelled()) {
+      std::string addr = ActiveCoordinator(refresh);
+      refresh = true;
+      if (addr.empty()) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        continue;
+      }
+      grpc::ClientContext c;
+      c.set_deadline(std::chrono::system_clock::now() + std::chrono::duration_cast<std::chrono::system_clock::duration>(until - Clock::now()));
+      resp->Clear();
+      grpc::Status g = call(StubFor(addr), &c);
+      if (g.ok()) {
+        const pb::Status& st = *StatusOf(resp);
+        if (st.code() == code::kServiceNotReady) {  // a standby, or the new active still catching up
+          why = st.reason();
+          std::this_thread::sleep_for(std::chrono::milliseconds(50));
+          continue;
+        }
+        refresh = false;
+        return grpc::Status::OK;
+      }
+      why = "coordinator " + addr + ": " + g.error_message();
+      if (g.error_code() != grpc::StatusCode::UNAVAILABLE) break;  // may have executed: do not repeat
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    resp->Clear();
+    std::fprintf(stderr, "proxy %s: write failed: %s\n", o_.id.c_str(), why.c_str());
+    SetStatus(Status(code::kServiceUnavailable, legacy::kUnexpectedError, "proxy " + o_.id + ": " + why), StatusOf(resp));
+    return grpc::Status::OK;
+  }
+
+  template <typename Resp, typename Call>
+  grpc::Status ToQueryNode(Ctx* ctx, Resp* resp, bool strong, Call call) {
+    auto until = DeadlineOf(ctx);
+    std::string revision;
+    if (strong) {
+      auto rev = etcd_->Revision(Deadline(1000));
+      if (!rev.ok()) {
+        SetStatus(Status(code::kServiceUnavailable, legacy::kUnexpectedError, "proxy " + o_.id + ": etcd: " + rev.status().reason()),
+                  StatusOf(resp));
+        return grpc::Status::OK;
+      }
+      revision = std::to_string(rev.value());
+    }
+    std::string why = "no live query node";
+    auto nodes = QueryNodes(false);
+    size_t start = rr_++;
+    for (size_t i = 0; i < nodes.size() && Clock::now() < until && !ctx->IsCancelled(); ++i) {
+      const std::string& addr = nodes[(start + i) % nodes.size()];
+      grpc::ClientContext c;
+      auto per_try = std::min(until, Clock::now() + std::chrono::milliseconds(o_.per_try_ms));
+      c.set_deadline(std::chrono::system_clock::now() +
+                     std::chrono::duration_cast<std::chrono::system_clock::duration>(per_try - Clock::now()));
+      if (!revision.empty()) c.AddMetadata("x-drill-revision", revision);
+      resp->Clear();
+      grpc::Status g = call(StubFor(addr), &c);
+      if (g.ok() && StatusOf(resp)->code() != code::kServiceUnavailable) return grpc::Status::OK;
+      why = "query node " + addr + ": " + (g.ok() ? StatusOf(resp)->reason() : g.error_message());
+    }
+    resp->Clear();
+    SetStatus(Status(code::kChannelNotAvailable, legacy::kNoReplicaAvailable, "no available shard leaders (" + why + ")"),
+              StatusOf(resp));
+    return grpc::Status::OK;
+  }
+
+  const ProxyOptions& o_;
+  EtcdClient* etcd_;
+  std::atomic<int64_t> next_identifier_;
+  std::atomic<size_t> rr_{0};
+  std::mutex mu_;
+  std::map<std::string, std::unique_ptr<Stub>> stubs_;
+  std::string coordinator_;
+  std::vector<std::string> nodes_;
+  Clock::time_point nodes_until_{};
+};
+
+}  // namespace
+
+int RunProxy(const ProxyOptions& o) {
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  EtcdClient etcd(o.etcd);
+  ProxyService service(o, &etcd);
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(o.listen, grpc::InsecureServerCredentials(), &port);
+  builder.SetMaxReceiveMessageSize(64 << 20);
+  builder.SetMaxSendMessageSize(64 << 20);
+  builder.RegisterService(&service);
+  auto server = builder.BuildAndStart();
+  if (!server || port == 0) {
+    std::fprintf(stderr, "proxy %s: cannot listen on %s\n", o.id.c_str(), o.listen.c_str());
+    return 1;
+  }
+  Session session(&etcd, o.prefix + "/session/proxy/" + o.id, o.listen, o.lease_ttl_seconds);
+  session.Start();
+  std::printf("proxy %s: serving the Milvus API on %s\n", o.id.c_str(), o.listen.c_str());
+  std::fflush(stdout);
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  session.Stop();
+  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
+  std::printf("proxy %s: stopped\n", o.id.c_str());
+  std::fflush(stdout);
+  return 0;
+}
+
+}  // namespace mdrill::lab

@@ -1,0 +1,83 @@
+#include "lab/querynode.h"
+
+#include <grpcpp/grpcpp.h>
+#include <signal.h>
+
+#include <cstdio>
+
+#include "lab/etcd_log.h"
+#include "lab/milvus_service.h"
+#include "lab/session.h"
+
+namespace mdrill::lab {
+
+int RunQueryNode(const QueryNodeOptions& o) {
+  sigset_t stop_signals;
+  sigemptyset(&stop_signals);
+  sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+
+  EtcdClient etcd(o.etcd);
+  EtcdLogOptions lo;
+  lo.prefix = o.prefix;
+  Catalog catalog(CatalogOptions{}, nullptr);
+  LogTailer tailer(&etcd, &catalog, lo);
+  ServiceOptions so;
+  so.deploy_mode = "CLUSTER";
+  so.before_request = [&](const grpc::ServerContext* ctx) {
+    auto it = ctx->client_metadata().find("x-drill-revision");
+    if (it == ctx->client_metadata().end()) return Status::OK();
+    int64_t rev = std::strtoll(std::string(it->second.data(), it->second.size()).c_str(), nullptr, 10);
+    auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    if (ctx->deadline() < std::chrono::system_clock::now() + std::chrono::seconds(5))
+      until = std::chrono::steady_clock::now() +
+              std::chrono::duration_cast<std::chrono::steady_clock::duration>(ctx->deadline() - std::chrono::system_clock::now());
+    tailer.Poke();
+    if (tailer.WaitApplied(rev, until)) return Status::OK();
+    return Status(code::kServiceUnavailable, legacy::kNotReadyServe,
+                  "query node " + o.id + " has not caught up with revision " + std::to_string(rev));
+  };
+  so.replica_nodes = [&]() {
+    std::vector<int64_t> nodes;
+    auto r = etcd.GetPrefix(o.prefix + "/session/querynode/", Deadline(1000));
+    if (r.ok())
+      for (const auto& kv : r.value()) {
+        auto at = kv.value.find('@');
+        if (at != std::string::npos) nodes.push_back(std::strtoll(kv.value.c_str(), nullptr, 10));
+      }
+    return nodes;
+  };
+  MilvusService milvus(&catalog, so);
+  catalog.Start();
+  tailer.Start();
+
+  grpc::ServerBuilder builder;
+  int port = 0;
+  builder.AddListeningPort(o.listen, grpc::InsecureServerCredentials(), &port);
+  builder.SetMaxReceiveMessageSize(64 << 20);
+  builder.SetMaxSendMessageSize(64 << 20);
+  builder.RegisterService(&milvus);
+  auto server = builder.BuildAndStart();
+  if (!server || port == 0) {
+    std::fprintf(stderr, "querynode %s: cannot listen on %s\n", o.id.c_str(), o.listen.c_str());
+    return 1;
+  }
+  // Session value: "NODE_ID@ADDRESS".
+  Session session(&etcd, o.prefix + "/session/querynode/" + o.id, std::to_string(o.node_id) + "@" + o.listen,
+                  o.lease_ttl_seconds);
+  session.Start();
+  std::printf("querynode %s (node %lld): serving on %s\n", o.id.c_str(), static_cast<long long>(o.node_id),
+              o.listen.c_str());
+  std::fflush(stdout);
+  int sig = 0;
+  sigwait(&stop_signals, &sig);
+  session.Stop();
+  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
+  tailer.Stop();
+  std::printf("querynode %s: stopped\n", o.id.c_str());
+  std::fflush(stdout);
+  return 0;
+}
+
+}  // namespace mdrill::lab
