@@ -1,0 +1,202 @@
+// The HA lab failing over for real, with traffic through the front door: searches
+// and inserts at 25/s each while a component is killed with SIGKILL by the lab's
+// supervisor. Asserts the measured facts of each fault.
+#include <gtest/gtest.h>
+
+#include <random>
+#include <set>
+#include <thread>
+
+#include "lab/ha_lab_fixture.h"
+#include "testing/server_process.h"
+
+namespace mdrill::testing {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr int kDim = 16;
+constexpr milvus::Deadline kCall{10000};
+
+struct Summary {
+  int searches = 0, search_failures = 0, inserts = 0, insert_failures = 0, unknown_inserts = 0;
+  double insert_outage_s = 0, search_outage_s = 0;  // fault -> first success after the last failure
+  std::vector<const Op*> acked_inserts;
+};
+
+Summary Summarize(const std::vector<Op>& ops, Clock::time_point fault) {
+  Summary s;
+  Clock::time_point last_fail[2] = {fault, fault};
+  for (const auto& op : ops) {
+    int k = op.search ? 0 : 1;
+    (op.search ? s.searches : s.inserts)++;
+    if (!op.status.ok()) {
+      (op.search ? s.search_failures : s.insert_failures)++;
+      if (!op.search && op.status.IsTransport() && op.status.transport_code() == grpc::StatusCode::DEADLINE_EXCEEDED)
+        s.unknown_inserts++;
+      if (op.start > last_fail[k]) last_fail[k] = op.start;
+    } else if (!op.search) {
+      s.acked_inserts.push_back(&op);
+    }
+  }
+  for (int k = 0; k < 2; ++k) {
+    double outage = 0;
+    if (last_fail[k] > fault)
+      for (const auto& op : ops)
+        if (op.search == (k == 0) && op.status.ok() && op.start > last_fail[k]) {
+          outage = std::chrono::duration<double>(op.end - fault).count();
+          break;
+        }
+    (k == 0 ? s.search_outage_s : s.insert_outage_s) = outage;
+  }
+  return s;
+}
+
+class HaFailover : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string out;
+    ASSERT_TRUE(lab_.Up(&out)) << out;
+    milvus::ConnectOptions o;
+    o.address = lab_.front_door();
+    ASSERT_TRUE(c_.Connect(o, kCall).ok());
+    milvus::CollectionSpec spec;
+    spec.name = "failover_test";
+    spec.dim = kDim;
+    ASSERT_TRUE(c_.CreateCollection(spec, kCall).ok());
+    std::mt19937 rng(3);
+    std::uniform_real_distribution<float> u(0, 1);
+    seed_.resize(1000 * kDim);
+    for (auto& x : seed_) x = u(rng);
+    auto ins = c_.Insert("failover_test", {milvus::FloatVectorColumn("embedding", kDim, seed_)}, 1000, kCall);
+    ASSERT_TRUE(ins.ok()) << ins.status().ToString();
+    ASSERT_TRUE(c_.CreateIndex("failover_test", "embedding", {}, kCall).ok());
+    ASSERT_TRUE(c_.WaitIndex("failover_test", milvus::Deadline(30000)).ok());
+    Status s = c_.LoadAndWait("failover_test", 3, milvus::Deadline(30000));
+    ASSERT_TRUE(s.ok()) << s.ToString();
+    traffic_ = std::make_unique<Traffic>(lab_.front_door(), "failover_test", kDim,
+                                         std::vector<float>(seed_.begin(), seed_.begin() + kDim));
+  }
+  // Runs traffic for `before`, applies `fault` (CLI args), keeps traffic for `after`.
+  Summary RunFault(std::vector<std::vector<std::string>> faults, std::chrono::milliseconds after) {
+    traffic_->Start(25, 25);
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    auto fault_at = Clock::now();
+    for (auto& f : faults) {
+      std::string out;
+      EXPECT_EQ(lab_.Cli(f, &out), 0) << out;
+    }
+    std::this_thread::sleep_for(after);
+    traffic_->Stop();
+    ops_ = traffic_->ops();
+    return Summarize(ops_, fault_at);
+  }
+  void ExpectNoLostOrDuplicatedInsert(const Summary& s) {
+    std::set<int64_t> ids;
+    uint64_t last_ts = 0;
+    for (const Op* op : s.acked_inserts) {
+      EXPECT_GT(op->ts, last_ts) << "an acknowledged insert's timestamp went backwards";
+      last_ts = op->ts;
+      for (int64_t id : op->ids) EXPECT_TRUE(ids.insert(id).second) << "auto_id " << id << " issued twice";
+    }
+    auto count = c_.Count("failover_test", "", milvus::pb::Strong, kCall);
+    ASSERT_TRUE(count.ok()) << count.status().ToString();
+    int64_t acked = 1000 + 5 * static_cast<int64_t>(s.acked_inserts.size());
+    EXPECT_GE(count.value(), acked) << "acknowledged rows lost";
+    EXPECT_LE(count.value(), acked + 5 * s.unknown_inserts) << "rows appeared that no insert could explain";
+  }
+  HaLabProcess lab_;
+  milvus::MilvusClient c_;
+  std::vector<float> seed_;
+  std::unique_ptr<Traffic> traffic_;
+  std::vector<Op> ops_;
+};
+
+void Print(const char* what, const Summary& s) {
+  std::printf("%s: searches %d (failed %d, outage %.2f s), inserts %d (failed %d, unknown %d, outage %.2f s)\n", what,
+              s.searches, s.search_failures, s.search_outage_s, s.inserts, s.insert_failures, s.unknown_inserts,
+              s.insert_outage_s);
+}
+
+TEST_F(HaFailover, KillActiveCoordinator) {
+  std::string before = lab_.ActiveCoordinator();
+  ASSERT_FALSE(before.empty());
+  auto s = RunFault({{"lab", "kill", "-l", "app=milvus-rootcoord", "--mode", "active"}}, std::chrono::seconds(6));
+  Print("coordinator kill -9", s);
+  EXPECT_FALSE(lab_.ActiveCoordinator().empty()) << "no coordinator active after the kill";
+  ASSERT_FALSE(ops_.empty());
+  EXPECT_TRUE(ops_.back().status.ok() || ops_[ops_.size() - 2].status.ok()) << "service did not resume";
+  EXPECT_LT(s.insert_outage_s, 5.0);
+  ExpectNoLostOrDuplicatedInsert(s);
+}
+
+TEST_F(HaFailover, KillQueryNodeCostsNoSearch) {
+  auto s = RunFault({{"lab", "kill", "-l", "app=milvus-querynode", "--mode", "one"}}, std::chrono::seconds(4));
+  Print("querynode kill -9", s);
+  EXPECT_GT(s.searches, 100);
+  EXPECT_EQ(s.search_failures, 0);
+  ExpectNoLostOrDuplicatedInsert(s);
+  // The replica count is back once the node restarts and registers again.
+  auto until = Clock::now() + std::chrono::seconds(15);
+  size_t replicas = 0;
+  while (Clock::now() < until) {
+    auto r = c_.GetReplicas("failover_test", kCall);
+    replicas = r.ok() ? r->size() : 0;
+    if (replicas == 3) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  EXPECT_EQ(replicas, 3u);
+}
+
+TEST_F(HaFailover, KillProxyAndThenProxyWithQueryNode) {
+  auto s = RunFault({{"lab", "kill", "-l", "app=milvus-proxy", "--mode", "one"}}, std::chrono::seconds(4));
+  Print("proxy kill -9", s);
+  ASSERT_GE(ops_.size(), 10u);
+  for (size_t i = ops_.size() - 10; i < ops_.size(); ++i) EXPECT_TRUE(ops_[i].status.ok()) << "not resumed";
+  ExpectNoLostOrDuplicatedInsert(s);
+
+  traffic_ = std::make_unique<Traffic>(lab_.front_door(), "failover_test", kDim,
+                                       std::vector<float>(seed_.begin(), seed_.begin() + kDim));
+  auto both = RunFault({{"lab", "kill", "-l", "app=milvus-proxy", "--mode", "one"},
+                        {"lab", "kill", "-l", "app=milvus-querynode", "--mode", "one"}},
+                       std::chrono::seconds(4));
+  Print("proxy + querynode kill -9", both);
+  ASSERT_GE(ops_.size(), 10u);
+  for (size_t i = ops_.size() - 10; i < ops_.size(); ++i) EXPECT_TRUE(ops_[i].status.ok()) << "not resumed";
+}
+
+TEST_F(HaFailover, KillEverythingThenEveryAcknowledgedRowIsBack) {
+  traffic_->Start(0, 25);
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  std::string out;
+  ASSERT_EQ(lab_.Cli({"lab", "kill", "-l", "", "--mode", "all"}, &out), 0) << out;
+  traffic_->Stop();
+  ops_ = traffic_->ops();
+  Summary s = Summarize(ops_, Clock::now());
+  ASSERT_GT(s.acked_inserts.size(), 10u);
+  // Everything restarts; the data, index and load state come back from etcd and storage.
+  auto until = Clock::now() + std::chrono::seconds(30);
+  Result<int64_t> count = Status::Internal("not tried");
+  milvus::MilvusClient c;
+  while (Clock::now() < until) {
+    milvus::ConnectOptions o;
+    o.address = lab_.front_door();
+    if (c.Connect(o, milvus::Deadline(1000)).ok()) {
+      count = c.Count("failover_test", "", milvus::pb::Strong, milvus::Deadline(3000));
+      if (count.ok()) break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  }
+  ASSERT_TRUE(count.ok()) << "service did not come back: " << count.status().ToString();
+  int64_t acked = 1000 + 5 * static_cast<int64_t>(s.acked_inserts.size());
+  EXPECT_GE(count.value(), acked);
+  EXPECT_LE(count.value(), acked + 5 * (s.inserts - static_cast<int>(s.acked_inserts.size())));
+  EXPECT_EQ(c.LoadState("failover_test", kCall).value(), milvus::pb::LoadStateLoaded);
+  auto idx = c.DescribeIndex("failover_test", kCall);
+  ASSERT_TRUE(idx.ok());
+  EXPECT_EQ(idx->index_type, "IVF_FLAT");
+  std::printf("kill -9 everything: %zu acknowledged inserts, count(*) %lld after restart (>= %lld)\n",
+              s.acked_inserts.size(), static_cast<long long>(count.value()), static_cast<long long>(acked));
+}
+
+}  // namespace
+}  // namespace mdrill::testing
