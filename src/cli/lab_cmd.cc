@@ -29,7 +29,7 @@ namespace {
 namespace rec = ::milvusdrill::lab;
 
 struct LabFlags {
-  std::string topology = "standalone";
+  std::string topology = "ha";
   std::string data_dir = "./milvus-drill-data";
   lab::StandaloneOptions standalone;
   lab::TopologyOptions ha;

@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "lab/ha_lab_fixture.h"
 #include "testing/server_process.h"
 
 namespace mdrill::testing {
@@ -16,16 +17,14 @@ std::string InteropDir() {
   return std::string(src != nullptr ? src : ".") + "/tests/interop";
 }
 
-TEST(NodeSdk, FullFlowAgainstStandalone) {
+// Runs the SDK flow against `address` and checks its verdict and measured facts.
+void RunFlow(const std::string& address) {
   struct stat st {};
   ASSERT_EQ(::stat((InteropDir() + "/node_modules/@zilliz/milvus2-sdk-node").c_str(), &st), 0)
       << "the Node SDK is not installed: run scripts/setup.sh";
-  ServerProcess server;
-  std::string err;
-  ASSERT_TRUE(server.Start(&err)) << err;
   std::string out;
   // stderr joins stdout so an SDK exception shows in the failure message.
-  int rc = RunCapture({"sh", "-c", "exec node \"$0\" \"$1\" 2>&1", InteropDir() + "/sdk_flow.mjs", server.address()},
+  int rc = RunCapture({"sh", "-c", "exec node \"$0\" \"$1\" 2>&1", InteropDir() + "/sdk_flow.mjs", address},
                       &out, std::chrono::seconds(120));
   ASSERT_EQ(rc, 0) << out;
   size_t nl = out.rfind("\n{");
@@ -37,7 +36,21 @@ TEST(NodeSdk, FullFlowAgainstStandalone) {
   EXPECT_EQ(j["facts"]["count"], 1000);
   EXPECT_EQ(j["facts"]["hits"], 10);
   EXPECT_LT(std::abs(j["facts"]["top_score"].get<double>()), 1e-6);
-  std::printf("node sdk facts: %s\n", j["facts"].dump().c_str());
+  std::printf("node sdk facts against %s: %s\n", address.c_str(), j["facts"].dump().c_str());
+}
+
+TEST(NodeSdk, FullFlowAgainstStandalone) {
+  ServerProcess server;
+  std::string err;
+  ASSERT_TRUE(server.Start(&err)) << err;
+  RunFlow(server.address());
+}
+
+TEST(NodeSdk, FullFlowThroughTheHaLabFrontDoor) {
+  HaLabProcess lab;
+  std::string out;
+  ASSERT_TRUE(lab.Up(&out)) << out;
+  RunFlow(lab.front_door());
 }
 
 }  // namespace
