@@ -165,6 +165,7 @@ int UpHa(LabFlags& f) {
   ::unlink(lab::SupervisorAddressFile(f.ha.data_dir).c_str());
   lab::SupervisorOptions so;
   so.topology = f.ha;
+  if (f.foreground) return lab::RunSupervisor(so);  // supervise from this process until SIGTERM
   auto start = std::chrono::steady_clock::now();
   pid_t pid = Daemonize(f.ha.data_dir + "/logs/supervisor.log", [&] { return lab::RunSupervisor(so); });
   auto until = start + std::chrono::seconds(f.timeout_s);
@@ -295,7 +296,7 @@ std::function<int()> AddLabCommands(CLI::App* app) {
       ->check(CLI::IsMember({"standalone", "ha"}));
   up->add_option("--listen", f->standalone.listen, "standalone: address of the Milvus API")->capture_default_str();
   up->add_flag("--auth", f->standalone.auth_enabled, "standalone: require user/password (root / Milvus)");
-  up->add_flag("--foreground", f->foreground, "standalone: serve in this process until SIGINT/SIGTERM");
+  up->add_flag("--foreground", f->foreground, "serve (standalone) or supervise (ha) in this process until SIGINT/SIGTERM");
   up->add_option("--segment-rows", f->standalone.collection.segment_max_rows, "rows at which a segment is sealed")
       ->capture_default_str()
       ->check(CLI::Range(1024, 1 << 26));

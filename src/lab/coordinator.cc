@@ -12,6 +12,7 @@
 #include "lab/election.h"
 #include "lab/etcd_log.h"
 #include "lab/milvus_service.h"
+#include "util/stop_signals.h"
 
 namespace mdrill::lab {
 
@@ -74,11 +75,7 @@ class CoordinatorService final : public rec::Coordinator::Service {
 }  // namespace
 
 int RunCoordinator(const CoordinatorOptions& o) {
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  StopSignals stop_signals;  // before any thread starts
 
   EtcdClient etcd(o.etcd);
   ElectionOptions eo;
@@ -146,8 +143,7 @@ int RunCoordinator(const CoordinatorOptions& o) {
     }
     std::fflush(stdout);
   });
-  int sig = 0;
-  sigwait(&stop_signals, &sig);
+  stop_signals.Wait();
   election.Stop();  // revokes the lease: a standby takes over without waiting for the TTL
   tailer.Stop();
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));

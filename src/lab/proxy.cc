@@ -15,6 +15,7 @@
 #include "lab/session.h"
 #include "milvus.grpc.pb.h"
 #include "util/hybrid_ts.h"
+#include "util/stop_signals.h"
 
 namespace mdrill::lab {
 
@@ -242,11 +243,7 @@ class ProxyService final : public pb::MilvusService::Service {
 }  // namespace
 
 int RunProxy(const ProxyOptions& o) {
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  StopSignals stop_signals;  // before any thread starts
   EtcdClient etcd(o.etcd);
   ProxyService service(o, &etcd);
   grpc::ServerBuilder builder;
@@ -264,8 +261,7 @@ int RunProxy(const ProxyOptions& o) {
   session.Start();
   std::printf("proxy %s: serving the Milvus API on %s\n", o.id.c_str(), o.listen.c_str());
   std::fflush(stdout);
-  int sig = 0;
-  sigwait(&stop_signals, &sig);
+  stop_signals.Wait();
   session.Stop();
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
   std::printf("proxy %s: stopped\n", o.id.c_str());

@@ -8,15 +8,12 @@
 #include "lab/etcd_log.h"
 #include "lab/milvus_service.h"
 #include "lab/session.h"
+#include "util/stop_signals.h"
 
 namespace mdrill::lab {
 
 int RunQueryNode(const QueryNodeOptions& o) {
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  StopSignals stop_signals;  // before any thread starts
 
   EtcdClient etcd(o.etcd);
   EtcdLogOptions lo;
@@ -70,8 +67,7 @@ int RunQueryNode(const QueryNodeOptions& o) {
   std::printf("querynode %s (node %lld): serving on %s\n", o.id.c_str(), static_cast<long long>(o.node_id),
               o.listen.c_str());
   std::fflush(stdout);
-  int sig = 0;
-  sigwait(&stop_signals, &sig);
+  stop_signals.Wait();
   session.Stop();
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
   tailer.Stop();

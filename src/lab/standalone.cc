@@ -1,4 +1,5 @@
 #include "lab/standalone.h"
+#include "util/stop_signals.h"
 
 #include <grpcpp/grpcpp.h>
 #include <signal.h>
@@ -9,12 +10,7 @@
 namespace mdrill::lab {
 
 int RunStandalone(const StandaloneOptions& options) {
-  // Block the stop signals in every thread; one thread waits for them.
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  StopSignals stop_signals;  // before any thread starts
 
   CatalogOptions copts;
   copts.collection = options.collection;
@@ -47,8 +43,7 @@ int RunStandalone(const StandaloneOptions& options) {
   std::fflush(stdout);
 
   std::thread waiter([&] {
-    int sig = 0;
-    sigwait(&stop_signals, &sig);
+    stop_signals.Wait();
     server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(2));
   });
   server->Wait();

@@ -19,6 +19,7 @@
 #include "lab/etcd_client.h"
 #include "util/hybrid_ts.h"
 #include "util/subprocess.h"
+#include "util/stop_signals.h"
 
 namespace mdrill::lab {
 
@@ -324,11 +325,7 @@ class Supervisor final : public rec::Supervisor::Service {
 }  // namespace
 
 int RunSupervisor(const SupervisorOptions& o) {
-  sigset_t stop_signals;
-  sigemptyset(&stop_signals);
-  sigaddset(&stop_signals, SIGINT);
-  sigaddset(&stop_signals, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
+  StopSignals stop_signals;  // before any thread starts
   std::filesystem::create_directories(o.topology.data_dir + "/logs");
   HealJournal(FaultJournal(o.topology.data_dir));
 
@@ -346,8 +343,7 @@ int RunSupervisor(const SupervisorOptions& o) {
   std::ofstream(SupervisorAddressFile(o.topology.data_dir)) << host << ":" << port << "\n";
   std::atomic<bool> signalled{false};
   std::thread waiter([&] {
-    int sig = 0;
-    sigwait(&stop_signals, &sig);
+    stop_signals.Wait();
     signalled = true;
   });
   while (!signalled && !sup.shutdown_requested()) {

@@ -31,7 +31,9 @@ Summary Summarize(const std::vector<Op>& ops, Clock::time_point fault) {
     (op.search ? s.searches : s.inserts)++;
     if (!op.status.ok()) {
       (op.search ? s.search_failures : s.insert_failures)++;
-      if (!op.search && op.status.IsTransport() && op.status.transport_code() == grpc::StatusCode::DEADLINE_EXCEEDED)
+      // A transport failure or the proxy's "unavailable" may come after the write was
+      // sent: its outcome is unknown (it may have taken effect), as Jepsen's :info.
+      if (!op.search && (op.status.IsTransport() || op.status.code() == code::kServiceUnavailable))
         s.unknown_inserts++;
       if (op.start > last_fail[k]) last_fail[k] = op.start;
     } else if (!op.search) {

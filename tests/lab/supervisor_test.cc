@@ -30,7 +30,9 @@ class HaLab : public ::testing::Test {
     base_ = FreePortRangeStart();
     std::string out;
     auto t0 = Clock::now();
-    int rc = Cli({"lab", "up", "--topology", "ha", "--base-port", std::to_string(base_), "--restart-delay", "500"}, &out);
+    int rc = Cli({"lab", "up", "--topology", "ha", "--base-port", std::to_string(base_), "--front-door",
+                  "127.0.0.1:" + std::to_string(base_ + 15), "--restart-delay", "500"},
+                 &out);
     up_seconds_ = std::chrono::duration<double>(Clock::now() - t0).count();
     ASSERT_EQ(rc, 0) << out;
     std::ifstream in(lab::SupervisorAddressFile(dir_));
@@ -57,7 +59,7 @@ class HaLab : public ::testing::Test {
     for (int i = 0; i < 100; ++i) {
       int p = FreePortPair();
       bool ok = true;
-      for (int k = 2; k < 8 && ok; ++k) ok = PortIsFree(p + k);
+      for (int k = 2; k < 16 && ok; ++k) ok = PortIsFree(p + k);
       if (ok) return p;
     }
     return 0;
@@ -109,12 +111,13 @@ class HaLab : public ::testing::Test {
 };
 
 TEST_F(HaLab, UpStatusKillPauseDown) {
-  std::printf("lab up (etcd x3, coordinator x2): ready in %.2f s\n", up_seconds_);
+  std::printf("lab up (etcd x3, coordinator x2, querynode x3, proxy x2, haproxy): ready in %.2f s\n", up_seconds_);
   EXPECT_LT(up_seconds_, 20.0);
   auto s = Status();
-  ASSERT_EQ(s.components_size(), 5);
-  int healthy_etcd = 0;
+  ASSERT_EQ(s.components_size(), 3 + 2 + 3 + 2 + 1);
+  int healthy_etcd = 0, healthy = 0;
   for (const auto& c : s.components()) {
+    healthy += c.healthy();
     if (c.role() == "etcd") healthy_etcd += c.healthy();
     if (c.role() == "coordinator") {
       EXPECT_EQ(c.labels().at("app"), "milvus-rootcoord");
@@ -122,6 +125,7 @@ TEST_F(HaLab, UpStatusKillPauseDown) {
     EXPECT_GT(c.pid(), 0) << c.name();
   }
   EXPECT_EQ(healthy_etcd, 3);
+  EXPECT_EQ(healthy, 11);
   EXPECT_EQ(Count(s, "active"), 1);
   EXPECT_EQ(Count(s, "standby"), 1);
 

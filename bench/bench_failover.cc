@@ -1,0 +1,118 @@
+// Client-observed disruption of the HA lab's faults, measured with searches at
+// 100/s (4 clients x 25/s) and inserts at 20/s through the front door.
+//
+//   MDRILL_BIN=build/milvus-drill build/bench_failover [--seconds-after 8]
+//
+// For each fault: a fresh lab, a 1000 x 128 collection with 3 replicas, traffic for
+// 2 s, the fault, traffic until the end. Disruption = time from the fault to the
+// first success after the last failure (0 when nothing failed). Printed against the
+// targets: coordinator kill <= 2 s, proxy kill <= 1 s, query-node kill 0 failed
+// searches.
+#include <cstdio>
+#include <random>
+#include <thread>
+
+#include "lab/ha_lab_fixture.h"
+
+namespace {
+
+using namespace mdrill;
+using namespace mdrill::testing;
+namespace dm = mdrill::milvus;
+using Clock = std::chrono::steady_clock;
+
+struct Row {
+  std::string fault;
+  int searches = 0, search_failed = 0, inserts = 0, insert_failed = 0;
+  double search_disruption = 0, insert_disruption = 0;
+};
+
+double Disruption(const std::vector<Op>& ops, bool search, Clock::time_point fault, int* n, int* failed) {
+  Clock::time_point last_fail = fault;
+  for (const auto& op : ops) {
+    if (op.search != search) continue;
+    ++*n;
+    if (!op.status.ok()) {
+      ++*failed;
+      if (op.start > last_fail) last_fail = op.start;
+    }
+  }
+  if (*failed == 0) return 0;
+  for (const auto& op : ops)
+    if (op.search == search && op.status.ok() && op.start > last_fail)
+      return std::chrono::duration<double>(op.end - fault).count();
+  return -1;  // never recovered
+}
+
+Row Measure(const std::string& name, const std::vector<std::vector<std::string>>& faults, int seconds_after) {
+  Row row;
+  row.fault = name;
+  HaLabProcess lab;
+  std::string out;
+  if (!lab.Up(&out)) {
+    std::fprintf(stderr, "lab up failed: %s\n", out.c_str());
+    return row;
+  }
+  dm::MilvusClient c;
+  dm::ConnectOptions o;
+  o.address = lab.front_door();
+  c.Connect(o, dm::Deadline(5000));
+  dm::CollectionSpec spec;
+  spec.name = "bench";
+  spec.dim = 128;
+  c.CreateCollection(spec, dm::Deadline(5000));
+  std::mt19937 rng(1);
+  std::uniform_real_distribution<float> u(0, 1);
+  std::vector<float> v(1000 * 128);
+  for (auto& x : v) x = u(rng);
+  c.Insert("bench", {dm::FloatVectorColumn("embedding", 128, v)}, 1000, dm::Deadline(10000));
+  c.CreateIndex("bench", "embedding", {}, dm::Deadline(5000));
+  c.WaitIndex("bench", dm::Deadline(30000));
+  c.LoadAndWait("bench", 3, dm::Deadline(30000));
+  std::vector<std::unique_ptr<Traffic>> traffic;
+  std::vector<float> probe(v.begin(), v.begin() + 128);
+  for (int i = 0; i < 4; ++i) {
+    traffic.push_back(std::make_unique<Traffic>(lab.front_door(), "bench", 128, probe));
+    traffic.back()->Start(25, i == 0 ? 20 : 0);
+  }
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  auto fault_at = Clock::now();
+  for (const auto& f : faults) lab.Cli(f, &out);
+  std::this_thread::sleep_for(std::chrono::seconds(seconds_after));
+  std::vector<Op> ops;
+  for (auto& t : traffic) {
+    t->Stop();
+    auto o2 = t->ops();
+    ops.insert(ops.end(), o2.begin(), o2.end());
+  }
+  row.search_disruption = Disruption(ops, true, fault_at, &row.searches, &row.search_failed);
+  row.insert_disruption = Disruption(ops, false, fault_at, &row.inserts, &row.insert_failed);
+  return row;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int after = 8;
+  for (int i = 1; i + 1 < argc; i += 2)
+    if (std::string(argv[i]) == "--seconds-after") after = std::atoi(argv[i + 1]);
+  std::vector<Row> rows;
+  rows.push_back(Measure("kill -9 active coordinator", {{"lab", "kill", "-l", "app=milvus-rootcoord", "--mode", "active"}}, after));
+  rows.push_back(Measure("kill -9 one proxy", {{"lab", "kill", "-l", "app=milvus-proxy", "--mode", "one"}}, after));
+  rows.push_back(Measure("kill -9 one query node", {{"lab", "kill", "-l", "app=milvus-querynode", "--mode", "one"}}, after));
+  rows.push_back(Measure("kill -9 proxy + query node", {{"lab", "kill", "-l", "app=milvus-proxy", "--mode", "one"},
+                                                        {"lab", "kill", "-l", "app=milvus-querynode", "--mode", "one"}},
+                         after));
+  std::printf("\n%-28s %9s %7s %11s %9s %7s %11s\n", "fault", "searches", "failed", "disruption", "inserts", "failed",
+              "disruption");
+  for (const auto& r : rows)
+    std::printf("%-28s %9d %7d %9.2f s %9d %7d %9.2f s\n", r.fault.c_str(), r.searches, r.search_failed,
+                r.search_disruption, r.inserts, r.insert_failed, r.insert_disruption);
+  auto worst = [](const Row& r) { return std::max(r.search_disruption, r.insert_disruption); };
+  std::printf("\ntargets (default config, lease TTL 2 s):\n");
+  std::printf("  coordinator kill <= 2 s: %.2f s -> %s\n", worst(rows[0]), worst(rows[0]) <= 2.0 ? "met" : "NOT met");
+  std::printf("  proxy kill <= 1 s: %.2f s -> %s\n", worst(rows[1]), worst(rows[1]) <= 1.0 ? "met" : "NOT met");
+  std::printf("  query-node kill, 0 failed searches: %d -> %s\n", rows[2].search_failed,
+              rows[2].search_failed == 0 ? "met" : "NOT met");
+  return 0;
+}
