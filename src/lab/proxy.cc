@@ -61,26 +61,28 @@ class ProxyService final : public pb::MilvusService::Service {
     return grpc::Status::OK;
   }
 
-#define MDRILL_WRITE(Method, Req, Resp)                                                      \
+#define MDRILL_WRITE(Method, Req, Resp, ddl)                                                 \
   grpc::Status Method(Ctx* ctx, const pb::Req* req, pb::Resp* resp) override {               \
-    return ToCoordinator(ctx, resp, [&](Stub* s, grpc::ClientContext* c) { return s->Method(c, *req, resp); }); \
+    grpc::Status g = ToCoordinator(ctx, resp, [&](Stub* s, grpc::ClientContext* c) { return s->Method(c, *req, resp); }); \
+    if (ddl && StatusOf(resp)->code() == 0) Barrier(ctx);                                    \
+    return g;                                                                                \
   }
 #define MDRILL_READ(Method, Req, Resp, strong)                                                \
   grpc::Status Method(Ctx* ctx, const pb::Req* req, pb::Resp* resp) override {                \
     return ToQueryNode(ctx, resp, strong, [&](Stub* s, grpc::ClientContext* c) { return s->Method(c, *req, resp); }); \
   }
 
-  MDRILL_WRITE(AllocTimestamp, AllocTimestampRequest, AllocTimestampResponse)
-  MDRILL_WRITE(CreateCollection, CreateCollectionRequest, Status)
-  MDRILL_WRITE(DropCollection, DropCollectionRequest, Status)
-  MDRILL_WRITE(Insert, InsertRequest, MutationResult)
-  MDRILL_WRITE(Upsert, UpsertRequest, MutationResult)
-  MDRILL_WRITE(Delete, DeleteRequest, MutationResult)
-  MDRILL_WRITE(Flush, FlushRequest, FlushResponse)
-  MDRILL_WRITE(CreateIndex, CreateIndexRequest, Status)
-  MDRILL_WRITE(DropIndex, DropIndexRequest, Status)
-  MDRILL_WRITE(LoadCollection, LoadCollectionRequest, Status)
-  MDRILL_WRITE(ReleaseCollection, ReleaseCollectionRequest, Status)
+  MDRILL_WRITE(AllocTimestamp, AllocTimestampRequest, AllocTimestampResponse, false)
+  MDRILL_WRITE(CreateCollection, CreateCollectionRequest, Status, true)
+  MDRILL_WRITE(DropCollection, DropCollectionRequest, Status, true)
+  MDRILL_WRITE(Insert, InsertRequest, MutationResult, false)
+  MDRILL_WRITE(Upsert, UpsertRequest, MutationResult, false)
+  MDRILL_WRITE(Delete, DeleteRequest, MutationResult, false)
+  MDRILL_WRITE(Flush, FlushRequest, FlushResponse, false)
+  MDRILL_WRITE(CreateIndex, CreateIndexRequest, Status, true)
+  MDRILL_WRITE(DropIndex, DropIndexRequest, Status, true)
+  MDRILL_WRITE(LoadCollection, LoadCollectionRequest, Status, true)
+  MDRILL_WRITE(ReleaseCollection, ReleaseCollectionRequest, Status, true)
 
   MDRILL_READ(ListDatabases, ListDatabasesRequest, ListDatabasesResponse, false)
   MDRILL_READ(HasCollection, HasCollectionRequest, BoolResponse, true)
@@ -157,6 +159,24 @@ class ProxyService final : public pb::MilvusService::Service {
       nodes_until_ = now + std::chrono::milliseconds(500);
     }
     return nodes_;
+  }
+
+  // After DDL: waits (within the caller's deadline) until every live query node has
+  // applied the log up to now, so a collection created, loaded or released is seen
+  // so by every node before the call returns, whatever consistency later reads ask.
+  void Barrier(Ctx* ctx) {
+    auto rev = etcd_->Revision(Deadline(1000));
+    if (!rev.ok()) return;
+    auto until = DeadlineOf(ctx);
+    for (const auto& addr : QueryNodes(true)) {
+      grpc::ClientContext c;
+      c.set_deadline(std::chrono::system_clock::now() +
+                     std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                         std::min(until, Clock::now() + std::chrono::milliseconds(o_.per_try_ms)) - Clock::now()));
+      c.AddMetadata("x-drill-revision", std::to_string(rev.value()));
+      pb::GetVersionResponse v;
+      (void)StubFor(addr)->GetVersion(&c, pb::GetVersionRequest(), &v);
+    }
   }
 
   template <typename Resp, typename Call>

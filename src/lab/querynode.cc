@@ -4,6 +4,7 @@
 #include <signal.h>
 
 #include <cstdio>
+#include <thread>
 
 #include "lab/etcd_log.h"
 #include "lab/milvus_service.h"
@@ -49,6 +50,13 @@ int RunQueryNode(const QueryNodeOptions& o) {
   catalog.Start();
   tailer.Start();
 
+  // Take traffic only once caught up with the log: a restarted node that listened
+  // at once (its old session may still name its address) would answer "collection not found" until its replay reached the DDL.
+  while (true) {
+    auto rev = etcd.Revision(Deadline(1000));
+    if (rev.ok() && tailer.WaitApplied(rev.value(), std::chrono::steady_clock::now() + std::chrono::seconds(5))) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort(o.listen, grpc::InsecureServerCredentials(), &port);
