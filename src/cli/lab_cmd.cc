@@ -250,6 +250,38 @@ int Status(const LabFlags& f) {
   return 0;
 }
 
+// Prints the last `lines` lines of a component's log, or lists the logs.
+int Logs(const LabFlags& f, int lines) {
+  std::string dir = f.data_dir + "/logs";
+  if (!std::filesystem::is_directory(dir)) {
+    std::string standalone = f.data_dir + "/standalone.log";
+    if (!std::filesystem::exists(standalone)) {
+      std::fprintf(stderr, "lab logs: no logs under %s\n", f.data_dir.c_str());
+      return 1;
+    }
+    dir = f.data_dir;
+  }
+  if (f.component.empty()) {
+    for (const auto& e : std::filesystem::directory_iterator(dir))
+      if (e.path().extension() == ".log")
+        std::printf("%-20s %10lld bytes  %s\n", e.path().stem().c_str(), static_cast<long long>(e.file_size()),
+                    e.path().c_str());
+    return 0;
+  }
+  std::ifstream in(dir + "/" + f.component + ".log");
+  if (!in) {
+    std::fprintf(stderr, "lab logs: no log for component '%s' in %s\n", f.component.c_str(), dir.c_str());
+    return 1;
+  }
+  std::vector<std::string> tail;
+  for (std::string line; std::getline(in, line);) {
+    tail.push_back(line);
+    if (static_cast<int>(tail.size()) > lines) tail.erase(tail.begin());
+  }
+  for (const auto& l : tail) std::printf("%s\n", l.c_str());
+  return 0;
+}
+
 int Fault(const LabFlags& f, const std::string& action) {
   auto stub = SupervisorStub(f.data_dir);
   if (!stub) {
@@ -317,6 +349,11 @@ std::function<int()> AddLabCommands(CLI::App* app) {
   data_dir(down);
   auto* status = lab_cmd->add_subcommand("status", "components, roles, pids, health, restarts");
   data_dir(status);
+  auto* logs = lab_cmd->add_subcommand("logs", "list the components' logs, or print the end of one");
+  data_dir(logs);
+  auto log_lines = std::make_shared<int>(50);
+  logs->add_option("component", f->component, "a component name from `lab status` (e.g. coordinator-0)");
+  logs->add_option("-n,--lines", *log_lines, "how many lines from the end")->capture_default_str();
   std::vector<std::pair<std::string, CLI::App*>> faults;
   for (const char* action : {"kill", "pause", "heal"}) {
     auto* c = lab_cmd->add_subcommand(action, std::string(action) == "kill"   ? "SIGKILL components (restarted after the delay)"
@@ -358,6 +395,7 @@ std::function<int()> AddLabCommands(CLI::App* app) {
     if (up->parsed()) return f->topology == "ha" ? UpHa(*f) : UpStandalone(*f);
     if (down->parsed()) return Down(*f);
     if (status->parsed()) return Status(*f);
+    if (logs->parsed()) return Logs(*f, *log_lines);
     for (const auto& [action, c] : faults)
       if (c->parsed()) return Fault(*f, action);
     if (coord->parsed()) {

@@ -172,6 +172,14 @@ TEST_F(HaLab, UpStatusKillPauseDown) {
 
 TEST_F(HaLab, BadFaultRequestsAreRefusedClearly) {
   std::string out;
+  // Logs: listed, readable by component name, a clear error for an unknown one.
+  EXPECT_EQ(Cli({"lab", "logs"}, &out), 0) << out;
+  EXPECT_NE(out.find("coordinator-0"), std::string::npos) << out;
+  EXPECT_NE(out.find("frontdoor"), std::string::npos) << out;
+  EXPECT_EQ(Cli({"lab", "logs", "coordinator-1", "-n", "5"}, &out), 0) << out;
+  EXPECT_NE(out.find("coordinator coordinator-1: serving on"), std::string::npos) << out;
+  EXPECT_EQ(Cli({"lab", "logs", "nosuch"}, &out), 1);
+  EXPECT_NE(out.find("no log for component 'nosuch'"), std::string::npos) << out;
   EXPECT_EQ(Cli({"lab", "kill", "-l", "bogus"}, &out), 1);
   EXPECT_NE(out.find("malformed selector"), std::string::npos) << out;
   EXPECT_EQ(Cli({"lab", "kill", "-l", "app=etcd", "--mode", "active"}, &out), 1);
