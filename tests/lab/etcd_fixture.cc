@@ -10,8 +10,6 @@
 
 namespace mdrill::testing {
 
-namespace {
-
 bool PortFree(int port) {
   int fd = ::socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in addr{};
@@ -22,8 +20,6 @@ bool PortFree(int port) {
   ::close(fd);
   return ok;
 }
-
-}  // namespace
 
 int FreePortRun(int n) {
   for (int attempt = 0; attempt < 200; ++attempt) {

@@ -1,10 +1,5 @@
 #include "lab/ha_lab_fixture.h"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <fstream>
 #include <random>
 
@@ -16,30 +11,10 @@ namespace mdrill::testing {
 
 namespace rec = ::milvusdrill::lab;
 
-namespace {
-bool Free(int port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-  ::close(fd);
-  return ok;
-}
-}  // namespace
 
 HaLabProcess::HaLabProcess() : dir_(TempDir("ha")) {
-  for (int attempt = 0; attempt < 200; ++attempt) {
-    int p = FreePortPair();
-    bool ok = true;
-    for (int k = 0; k < 16 && ok; ++k) ok = Free(p + k);
-    if (ok) {
-      base_ = p;
-      front_port_ = p + 15;
-      break;
-    }
-  }
+  base_ = FreePortRun(16);  // etcd 6, coordinators 2, query nodes 3, proxies 2, front door
+  front_port_ = base_ + 15;
 }
 
 HaLabProcess::~HaLabProcess() {

@@ -2,10 +2,7 @@
 // the supervisor), status, kill and pause faults with expiry, bad fault requests,
 // and `lab down` leaving no process behind.
 #include <gtest/gtest.h>
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <fstream>
@@ -27,7 +24,7 @@ class HaLab : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = TempDir("halab");
-    base_ = FreePortRangeStart();
+    base_ = FreePortRun(16);
     std::string out;
     auto t0 = Clock::now();
     int rc = Cli({"lab", "up", "--topology", "ha", "--base-port", std::to_string(base_), "--front-door",
@@ -54,25 +51,6 @@ class HaLab : public ::testing::Test {
       }
     }
     EXPECT_FALSE(PidAlive(j.value("supervisor_pid", 0))) << "supervisor still runs";
-  }
-  static int FreePortRangeStart() {
-    for (int i = 0; i < 100; ++i) {
-      int p = FreePortPair();
-      bool ok = true;
-      for (int k = 2; k < 16 && ok; ++k) ok = PortIsFree(p + k);
-      if (ok) return p;
-    }
-    return 0;
-  }
-  static bool PortIsFree(int port) {
-    int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-    sockaddr_in a{};
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    a.sin_port = htons(static_cast<uint16_t>(port));
-    bool ok = ::bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
-    ::close(fd);
-    return ok;
   }
   int Cli(std::vector<std::string> args, std::string* out) {
     std::vector<std::string> argv = {"sh", "-c", "exec \"$@\" 2>&1", "sh", DrillBinary()};
