@@ -20,6 +20,10 @@ void AddKv(google::protobuf::RepeatedPtrField<pb::KeyValuePair>* kvs, const std:
   kv->set_value(v);
 }
 
+pb::IndexState StateOf(const engine::IndexProgress& p) {
+  return p.failed ? pb::Failed : p.pending_rows > 0 ? pb::InProgress : pb::Finished;
+}
+
 Status NoIndex(const std::string& collection) {
   return Status::IndexNotFound("index not found[collection=" + collection + "]");
 }
@@ -80,7 +84,7 @@ grpc::Status MilvusService::DescribeIndex(Ctx* ctx, const pb::DescribeIndexReque
     d->set_indexed_rows(p.indexed_rows);
     d->set_total_rows(p.total_rows);
     d->set_pending_index_rows(p.pending_rows);
-    d->set_state(p.failed ? pb::Failed : p.pending_rows > 0 ? pb::InProgress : pb::Finished);
+    d->set_state(StateOf(p));
     d->set_index_state_fail_reason(p.fail_reason);
     return Status::OK();
   });
@@ -93,7 +97,7 @@ grpc::Status MilvusService::GetIndexState(Ctx* ctx, const pb::GetIndexStateReque
     if (!v.ok()) return v.status();
     if (!v->data->index()) return NoIndex(req->collection_name());
     engine::IndexProgress p = v->data->GetIndexProgress();
-    resp->set_state(p.failed ? pb::Failed : p.pending_rows > 0 ? pb::InProgress : pb::Finished);
+    resp->set_state(StateOf(p));
     resp->set_fail_reason(p.fail_reason);
     return Status::OK();
   });
