@@ -9,7 +9,7 @@ APT_PACKAGES=(
   libfaiss-dev libopenblas-dev
   libcli11-dev nlohmann-json3-dev libyaml-cpp-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev libsqlite3-dev
-  etcd-server etcd-client haproxy iproute2 procps
+  etcd-server etcd-client haproxy iproute2 nftables procps
   nodejs
 )
 

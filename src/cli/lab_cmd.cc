@@ -8,6 +8,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -15,6 +16,7 @@
 
 #include "lab.grpc.pb.h"
 #include "lab/coordinator.h"
+#include "lab/netlab.h"
 #include "lab/proxy.h"
 #include "lab/querynode.h"
 #include "lab/standalone.h"
@@ -38,6 +40,8 @@ struct LabFlags {
   // faults
   std::string selector, mode = "one", duration = "0s";
   bool no_restart = false;
+  int loss_pct = 0, delay_ms = 0;
+  std::string network = "auto";
   std::string component;  // logs
   lab::CoordinatorOptions coord;
   lab::QueryNodeOptions qn;
@@ -95,7 +99,9 @@ void PrintStatus(const rec::StatusResponse& s) {
                 c.pid(), c.address().c_str(), c.state().c_str(), c.healthy() ? "yes" : "no", c.restarts(),
                 c.fault().empty() ? "" : ("  fault " + c.fault()).c_str());
   }
-  std::printf("etcd endpoints: %s\ndata: %s\n", s.etcd_endpoints().c_str(), s.data_dir().c_str());
+  std::printf("etcd endpoints: %s\ndata: %s\nnetwork: %s\n", s.etcd_endpoints().c_str(), s.data_dir().c_str(),
+              s.network() == "netns" ? "a network namespace per component (partitions available)"
+                                     : "loopback (no partitions)");
 }
 
 // Forks `body` into its own session with output to `log`; returns the child pid.
@@ -163,6 +169,13 @@ int UpHa(LabFlags& f) {
     }
   }
   ::unlink(lab::SupervisorAddressFile(f.ha.data_dir).c_str());
+  std::string why;
+  if (f.network == "netns" && !lab::NetnsAvailable(&why)) {
+    std::fprintf(stderr, "lab up: --network netns: %s\n", why.c_str());
+    return 1;
+  }
+  f.ha.network = f.network == "loopback" || (f.network == "auto" && !lab::NetnsAvailable(&why)) ? "loopback" : "netns";
+  f.ha.network_reason = f.network == "loopback" ? "started with --network loopback" : why;
   lab::SupervisorOptions so;
   so.topology = f.ha;
   if (f.foreground) return lab::RunSupervisor(so);  // supervise from this process until SIGTERM
@@ -221,6 +234,8 @@ int Down(const LabFlags& f) {
   if (!j.is_discarded() && j.contains("components")) {
     for (auto& c : j["components"])
       if (c["pid"].get<int>() > 0) ::kill(c["pid"].get<int>(), SIGKILL);
+    if (j.contains("netns") && !j["netns"].empty())
+      lab::TearDownLabNetwork(j.value("base_port", 0), j["netns"].get<std::vector<std::string>>());
     ::unlink(lab::SupervisorAddressFile(f.data_dir).c_str());
     std::printf("lab down: killed the components recorded in %s\n", lab::StateFile(f.data_dir).c_str());
     return 0;
@@ -299,6 +314,8 @@ int Fault(const LabFlags& f, const std::string& action) {
   req.set_mode(f.mode);
   req.set_duration_ms(ms);
   req.set_no_restart(f.no_restart);
+  req.set_loss_pct(f.loss_pct);
+  req.set_delay_ms(f.delay_ms);
   rec::FaultResponse resp;
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));
@@ -344,6 +361,11 @@ std::function<int()> AddLabCommands(CLI::App* app) {
   up->add_option("--restart-delay", f->ha.restart_delay_ms, "ha: ms before a dead component is restarted")
       ->capture_default_str();
   up->add_option("--timeout", f->timeout_s, "seconds to wait for the lab to serve")->capture_default_str();
+  up->add_option("--network", f->network,
+                 "ha: netns (a network namespace per component, needs root; partitions work), loopback, or auto "
+                 "(netns when possible)")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"auto", "netns", "loopback"}));
 
   auto* down = lab_cmd->add_subcommand("down", "stop everything `lab up` started");
   data_dir(down);
@@ -355,10 +377,15 @@ std::function<int()> AddLabCommands(CLI::App* app) {
   logs->add_option("component", f->component, "a component name from `lab status` (e.g. coordinator-0)");
   logs->add_option("-n,--lines", *log_lines, "how many lines from the end")->capture_default_str();
   std::vector<std::pair<std::string, CLI::App*>> faults;
-  for (const char* action : {"kill", "pause", "heal"}) {
-    auto* c = lab_cmd->add_subcommand(action, std::string(action) == "kill"   ? "SIGKILL components (restarted after the delay)"
-                                              : std::string(action) == "pause" ? "SIGSTOP components until --for ends"
-                                                                               : "undo every fault now");
+  const std::map<std::string, std::string> fault_help = {
+      {"kill", "SIGKILL components (restarted after the delay)"},
+      {"pause", "SIGSTOP components until --for ends"},
+      {"partition", "cut components off from everything, both ways, etcd included, until --for ends"},
+      {"loss", "drop --loss percent of the packets to and from components until --for ends"},
+      {"delay", "delay every packet to and from components by --delay ms until --for ends"},
+      {"heal", "undo every fault now"}};
+  for (const char* action : {"kill", "pause", "partition", "loss", "delay", "heal"}) {
+    auto* c = lab_cmd->add_subcommand(action, fault_help.at(action));
     data_dir(c);
     if (std::string(action) != "heal") {
       c->add_option("-l,--selector", f->selector, "label selector, e.g. app=milvus-rootcoord")->required();
@@ -366,6 +393,10 @@ std::function<int()> AddLabCommands(CLI::App* app) {
       c->add_option("--for", f->duration, "the fault's lifetime (pause; kill with --no-restart)")->capture_default_str();
     }
     if (std::string(action) == "kill") c->add_flag("--no-restart", f->no_restart, "keep it down until --for ends");
+    if (std::string(action) == "loss")
+      c->add_option("--loss", f->loss_pct, "percent of packets dropped")->required()->check(CLI::Range(1, 100));
+    if (std::string(action) == "delay")
+      c->add_option("--delay", f->delay_ms, "milliseconds added to every packet")->required()->check(CLI::Range(1, 60000));
     faults.emplace_back(action, c);
   }
 

@@ -1,4 +1,5 @@
 #include "lab/coordinator.h"
+#include "lab/grpc_options.h"
 
 #include <grpcpp/grpcpp.h>
 #include <signal.h>
@@ -122,6 +123,7 @@ int RunCoordinator(const CoordinatorOptions& o) {
   tailer.Start();
 
   grpc::ServerBuilder builder;
+  AcceptComponentPings(&builder);
   int port = 0;
   builder.AddListeningPort(o.listen, grpc::InsecureServerCredentials(), &port);
   builder.SetMaxReceiveMessageSize(64 << 20);
@@ -137,9 +139,11 @@ int RunCoordinator(const CoordinatorOptions& o) {
   std::fflush(stdout);
   election.Start([&](bool leader) {
     if (leader) {
-      std::printf("coordinator %s: active (term %lld)\n", o.id.c_str(), static_cast<long long>(election.term()));
+      std::printf("coordinator %s: active (term %lld) since_unix_ms=%lld\n", o.id.c_str(),
+                  static_cast<long long>(election.term()), static_cast<long long>(election.leader_since_unix_ms()));
     } else {
-      std::printf("coordinator %s: standby (lost or gave up the election)\n", o.id.c_str());
+      std::printf("coordinator %s: standby (lost or gave up the election) served_until_unix_ms=%lld\n", o.id.c_str(),
+                  static_cast<long long>(election.served_until_unix_ms()));
     }
     std::fflush(stdout);
   });

@@ -39,8 +39,27 @@ std::string Election::holder() const {
 
 void Election::SetLeader(bool leader, Clock::time_point until) {
   std::lock_guard<std::mutex> lock(mu_);
+  auto now = Clock::now();
+  int64_t unix_now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::system_clock::now().time_since_epoch()).count();
+  if (leader && !leader_) since_unix_ms_ = unix_now;
+  if (!leader && leader_) {
+    // IsLeader() turned false at the local deadline, or now if we step down earlier.
+    auto late = now > leader_until_ ? now - leader_until_ : Clock::duration::zero();
+    served_until_unix_ms_ = unix_now - std::chrono::duration_cast<std::chrono::milliseconds>(late).count();
+  }
   leader_ = leader;
   leader_until_ = until;
+}
+
+int64_t Election::leader_since_unix_ms() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return since_unix_ms_;
+}
+
+int64_t Election::served_until_unix_ms() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return served_until_unix_ms_;
 }
 
 void Election::Loop() {

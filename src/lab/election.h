@@ -52,6 +52,11 @@ class Election {
   // with every new leader.
   int64_t term() const { return term_.load(); }
   std::string holder() const;  // last seen holder, "" when none
+  // Wall-clock bounds of the last leadership, for logs that let a test check that
+  // two leaders never overlapped: when it began, and the last instant IsLeader()
+  // could have answered true (its local deadline, or the step-down if earlier).
+  int64_t leader_since_unix_ms() const;
+  int64_t served_until_unix_ms() const;
 
  private:
   void Loop();
@@ -66,6 +71,8 @@ class Election {
   bool leader_ = false;
   std::chrono::steady_clock::time_point leader_until_{};
   std::string holder_;
+  int64_t since_unix_ms_ = 0;
+  int64_t served_until_unix_ms_ = 0;
   std::atomic<int64_t> lease_{0};
   std::atomic<int64_t> term_{0};
   std::thread thread_;

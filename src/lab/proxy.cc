@@ -1,4 +1,5 @@
 #include "lab/proxy.h"
+#include "lab/grpc_options.h"
 
 #include <grpcpp/grpcpp.h>
 #include <signal.h>
@@ -114,12 +115,8 @@ class ProxyService final : public pb::MilvusService::Service {
     std::lock_guard<std::mutex> lock(mu_);
     auto& s = stubs_[address];
     if (!s) {
-      grpc::ChannelArguments args;
-      args.SetMaxReceiveMessageSize(-1);
-      args.SetMaxSendMessageSize(-1);
-      args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
-      args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 500);
-      s = pb::MilvusService::NewStub(grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), args));
+      s = pb::MilvusService::NewStub(
+          grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), ComponentChannelArgs()));
     }
     return s.get();
   }
@@ -138,6 +135,11 @@ class ProxyService final : public pb::MilvusService::Service {
     std::lock_guard<std::mutex> lock(mu_);
     coordinator_ = addr;
     return addr;
+  }
+
+  void ForgetCoordinator() {
+    std::lock_guard<std::mutex> lock(mu_);
+    coordinator_.clear();
   }
 
   std::vector<std::string> QueryNodes(bool refresh) {
@@ -206,6 +208,7 @@ class ProxyService final : public pb::MilvusService::Service {
         return grpc::Status::OK;
       }
       why = "coordinator " + addr + ": " + g.error_message();
+      ForgetCoordinator();  // the next write asks etcd who is active
       if (g.error_code() != grpc::StatusCode::UNAVAILABLE) break;  // may have executed: do not repeat
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
@@ -267,6 +270,7 @@ int RunProxy(const ProxyOptions& o) {
   EtcdClient etcd(o.etcd);
   ProxyService service(o, &etcd);
   grpc::ServerBuilder builder;
+  AcceptComponentPings(&builder);
   int port = 0;
   builder.AddListeningPort(o.listen, grpc::InsecureServerCredentials(), &port);
   builder.SetMaxReceiveMessageSize(64 << 20);

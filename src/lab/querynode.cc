@@ -1,4 +1,5 @@
 #include "lab/querynode.h"
+#include "lab/grpc_options.h"
 
 #include <grpcpp/grpcpp.h>
 #include <signal.h>
@@ -58,6 +59,7 @@ int RunQueryNode(const QueryNodeOptions& o) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   grpc::ServerBuilder builder;
+  AcceptComponentPings(&builder);
   int port = 0;
   builder.AddListeningPort(o.listen, grpc::InsecureServerCredentials(), &port);
   builder.SetMaxReceiveMessageSize(64 << 20);

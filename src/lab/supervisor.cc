@@ -17,6 +17,7 @@
 #include "milvus.grpc.pb.h"
 #include "lab/convert.h"
 #include "lab/etcd_client.h"
+#include "lab/netlab.h"
 #include "util/hybrid_ts.h"
 #include "util/subprocess.h"
 #include "util/stop_signals.h"
@@ -38,6 +39,7 @@ struct Component {
   bool started_once = false;
   int restarts = 0;
   bool paused = false;
+  bool partitioned = false;
   Clock::time_point restart_at{};  // when a dead component may start again
   Clock::time_point hold_until{};  // kill --no-restart: down until then
   std::string fault;
@@ -45,7 +47,7 @@ struct Component {
 
 struct Fault {
   std::string id;
-  std::string action;
+  std::string action;  // kill | pause | partition | loss | delay
   std::vector<Component*> targets;
   Clock::time_point expires;
 };
@@ -82,6 +84,7 @@ class Supervisor final : public rec::Supervisor::Service {
   explicit Supervisor(const SupervisorOptions& o) : o_(o) {
     std::vector<EtcdMember> members;
     auto plans = PlanTopology(o.topology, &members);
+    plans_ = plans;
     std::filesystem::create_directories(o.topology.data_dir + "/storage");
     std::ofstream(HaproxyConfigPath(o.topology)) << HaproxyConfig(o.topology, plans);
     for (auto& plan : plans) {
@@ -97,6 +100,14 @@ class Supervisor final : public rec::Supervisor::Service {
       if (c->plan.role == "coordinator")
         coord_stubs_[c->plan.name] = rec::Coordinator::NewStub(
             grpc::CreateChannel(c->plan.address, grpc::InsecureChannelCredentials()));
+  }
+
+  // Builds the lab's network namespaces when the topology asks for them.
+  mdrill::Status Init() {
+    if (o_.topology.network != "netns") return mdrill::Status::OK();
+    mdrill::Status s = SetUpLabNetwork(o_.topology, plans_);
+    network_up_ = s.ok();
+    return s;
   }
 
   void Tick() {
@@ -129,6 +140,8 @@ class Supervisor final : public rec::Supervisor::Service {
     faults_.clear();
     // Coordinators first (they revoke their leases), etcd last.
     for (auto it = components_.rbegin(); it != components_.rend(); ++it) (*it)->proc.Stop(std::chrono::milliseconds(3000));
+    if (network_up_) TearDownLabNetwork(o_.topology.base_port, NamespacesLocked());
+    network_up_ = false;
     WriteStateLocked();
   }
 
@@ -146,9 +159,11 @@ class Supervisor final : public rec::Supervisor::Service {
       s->set_address(c->plan.address);
       s->set_restarts(c->restarts);
       s->set_fault(c->fault);
-      std::string state = up ? (c->paused ? "paused" : "running") : (c->fault.empty() ? "stopped" : "killed");
+      std::string state = up ? (c->paused ? "paused" : c->partitioned ? "partitioned" : "running")
+                             : (c->fault.empty() ? "stopped" : "killed");
+      s->set_netns(c->plan.netns);
       bool healthy = false;
-      if (up && !c->paused) {
+      if (up && !c->paused && !c->partitioned) {
         if (c->plan.role == "coordinator") {
           int role = CoordinatorRole(c->plan.name);
           healthy = role >= 0;
@@ -168,6 +183,7 @@ class Supervisor final : public rec::Supervisor::Service {
     }
     for (const auto& e : etcd_endpoints_) resp->set_etcd_endpoints(resp->etcd_endpoints() + (resp->etcd_endpoints().empty() ? "" : ",") + e);
     resp->set_data_dir(o_.topology.data_dir);
+    resp->set_network(o_.topology.network);
     return grpc::Status::OK;
   }
 
@@ -185,7 +201,8 @@ class Supervisor final : public rec::Supervisor::Service {
  private:
   void StartLocked(Component& c) {
     std::string err;
-    if (!c.proc.Start(c.plan.argv, c.plan.log_path, &err)) {
+    auto argv = c.plan.netns.empty() ? c.plan.argv : InNetns(c.plan.netns, c.plan.argv);
+    if (!c.proc.Start(argv, c.plan.log_path, &err)) {
       std::fprintf(stderr, "supervisor: cannot start %s: %s\n", c.plan.name.c_str(), err.c_str());
       c.restart_at = Clock::now() + std::chrono::milliseconds(o_.topology.restart_delay_ms);
       return;
@@ -203,6 +220,8 @@ class Supervisor final : public rec::Supervisor::Service {
   void WriteStateLocked() {
     nlohmann::json j;
     j["supervisor_pid"] = ::getpid();
+    j["base_port"] = o_.topology.base_port;
+    j["netns"] = network_up_ ? NamespacesLocked() : std::vector<std::string>{};
     j["components"] = nlohmann::json::array();
     for (auto& c : components_)
       j["components"].push_back({{"name", c->plan.name}, {"pid", c->proc.running() ? c->proc.pid() : 0}});
@@ -220,12 +239,26 @@ class Supervisor final : public rec::Supervisor::Service {
     return r.active() ? 1 : 0;
   }
 
+  std::vector<std::string> NamespacesLocked() const {
+    std::vector<std::string> out;
+    for (const auto& c : components_)
+      if (!c->plan.netns.empty()) out.push_back(c->plan.netns);
+    return out;
+  }
+
   void HealLocked(struct Fault& f, const char* why) {
     for (Component* c : f.targets) {
       if (f.action == "pause" && c->paused) {
         c->proc.Signal(SIGCONT);
         c->paused = false;
       }
+      if (f.action == "partition" && c->partitioned) {
+        mdrill::Status s = SetLinkUp(c->plan.host_veth, true);
+        if (!s.ok()) std::fprintf(stderr, "supervisor: heal %s: %s\n", c->plan.name.c_str(), s.reason().c_str());
+        c->partitioned = false;
+      }
+      if (f.action == "loss") SetLinkLoss(o_.topology.base_port, c->plan.host_veth, 0);
+      if (f.action == "delay") SetLinkDelay(c->plan.netns, c->plan.host_veth, 0);
       c->hold_until = {};
       c->fault.clear();
     }
@@ -241,16 +274,28 @@ class Supervisor final : public rec::Supervisor::Service {
       faults_.clear();
       return mdrill::Status::OK();
     }
-    if (req.action() != "kill" && req.action() != "pause")
-      return mdrill::Status::InvalidArgument("unknown fault action '" + req.action() + "' (kill, pause, heal)");
-    if (req.duration_ms() <= 0 && (req.action() == "pause" || req.no_restart()))
-      return mdrill::Status::InvalidArgument(req.action() + " needs a positive duration (--for)");
+    const std::string& action = req.action();
+    bool network_fault = action == "partition" || action == "loss" || action == "delay";
+    if (action != "kill" && action != "pause" && !network_fault)
+      return mdrill::Status::InvalidArgument("unknown fault action '" + action +
+                                             "' (kill, pause, partition, loss, delay, heal)");
+    if (req.duration_ms() <= 0 && (action != "kill" || req.no_restart()))
+      return mdrill::Status::InvalidArgument(action + " needs a positive duration (--for)");
+    if (network_fault && !network_up_)
+      return mdrill::Status(code::kParameterInvalid, legacy::kIllegalArgument,
+                            action + " needs the lab's network namespaces, and this lab runs on loopback (" +
+                                o_.topology.network_reason + "); start it as root with `--network netns`");
+    if (action == "loss" && (req.loss_pct() < 1 || req.loss_pct() > 100))
+      return mdrill::Status::InvalidArgument("loss needs --loss between 1 and 100 percent");
+    if (action == "delay" && req.delay_ms() < 1) return mdrill::Status::InvalidArgument("delay needs --delay >= 1 ms");
+    // A partitioned component can still be killed; everything else needs it reachable.
     std::vector<Component*> candidates;
     for (auto& c : components_) {
       bool match = false;
       std::string err;
       if (!MatchSelector(req.selector(), c->plan.labels, &match, &err)) return mdrill::Status::InvalidArgument(err);
-      if (!match || !c->proc.running() || c->paused) continue;
+      if (!match || !c->proc.running() || c->paused || (c->partitioned && action != "kill")) continue;
+      if (network_fault && c->plan.netns.empty()) continue;  // the front door shares the host's network
       if (req.mode() == "active" || req.mode() == "standby") {
         if (c->plan.role != "coordinator")
           return mdrill::Status::InvalidArgument("mode " + req.mode() + " applies to coordinators only");
@@ -288,12 +333,24 @@ class Supervisor final : public rec::Supervisor::Service {
     if (!AppendJournal(FaultJournal(o_.topology.data_dir), j))
       return mdrill::Status::Internal("cannot write the fault journal; fault not applied");
     for (Component* c : candidates) {
+      mdrill::Status applied = mdrill::Status::OK();
       if (f.action == "kill") {
         c->proc.Signal(SIGKILL);
         if (req.no_restart()) c->hold_until = f.expires;
-      } else {
+      } else if (f.action == "pause") {
         c->proc.Signal(SIGSTOP);
         c->paused = true;
+      } else if (f.action == "partition") {
+        applied = SetLinkUp(c->plan.host_veth, false);
+        c->partitioned = applied.ok();
+      } else if (f.action == "loss") {
+        applied = SetLinkLoss(o_.topology.base_port, c->plan.host_veth, req.loss_pct());
+      } else {
+        applied = SetLinkDelay(c->plan.netns, c->plan.host_veth, req.delay_ms());
+      }
+      if (!applied.ok()) {
+        HealLocked(f, "apply failed");
+        return applied;
       }
       if (duration > 0) c->fault = f.id;
       resp->add_targets(c->plan.name);
@@ -311,6 +368,8 @@ class Supervisor final : public rec::Supervisor::Service {
 
   const SupervisorOptions& o_;
   std::mutex mu_;
+  std::vector<ComponentPlan> plans_;
+  bool network_up_ = false;
   std::vector<std::unique_ptr<Component>> components_;
   std::vector<struct Fault> faults_;
   std::vector<std::string> etcd_endpoints_;
@@ -330,6 +389,10 @@ int RunSupervisor(const SupervisorOptions& o) {
   HealJournal(FaultJournal(o.topology.data_dir));
 
   Supervisor sup(o);
+  if (mdrill::Status s = sup.Init(); !s.ok()) {
+    std::fprintf(stderr, "supervisor: cannot build the lab network: %s\n", s.reason().c_str());
+    return 1;
+  }
   grpc::ServerBuilder builder;
   int port = 0;
   builder.AddListeningPort(o.control_address, grpc::InsecureServerCredentials(), &port);

@@ -2,20 +2,50 @@
 
 #include <sstream>
 
+#include "lab/netlab.h"
+
 namespace mdrill::lab {
+
+namespace {
+
+// The host of the next component: its own address in the lab's subnet when each
+// component has a namespace, else loopback.
+struct HostPlanner {
+  const TopologyOptions& o;
+  int index = 0;
+  void Assign(ComponentPlan* p) {
+    if (o.network != "netns") {
+      p->ip = "127.0.0.1";
+      return;
+    }
+    p->netns = "mdrill-" + std::to_string(o.base_port) + "-" + p->name;
+    p->host_veth = "mdv" + std::to_string(o.base_port) + "-" + std::to_string(index);
+    p->ip = LabSubnetPrefix(o.base_port) + std::to_string(10 + index);
+    ++index;
+  }
+};
+
+}  // namespace
 
 std::vector<ComponentPlan> PlanTopology(const TopologyOptions& o, std::vector<EtcdMember>* etcd) {
   *etcd = PlanEtcd(o.etcd, o.base_port, o.data_dir + "/etcd");
   std::vector<ComponentPlan> out;
-  for (const auto& m : *etcd) {
+  HostPlanner hosts{o};
+  for (auto& m : *etcd) {
     ComponentPlan p;
     p.name = m.name;
+    hosts.Assign(&p);
+    m.host = p.ip;
+    out.push_back(std::move(p));
+  }
+  for (size_t i = 0; i < etcd->size(); ++i) {
+    const auto& m = (*etcd)[i];
+    ComponentPlan& p = out[i];
     p.role = "etcd";
     p.labels = {{"app", "etcd"}, {"component", "etcd"}, {"instance", m.name}};
     p.address = m.endpoint();
     p.argv = EtcdArgv(m, *etcd);
     p.log_path = o.data_dir + "/logs/" + m.name + ".log";
-    out.push_back(std::move(p));
   }
   std::string endpoints;
   for (const auto& e : Endpoints(*etcd)) endpoints += (endpoints.empty() ? "" : ",") + e;
@@ -25,7 +55,8 @@ std::vector<ComponentPlan> PlanTopology(const TopologyOptions& o, std::vector<Et
     p.name = "coordinator-" + std::to_string(i);
     p.role = "coordinator";
     p.labels = {{"app", "milvus-rootcoord"}, {"component", "coordinator"}, {"instance", p.name}};
-    p.address = "127.0.0.1:" + std::to_string(port++);
+    hosts.Assign(&p);
+    p.address = p.ip + ":" + std::to_string(port++);
     p.argv = {o.drill_binary, "lab", "component", "coordinator", "--id", p.name, "--listen", p.address,
               "--etcd", endpoints, "--lease-ttl", std::to_string(o.lease_ttl_seconds), "--storage",
               o.data_dir + "/storage"};
@@ -37,7 +68,8 @@ std::vector<ComponentPlan> PlanTopology(const TopologyOptions& o, std::vector<Et
     p.name = "querynode-" + std::to_string(i);
     p.role = "querynode";
     p.labels = {{"app", "milvus-querynode"}, {"component", "querynode"}, {"instance", p.name}};
-    p.address = "127.0.0.1:" + std::to_string(port++);
+    hosts.Assign(&p);
+    p.address = p.ip + ":" + std::to_string(port++);
     p.argv = {o.drill_binary, "lab", "component", "querynode", "--id", p.name, "--node-id", std::to_string(i + 1),
               "--listen", p.address, "--etcd", endpoints, "--lease-ttl", std::to_string(o.lease_ttl_seconds)};
     p.log_path = o.data_dir + "/logs/" + p.name + ".log";
@@ -48,7 +80,8 @@ std::vector<ComponentPlan> PlanTopology(const TopologyOptions& o, std::vector<Et
     p.name = "proxy-" + std::to_string(i);
     p.role = "proxy";
     p.labels = {{"app", "milvus-proxy"}, {"component", "proxy"}, {"instance", p.name}};
-    p.address = "127.0.0.1:" + std::to_string(port++);
+    hosts.Assign(&p);
+    p.address = p.ip + ":" + std::to_string(port++);
     p.argv = {o.drill_binary, "lab", "component", "proxy", "--id", p.name, "--listen", p.address,
               "--etcd", endpoints, "--lease-ttl", std::to_string(o.lease_ttl_seconds)};
     p.log_path = o.data_dir + "/logs/" + p.name + ".log";

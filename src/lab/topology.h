@@ -21,6 +21,10 @@ struct TopologyOptions {
   int base_port = 19600;      // etcd from here, then coordinators, query nodes, proxies
   int lease_ttl_seconds = 2;
   int restart_delay_ms = 1000;
+  // "loopback": every component on 127.0.0.1 (no partitions). "netns": each
+  // component in its own network namespace on the lab's bridge (lab/netlab.h).
+  std::string network = "loopback";
+  std::string network_reason;  // why the lab runs on loopback, for error messages
 };
 
 struct ComponentPlan {
@@ -28,7 +32,10 @@ struct ComponentPlan {
   std::string role;  // etcd | coordinator | querynode | proxy | frontdoor
   std::map<std::string, std::string> labels;
   std::string address;
-  std::vector<std::string> argv;
+  std::vector<std::string> argv;  // without the `ip netns exec` prefix
+  std::string netns;      // empty on loopback, and for the front door
+  std::string host_veth;  // the host side of its veth pair (netns only)
+  std::string ip;         // its address (netns only)
   std::string log_path;
 };
 

@@ -116,7 +116,7 @@ bool PidAlive(pid_t pid) {
 }
 
 int RunCapture(const std::vector<std::string>& argv, std::string* out,
-               std::chrono::milliseconds timeout) {
+               std::chrono::milliseconds timeout, bool merge_stderr) {
   int fds[2];
   if (::pipe2(fds, O_CLOEXEC) != 0) return -1;
   std::vector<char*> args;
@@ -126,6 +126,7 @@ int RunCapture(const std::vector<std::string>& argv, std::string* out,
   if (pid < 0) return -1;
   if (pid == 0) {
     ::dup2(fds[1], STDOUT_FILENO);
+    if (merge_stderr) ::dup2(fds[1], STDERR_FILENO);
     ::execvp(args[0], args.data());
     ::_exit(127);
   }

@@ -47,8 +47,10 @@ class Subprocess {
 // True when `pid` exists and is not a zombie (an exited child nobody reaped yet).
 bool PidAlive(pid_t pid);
 
-// Runs a command to completion, capturing stdout; returns the exit code (or -1).
+// Runs a command to completion, capturing stdout (and stderr too when
+// `merge_stderr`); returns the exit code, or -1 when it could not run or was
+// killed at `timeout`.
 int RunCapture(const std::vector<std::string>& argv, std::string* out,
-               std::chrono::milliseconds timeout);
+               std::chrono::milliseconds timeout, bool merge_stderr = false);
 
 }  // namespace mdrill

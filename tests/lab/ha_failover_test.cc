@@ -3,7 +3,9 @@
 // supervisor. Asserts the measured facts of each fault.
 #include <gtest/gtest.h>
 
+#include <fstream>
 #include <random>
+#include <regex>
 #include <set>
 #include <thread>
 
@@ -198,6 +200,127 @@ TEST_F(HaFailover, KillEverythingThenEveryAcknowledgedRowIsBack) {
   EXPECT_EQ(idx->index_type, "IVF_FLAT");
   std::printf("kill -9 everything: %zu acknowledged inserts, count(*) %lld after restart (>= %lld)\n",
               s.acked_inserts.size(), static_cast<long long>(count.value()), static_cast<long long>(acked));
+}
+
+// One coordinator's leadership as its log reports it: wall-clock ms from winning
+// to the last instant it could have served (its local lease deadline).
+struct Leadership {
+  std::string who;
+  int64_t since = 0, until = INT64_MAX;  // until MAX: still leading
+};
+
+std::vector<Leadership> LeadershipsFromLogs(const std::string& dir) {
+  std::vector<Leadership> out;
+  std::regex active(R"(coordinator (\S+): active \(term \d+\) since_unix_ms=(\d+))");
+  std::regex standby(R"(coordinator (\S+): standby .* served_until_unix_ms=(\d+))");
+  for (int i = 0; i < 2; ++i) {
+    std::ifstream in(dir + "/logs/coordinator-" + std::to_string(i) + ".log");
+    for (std::string line; std::getline(in, line);) {
+      std::smatch m;
+      if (std::regex_search(line, m, active)) out.push_back({m[1], std::stoll(m[2])});
+      else if (std::regex_search(line, m, standby) && !out.empty() && out.back().who == m[1].str())
+        out.back().until = std::stoll(m[2]);
+    }
+  }
+  std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.since < b.since; });
+  return out;
+}
+
+// Test 5 of the lab: the active coordinator cut off from everything (etcd included)
+// by its network namespace's link going down, with traffic running.
+TEST_F(HaFailover, PartitionActiveCoordinatorNeverTwoActives) {
+  if (lab_.Status().network() != "netns") GTEST_SKIP() << "partitions need root (the lab's network namespaces)";
+  std::string before = lab_.ActiveCoordinator();
+  ASSERT_FALSE(before.empty());
+  traffic_->Start(25, 25);
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  auto fault_at = Clock::now();
+  std::string out;
+  ASSERT_EQ(lab_.Cli({"lab", "partition", "-l", "app=milvus-rootcoord", "--mode", "active", "--for", "6s"}, &out), 0)
+      << out;
+  std::string after;
+  double takeover_s = -1, rejoin_s = -1;
+  while (Clock::now() < fault_at + std::chrono::seconds(14) && rejoin_s < 0) {
+    auto st = lab_.Status();
+    for (const auto& c : st.components()) {
+      if (c.state() == "active" && c.name() != before && takeover_s < 0) {
+        after = c.name();
+        takeover_s = std::chrono::duration<double>(Clock::now() - fault_at).count();
+      }
+      if (c.name() == before && c.state() == "standby" && takeover_s >= 0)
+        rejoin_s = std::chrono::duration<double>(Clock::now() - fault_at).count();
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  traffic_->Stop();
+  ops_ = traffic_->ops();
+  Summary s = Summarize(ops_, fault_at);
+  Print("partition of the active coordinator", s);
+  std::printf("standby active after %.2f s; partitioned one back as standby %.2f s after the fault (heal at 6 s)\n",
+              takeover_s, rejoin_s);
+  EXPECT_GT(takeover_s, 0) << "the standby never became active";
+  EXPECT_LT(takeover_s, 6.0);
+  EXPECT_GE(rejoin_s, 6.0) << "the partitioned coordinator cannot report before the heal";
+  EXPECT_GT(rejoin_s, 0) << "the old active did not rejoin as standby after the heal";
+  EXPECT_EQ(lab_.ActiveCoordinator(), after) << "the old active took over again after the heal";
+  EXPECT_EQ(s.search_failures, 0) << "searches do not need the coordinator";
+  EXPECT_LT(s.insert_outage_s, 5.0);
+  ASSERT_GE(ops_.size(), 10u);
+  for (size_t i = ops_.size() - 10; i < ops_.size(); ++i) EXPECT_TRUE(ops_[i].status.ok()) << "not resumed";
+  ExpectNoLostOrDuplicatedInsert(s);
+  // The coordinators' own account: leaderships never overlap in time.
+  auto leaderships = LeadershipsFromLogs(lab_.dir());
+  ASSERT_GE(leaderships.size(), 2u) << "expected the old and the new leadership in the logs";
+  for (size_t i = 1; i < leaderships.size(); ++i) {
+    EXPECT_LT(leaderships[i - 1].until, leaderships[i].since)
+        << leaderships[i - 1].who << " could still serve when " << leaderships[i].who << " became active";
+    std::printf("leadership %s until %lld, %s since %lld: gap %lld ms\n", leaderships[i - 1].who.c_str(),
+                static_cast<long long>(leaderships[i - 1].until), leaderships[i].who.c_str(),
+                static_cast<long long>(leaderships[i].since),
+                static_cast<long long>(leaderships[i].since - leaderships[i - 1].until));
+  }
+}
+
+// Packet loss on both proxies' links: 100 % stops every request through the front
+// door, and service is back once the fault expires.
+TEST_F(HaFailover, TotalPacketLossOnProxiesThenRecovery) {
+  if (lab_.Status().network() != "netns") GTEST_SKIP() << "packet loss needs root (the lab's network namespaces)";
+  std::string out;
+  ASSERT_EQ(lab_.Cli({"lab", "loss", "-l", "app=milvus-proxy", "--mode", "all", "--loss", "100", "--for", "3s"}, &out), 0)
+      << out;
+  milvus::MilvusClient c;
+  milvus::ConnectOptions o;
+  o.address = lab_.front_door();
+  Status during = c.Connect(o, milvus::Deadline(1000));
+  if (during.ok()) during = c.Count("failover_test", "", milvus::pb::Strong, milvus::Deadline(1000)).status();
+  EXPECT_FALSE(during.ok()) << "a request got through 100 % packet loss";
+  std::this_thread::sleep_for(std::chrono::seconds(3));
+  Result<int64_t> count = Status::Internal("not tried");
+  for (int i = 0; i < 20 && !count.ok(); ++i) {
+    milvus::MilvusClient again;
+    if (again.Connect(o, milvus::Deadline(1000)).ok())
+      count = again.Count("failover_test", "", milvus::pb::Strong, milvus::Deadline(2000));
+    if (!count.ok()) std::this_thread::sleep_for(std::chrono::milliseconds(250));
+  }
+  ASSERT_TRUE(count.ok()) << "no recovery after the loss expired: " << count.status().ToString();
+  EXPECT_EQ(count.value(), 1000);
+}
+
+// Without network namespaces the lab runs on loopback, and a partition request is
+// refused with a reason instead of pretending.
+TEST(HaLabLoopback, PartitionIsRefusedClearly) {
+  HaLabProcess lab;
+  std::string out;
+  ASSERT_TRUE(lab.Up(&out, {"--network", "loopback", "--etcd", "1", "--coordinators", "1", "--querynodes", "1",
+                            "--proxies", "1"}))
+      << out;
+  EXPECT_EQ(lab.Status().network(), "loopback");
+  out.clear();
+  EXPECT_NE(lab.Cli({"lab", "partition", "-l", "app=milvus-rootcoord", "--for", "2s"}, &out), 0);
+  EXPECT_NE(out.find("loopback"), std::string::npos) << out;
+  auto status = lab.Status();
+  for (const auto& comp : status.components()) EXPECT_NE(comp.state(), "partitioned");
 }
 
 }  // namespace
