@@ -26,6 +26,7 @@ struct Row {
   std::string fault;
   int searches = 0, search_failed = 0, inserts = 0, insert_failed = 0;
   double search_disruption = 0, insert_disruption = 0;
+  bool fault_failed = false;
 };
 
 double Disruption(const std::vector<Op>& ops, bool search, Clock::time_point fault, int* n, int* failed) {
@@ -80,7 +81,11 @@ Row Measure(const std::string& name, const std::vector<std::vector<std::string>>
   }
   std::this_thread::sleep_for(std::chrono::seconds(2));
   auto fault_at = Clock::now();
-  for (const auto& f : faults) lab.Cli(f, &out);
+  for (const auto& f : faults)
+    if (lab.Cli(f, &out) != 0) {
+      row.fault_failed = true;
+      std::printf("  %s: fault refused: %s", name.c_str(), out.c_str());
+    }
   std::this_thread::sleep_for(std::chrono::seconds(seconds_after));
   std::vector<Op> ops;
   for (auto& t : traffic) {
@@ -111,6 +116,8 @@ int main(int argc, char** argv) {
   rows.push_back(Measure("kill -9 proxy + query node", {{"lab", "kill", "-l", "app=milvus-proxy", "--mode", "one"},
                                                         {"lab", "kill", "-l", "app=milvus-querynode", "--mode", "one"}},
                          after));
+  rows.push_back(Measure("partition active coordinator",
+                         {{"lab", "partition", "-l", "app=milvus-rootcoord", "--mode", "active", "--for", "5s"}}, after));
   std::printf("\n%-28s %9s %7s %11s %9s %7s %11s\n", "fault", "searches", "failed", "disruption", "inserts", "failed",
               "disruption");
   for (const auto& r : rows)
@@ -122,5 +129,11 @@ int main(int argc, char** argv) {
   std::printf("  proxy kill <= 1 s: %.2f s -> %s\n", worst(rows[1]), worst(rows[1]) <= 1.0 ? "met" : "NOT met");
   std::printf("  query-node kill, 0 failed searches: %d -> %s\n", rows[2].search_failed,
               rows[2].search_failed == 0 ? "met" : "NOT met");
+  double ttl = std::atof(g_lease_ttl.c_str());
+  if (rows[4].fault_failed)
+    std::printf("  partition <= lease TTL + 1 s: could not partition (needs root and the lab's network namespaces)\n");
+  else
+    std::printf("  partition <= lease TTL + 1 s = %.0f s: %.2f s -> %s\n", ttl + 1, worst(rows[4]),
+                worst(rows[4]) <= ttl + 1 ? "met" : "NOT met");
   return 0;
 }
