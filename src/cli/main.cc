@@ -4,11 +4,13 @@
 
 #include "cli/demo.h"
 #include "cli/lab_cmd.h"
+#include "cli/run_cmd.h"
 
 int main(int argc, char** argv) {
   CLI::App app{"milvus-drill: failover verification for Milvus, and a Milvus-compatible lab"};
   app.require_subcommand(1);
   auto run_lab = mdrill::cli::AddLabCommands(&app);
+  auto run_drill = mdrill::cli::AddRunCommands(&app);
 
   mdrill::cli::DemoOptions demo;
   auto* demo_cmd = app.add_subcommand("demo", "run a short create/insert/index/load/search/query flow");
@@ -21,6 +23,8 @@ int main(int argc, char** argv) {
 
   CLI11_PARSE(app, argc, argv);
   if (demo_cmd->parsed()) return mdrill::cli::RunDemo(demo);
-  int rc = run_lab();
+  int rc = run_drill();
+  if (rc >= 0) return rc;
+  rc = run_lab();
   return rc < 0 ? 0 : rc;
 }

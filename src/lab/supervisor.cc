@@ -147,6 +147,16 @@ class Supervisor final : public rec::Supervisor::Service {
 
   bool shutdown_requested() const { return shutdown_.load(); }
 
+  // How long the loop may sleep: 50 ms, or less when a fault expires sooner, so
+  // a fault is undone within a millisecond or two of its deadline.
+  std::chrono::milliseconds NextSleep() {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto next = Clock::now() + std::chrono::milliseconds(50);
+    for (const auto& f : faults_) next = std::min(next, f.expires);
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(next - Clock::now());
+    return std::max(left, std::chrono::milliseconds(0));
+  }
+
   grpc::Status Status(grpc::ServerContext*, const rec::StatusRequest*, rec::StatusResponse* resp) override {
     std::lock_guard<std::mutex> lock(mu_);
     for (auto& c : components_) {
@@ -263,7 +273,7 @@ class Supervisor final : public rec::Supervisor::Service {
       c->fault.clear();
     }
     AppendJournal(FaultJournal(o_.topology.data_dir), {{"id", f.id}, {"healed_unix_ms", NowMs()}, {"by", why}});
-    std::printf("supervisor: healed %s (%s)\n", f.id.c_str(), why);
+    std::printf("supervisor: healed %s (%s) at unix_ms=%lld\n", f.id.c_str(), why, static_cast<long long>(NowMs()));
     std::fflush(stdout);
   }
 
@@ -411,7 +421,7 @@ int RunSupervisor(const SupervisorOptions& o) {
   });
   while (!signalled && !sup.shutdown_requested()) {
     sup.Tick();
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    std::this_thread::sleep_for(sup.NextSleep());
   }
   sup.StopAll();
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));

@@ -1,0 +1,27 @@
+// The console report of a run: for each test, every figure the seed script printed
+// (total, successes, failures, success rate, mean latency, RTO, elapsed time and its
+// pass/fail lines), then what the seed did not measure (strict RTO, latency
+// percentiles corrected for coordinated omission, availability, lost and duplicated
+// writes, split-brain signals, recall, every check with its definition); and over
+// the whole suite, the seed's RTO analysis and availability analysis.
+#pragma once
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "drill/runner.h"
+
+namespace mdrill::report {
+
+// Prints one test's report to `out`.
+void PrintTest(std::FILE* out, const drill::TestResult& result);
+
+// Prints the suite summary (the seed's "test summary", RTO analysis and
+// availability analysis) over `results`.
+void PrintSuite(std::FILE* out, const std::vector<drill::TestResult>& results);
+
+// Prints a judgement alone (what `milvus-drill check` shows).
+void PrintJudgement(std::FILE* out, const drill::Judgement& j);
+
+}  // namespace mdrill::report
