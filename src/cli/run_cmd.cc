@@ -167,11 +167,17 @@ int Run(const RunFlags& f) {
 
   if (f.dry_run) {
     std::printf("dry run against %s (%s): nothing will be touched\n", o.connect.address.c_str(), f.target.c_str());
+    bool resolvable = true;
     for (const auto& sc : scenarios.value()) {
       std::printf("scenario %s: %s\n", sc.name.c_str(), sc.title.c_str());
-      for (const auto& t : sc.tests) std::printf("%s", DescribePlan(t, o, nemesis.get()).c_str());
+      for (const auto& t : sc.tests) {
+        std::string plan = DescribePlan(t, o, nemesis.get());
+        resolvable = resolvable && plan.find("cannot resolve now") == std::string::npos;
+        std::printf("%s", plan.c_str());
+      }
     }
-    return 0;
+    if (!resolvable) std::printf("dry run: some faults cannot be applied as things stand (see above)\n");
+    return resolvable ? 0 : kExitCannotJudge;
   }
 
   struct sigaction sa {};

@@ -83,6 +83,7 @@ Result<AppliedFault> LabNemesis::Plan(const FaultSpec& spec) {
   for (const auto& t : f.targets) {
     Command c{{"lab", spec.action, "-l", "instance=" + t.name, "--mode", "all", "--data-dir", data_dir_}, ""};
     if (spec.duration.count() > 0) c.args.insert(c.args.end(), {"--for", Seconds(spec.duration)});
+    if (spec.action == "kill" && spec.duration.count() > 0) c.args.push_back("--no-restart");
     f.steps.push_back(c);
   }
   f.undo.push_back({{"lab", "heal", "--data-dir", data_dir_}, ""});

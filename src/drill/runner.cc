@@ -32,7 +32,7 @@ std::string Fmt(double v, int digits = 1) {
 // Creates the test collection with the base data, indexed and loaded. Returns the
 // base rows' primary keys. Refuses a collection that exists already: it is not ours.
 Result<std::vector<int64_t>> Prepare(dm::MilvusClient* c, const TestPlan& plan, const RunOptions& o,
-                                     const Dataset& data) {
+                                     const Dataset& data, bool* created) {
   const dm::Deadline call(30000);
   auto has = c->HasCollection(plan.collection, call);
   if (!has.ok()) return has.status();
@@ -45,6 +45,7 @@ Result<std::vector<int64_t>> Prepare(dm::MilvusClient* c, const TestPlan& plan, 
   spec.dim = data.options().dim;
   spec.description = "milvus-drill test collection (dropped after the run)";
   if (Status s = c->CreateCollection(spec, call); !s.ok()) return s;
+  *created = true;
   std::vector<int64_t> pks;
   const int batch = 1000, dim = data.options().dim;
   for (int row = 0; row < data.options().base_rows; row += batch) {
@@ -130,6 +131,12 @@ TestPlan ApplyOverrides(TestPlan plan, const RunOptions& o) {
 
 Judgement JudgeFile(const History& history, const CheckOptions& options) {
   Judgement j = Judge(history, options);
+  // A run that could not complete (no steady state, a refused fault) says so in
+  // its history; whatever it measured, it cannot be judged.
+  if (std::string why = history.meta.value("error", std::string()); !why.empty()) {
+    j.cannot_judge.push_back("the run did not complete: " + why);
+    j.exit_code = kExitCannotJudge;
+  }
   // The target check: recorded by the run as a "target" event.
   for (const auto& e : history.events) {
     if (e.name != kEventTarget || e.detail.rfind("active coordinator", 0) != 0) continue;
@@ -173,6 +180,12 @@ TestResult RunTest(const TestPlan& raw, const RunOptions& o, Nemesis* nemesis) {
   TestPlan plan = ApplyOverrides(raw, o);
   TestResult res;
   res.test = plan.name;
+  for (const auto& f : plan.faults)
+    if (f.at_s >= plan.duration_s) {
+      res.error = "a fault at " + Fmt(f.at_s) + " s is not within the test's " + Fmt(plan.duration_s) +
+                  " s: nothing would be injected";
+      return res;
+    }
   auto started = Clock::now();
   auto say = [&](const std::string& line) { o.progress("[" + plan.name + "] " + line); };
   std::filesystem::create_directories(o.out_dir);
@@ -181,9 +194,12 @@ TestResult RunTest(const TestPlan& raw, const RunOptions& o, Nemesis* nemesis) {
   Dataset data(o.data);
   dm::MilvusClient admin;
   Status s = admin.Connect(o.connect, dm::Deadline(10000));
-  auto pks = s.ok() ? Prepare(&admin, plan, o, data) : Result<std::vector<int64_t>>(s);
+  bool created = false;
+  auto pks = s.ok() ? Prepare(&admin, plan, o, data, &created) : Result<std::vector<int64_t>>(s);
   if (!pks.ok()) {
     res.error = "cannot prepare the test collection: " + pks.status().ToString();
+    // Created by this run before the failure: ours to drop.
+    if (created) (void)admin.DropCollection(plan.collection, dm::Deadline(30000));
     return res;
   }
   say("collection " + plan.collection + " ready: " + std::to_string(pks->size()) + " rows, " + o.index_type +
@@ -215,6 +231,11 @@ TestResult RunTest(const TestPlan& raw, const RunOptions& o, Nemesis* nemesis) {
   if (plan.probe_rate) wo.probe_rate = *plan.probe_rate;
   if (plan.deadline_s) wo.deadline_ms = static_cast<int>(*plan.deadline_s * 1000);
   Workload workload(wo, &data, pks.value(), &history, &clock);
+  // The base rows are the history's first insert, so the final read checks them too.
+  Op load;
+  load.kind = kKindInsert;
+  load.ids = pks.value();
+  (void)history.Append(load);
   (void)history.Append(Event{clock.NowUs(), kEventPhase, "warmup"});
   workload.Start();
 
@@ -279,9 +300,16 @@ TestResult RunTest(const TestPlan& raw, const RunOptions& o, Nemesis* nemesis) {
         res.error = "fault injection failed: " + is.reason();
         break;
       }
-      if (f->spec.duration.count() == 0) {  // instantaneous: nothing to undo
-        applied.back().healed = true;
-        (void)JournalHealed(journal, f->id, "instantaneous");
+      if (f->spec.duration.count() == 0) {
+        // Instantaneous (kill): the platform restarts it (Kubernetes, the lab).
+        // Where it does not (docker: `docker kill` disables the restart policy),
+        // the undo runs at the end of the test.
+        if (f->undo.empty() || nemesis->Backend() != "docker") {
+          applied.back().healed = true;
+          (void)JournalHealed(journal, f->id, "instantaneous");
+        } else {
+          applied.back().heal_at_s = plan.duration_s;
+        }
       }
       if (plan.expect == "active-change" && o.active_coordinator) {
         watching_target = true;
@@ -325,6 +353,7 @@ TestResult RunTest(const TestPlan& raw, const RunOptions& o, Nemesis* nemesis) {
   auto final_op = FinalRead(plan, o, workload.ledger().All(), clock);
   if (final_op.ok()) (void)history.Append(final_op.value());
   else say("final read failed: " + final_op.status().reason());
+  if (!res.error.empty()) (void)history.WriteMeta({{"error", res.error}});
   Status drop = admin.DropCollection(plan.collection, dm::Deadline(30000));
   if (!drop.ok()) say("could not drop " + plan.collection + ": " + drop.ToString());
   (void)history.Close();

@@ -154,6 +154,9 @@ Result<std::pair<int64_t, std::vector<EtcdKv>>> EtcdClient::GetPrefixSince(const
   req.set_key(prefix);
   req.set_range_end(PrefixEnd(prefix));
   req.set_min_mod_revision(after + 1);
+  // Served by the member alone, without a quorum round: a member's state is a
+  // prefix of the log, so a lagging one only returns less, never out of order.
+  req.set_serializable(true);
   req.set_sort_order(1);   // ASCEND
   req.set_sort_target(3);  // MOD
   pb::RangeResponse resp;

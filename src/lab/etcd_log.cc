@@ -64,6 +64,10 @@ void LogTailer::Poke() {
 
 bool LogTailer::WaitApplied(int64_t rev, Clock::time_point until) {
   std::unique_lock<std::mutex> lock(mu_);
+  if (applied_.load() < rev) {  // read the log now rather than at the next poll
+    poked_ = true;
+    cv_.notify_all();
+  }
   return cv_.wait_until(lock, until, [&] { return applied_.load() >= rev || stopping_; }) && applied_.load() >= rev;
 }
 

@@ -21,7 +21,10 @@ struct EtcdLogOptions {
   std::string prefix = "/milvus-drill";
   std::string storage_dir;           // shared "object storage"
   size_t inline_limit = 32 * 1024;   // larger records go to files
-  std::chrono::milliseconds poll{20};
+  // Idle polling only: every reader that needs a newer revision pokes the tailer
+  // (WaitApplied does), so this bounds how stale an Eventually read can be, not
+  // how long a Strong read waits.
+  std::chrono::milliseconds poll{100};
 };
 
 // Applies the log to a catalog in commit order. Thread-safe; one thread of its own.

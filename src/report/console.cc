@@ -82,8 +82,14 @@ void PrintJudgement(std::FILE* out, const Judgement& j) {
   std::fprintf(out, "  split-brain signals: %lld (ids acknowledged twice %zu, timestamps going backwards %lld)\n",
                static_cast<long long>(j.split_brain.signals()), j.split_brain.ids_acknowledged_twice.size(),
                static_cast<long long>(j.split_brain.ts_violation_count));
-  std::fprintf(out, "  recall@10: before %.3f, during %.3f, after %.3f (mean over searches)\n", j.recall.by_phase[0].mean,
-               j.recall.by_phase[1].mean, j.recall.by_phase[2].mean);
+  auto recall = [&](int phase) {
+    const auto& r = j.recall.by_phase[phase];
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.3f", r.mean);
+    return r.count > 0 ? std::string(buf) : std::string("n/a");
+  };
+  std::fprintf(out, "  recall@10: before %s, during %s, after %s (mean over searches; exact ground truth)\n",
+               recall(0).c_str(), recall(1).c_str(), recall(2).c_str());
 
   std::fprintf(out, "\n  checks:\n");
   for (const auto& ch : j.checks) {
@@ -95,6 +101,7 @@ void PrintJudgement(std::FILE* out, const Judgement& j) {
     }
     std::fprintf(out, "    %s  %-40s measured %-10s %s %.3f\n", ch.judged ? Mark(ch.pass) : "N/J ", ch.name.c_str(),
                  measured.c_str(), ch.comparison.c_str(), ch.threshold);
+    std::fprintf(out, "          %s\n", ch.definition.c_str());
   }
   for (const auto& why : j.cannot_judge) std::fprintf(out, "    could not judge: %s\n", why.c_str());
   std::fprintf(out, "  verdict: %s\n", j.exit_code == kExitPass ? "PASS" : j.exit_code == kExitFail ? "FAIL" : "COULD NOT JUDGE");
@@ -106,16 +113,17 @@ void PrintTest(std::FILE* out, const TestResult& r) {
   std::fprintf(out, "============================================================\n");
   if (!r.error.empty()) std::fprintf(out, "  could not complete: %s\n", r.error.c_str());
   for (const auto& f : r.faults) std::fprintf(out, "  fault: %s\n", f.c_str());
-  if (r.active_before)
+  if (r.active_before && r.active_after)
     std::fprintf(out, "  active coordinator: %s -> %s\n", r.active_before->c_str(),
-                 r.active_after ? (r.active_after->empty() ? "(none)" : r.active_after->c_str()) : "(not checked)");
+                 r.active_after->empty() ? "(none)" : r.active_after->c_str());
   if (r.history_path.empty()) return;
   PrintJudgement(out, r.judgement);
+  if (!r.error.empty()) std::fprintf(out, "  test verdict: COULD NOT JUDGE (%s)\n", r.error.c_str());
   std::fprintf(out, "  elapsed: %.2f s\n", r.elapsed_s);
   const auto& th = r.judgement.checks;
   for (const auto& ch : th) {
     if (ch.name == "rto" && ch.judged)
-      std::fprintf(out, "  %s RTO %s (< %.0f s)\n", ch.pass ? "[ok]" : "[x]", ch.pass ? "met" : "NOT met", ch.threshold);
+      std::fprintf(out, "  %s RTO (strict) %s (< %.0f s)\n", ch.pass ? "[ok]" : "[x]", ch.pass ? "met" : "NOT met", ch.threshold);
     if (ch.name == "failed_requests" && ch.judged)
       std::fprintf(out, "  %s failed requests %s (< %.0f)\n", ch.pass ? "[ok]" : "[x]", ch.pass ? "met" : "NOT met",
                    ch.threshold);
