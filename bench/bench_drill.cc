@@ -136,7 +136,7 @@ int main() {
   // 3. Searches/s from one core: the drill against the Node SDK.
   std::string cap = WriteScenario(dir, "cap",
                                   "name: cap\ntests:\n  - name: cap\n    collection: cap_test\n    duration: 15s\n"
-                                  "    workload: {search_rate: 3000, insert_rate: 0, query_rate: 0, deadline: 10s}\n");
+                                  "    workload: {search_rate: 10000, insert_rate: 0, query_rate: 0, deadline: 10s}\n");
   auto args = RunArgs(lab, dir, cap);
   args.insert(args.begin(), {"taskset", "-c", "0"});
   RunCapture(args, &out, std::chrono::seconds(180), true);
@@ -165,7 +165,7 @@ int main() {
              &node_out, std::chrono::seconds(120), true);
   auto nj = nlohmann::json::parse(node_out.substr(node_out.find('{')), nullptr, false);
   double node_rate = nj.is_discarded() ? 0 : nj["per_s"].get<double>();
-  std::printf("\nsearches/s from one core against the same lab (15 s): drill %.0f (open loop, asked 3000/s), Node SDK "
+  std::printf("\nsearches/s from one core against the same lab (15 s): drill %.0f (open loop, asked 10000/s), Node SDK "
               "%.0f (closed loop, 64 in flight) -> drill/node = %.2f\n",
               drill_rate, node_rate, node_rate > 0 ? drill_rate / node_rate : 0.0);
   std::printf("(the lab runs on the same 2 cores, so both figures are bounded by it as much as by the client)\n");

@@ -137,6 +137,26 @@ Judgement JudgeFile(const History& history, const CheckOptions& options) {
     j.cannot_judge.push_back("the run did not complete: " + why);
     j.exit_code = kExitCannotJudge;
   }
+  // Point lookups of acknowledged rows (Strong): each must find its row.
+  int64_t lookups = 0, missing = 0;
+  for (const auto& op : history.ops)
+    if (op.kind == kKindQuery && op.ok() && !op.ids.empty()) {
+      ++lookups;
+      missing += op.value == 0;
+    }
+  if (lookups > 0) {
+    Check c;
+    c.name = "stale_reads";
+    c.measured = static_cast<double>(missing);
+    c.threshold = 0;
+    c.comparison = "<=";
+    c.judged = true;
+    c.pass = missing == 0;
+    c.definition = "Strong point lookups of an acknowledged id that answered ok without the row (" +
+                   std::to_string(lookups) + " lookups)";
+    j.checks.push_back(c);
+    if (!c.pass && j.exit_code == kExitPass) j.exit_code = kExitFail;
+  }
   // The target check: recorded by the run as a "target" event.
   for (const auto& e : history.events) {
     if (e.name != kEventTarget || e.detail.rfind("active coordinator", 0) != 0) continue;
@@ -350,7 +370,9 @@ TestResult RunTest(const TestPlan& raw, const RunOptions& o, Nemesis* nemesis) {
   (void)history.Append(Event{clock.NowUs(), kEventPhase, "after"});
   say("workload stopped: " + std::to_string(workload.issued()) + " operations, " + std::to_string(workload.failed()) +
       " not ok");
-  auto final_op = FinalRead(plan, o, workload.ledger().All(), clock);
+  std::vector<int64_t> acked = pks.value();  // the base rows, then every acknowledged insert
+  for (int64_t pk : workload.ledger().All()) acked.push_back(pk);
+  auto final_op = FinalRead(plan, o, acked, clock);
   if (final_op.ok()) (void)history.Append(final_op.value());
   else say("final read failed: " + final_op.status().reason());
   if (!res.error.empty()) (void)history.WriteMeta({{"error", res.error}});

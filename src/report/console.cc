@@ -43,7 +43,13 @@ void PrintJudgement(std::FILE* out, const Judgement& j) {
   std::fprintf(out, "  mean latency: %s (raw, as the seed measured it)\n", Ms(static_cast<int64_t>(lat.raw.mean_us)).c_str());
   std::fprintf(out, "  RTO: %s (seed definition)\n", Seconds(j.seed_rto.rto_us).c_str());
 
-  std::fprintf(out, "\n  RTO per operation kind:\n");
+  std::fprintf(out, "\n  success rate by phase (all kinds):");
+  for (int p = 0; p < 3; ++p) {
+    const auto& c = j.phases.phases[p].all;
+    if (c.count > 0) std::fprintf(out, " %s %.2f%% (%lld ops)", PhaseName(static_cast<Phase>(p)), 100.0 * c.ok / c.count,
+                                  static_cast<long long>(c.count));
+  }
+  std::fprintf(out, "\n\n  RTO per operation kind:\n");
   for (const auto& [kind, r] : j.seed_rto.by_kind) {
     auto strict = j.strict_rto.by_kind.count(kind) ? j.strict_rto.by_kind.at(kind) : StrictRto{};
     std::fprintf(out, "    %-8s seed %-10s strict %-10s outages %zu\n", kind.c_str(), Seconds(r.rto_us).c_str(),

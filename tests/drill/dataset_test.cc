@@ -125,7 +125,8 @@ void ExpectInsertsNeverAmongTheTruth(const DatasetOptions& o) {
   for (int p = 0; p < o.probes; ++p) {
     double kth = L2(data.probe(p), Row(data.base(), data.truth(p).back(), o.dim), o.dim);
     double nearest_insert = std::numeric_limits<double>::infinity();
-    for (int r = 0; r < rows; ++r) nearest_insert = std::min(nearest_insert, L2(data.probe(p), Row(ins, r, o.dim), o.dim));
+    for (int r = 0; r < rows; ++r)
+      nearest_insert = std::min(nearest_insert, L2(data.probe(p), Row(ins, r, o.dim), o.dim));
     EXPECT_GT(nearest_insert, kth) << "dim " << o.dim << " probe " << p;
   }
 }
