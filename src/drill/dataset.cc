@@ -53,7 +53,7 @@ double RecallAtK(const std::vector<int64_t>& got, const std::vector<int>& truth,
   std::unordered_set<int64_t> want;
   for (int r : truth) want.insert(base_pks[r]);
   int hit = 0;
-  for (size_t i = 0; i < got.size() && i < truth.size(); ++i) hit += want.count(got[i]) > 0;
+  for (size_t i = 0; i < got.size() && i < truth.size(); ++i) hit += want.erase(got[i]) > 0;  // each id counts once
   return static_cast<double>(hit) / static_cast<double>(truth.size());
 }
 

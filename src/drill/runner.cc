@@ -200,12 +200,17 @@ TestResult RunTest(const TestPlan& raw, const RunOptions& o, Nemesis* nemesis) {
   TestPlan plan = ApplyOverrides(raw, o);
   TestResult res;
   res.test = plan.name;
-  for (const auto& f : plan.faults)
+  for (const auto& f : plan.faults) {
+    if (f.spec.action != "kill" && f.spec.duration.count() <= 0) {
+      res.error = "a " + f.spec.action + " fault needs a lifetime of at least 1 ms (`for:` / --fault-for)";
+      return res;
+    }
     if (f.at_s >= plan.duration_s) {
       res.error = "a fault at " + Fmt(f.at_s) + " s is not within the test's " + Fmt(plan.duration_s) +
                   " s: nothing would be injected";
       return res;
     }
+  }
   auto started = Clock::now();
   auto say = [&](const std::string& line) { o.progress("[" + plan.name + "] " + line); };
   std::filesystem::create_directories(o.out_dir);
@@ -320,7 +325,7 @@ TestResult RunTest(const TestPlan& raw, const RunOptions& o, Nemesis* nemesis) {
         res.error = "fault injection failed: " + is.reason();
         break;
       }
-      if (f->spec.duration.count() == 0) {
+      if (f->spec.action == "kill" && f->spec.duration.count() == 0) {
         // Instantaneous (kill): the platform restarts it (Kubernetes, the lab).
         // Where it does not (docker: `docker kill` disables the restart policy),
         // the undo runs at the end of the test.

@@ -2,6 +2,8 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <cctype>
+#include <cmath>
 #include <fstream>
 #include <map>
 #include <set>
@@ -13,11 +15,13 @@ namespace mdrill::drill {
 extern const std::map<std::string, std::string>& EmbeddedScenarios();
 
 bool ParseSeconds(const std::string& text, double* seconds) {
-  if (text.empty()) return false;
+  // Plain decimal only: strtod would also take " 5", "0x10", "nan" and "inf".
+  if (text.empty() || !(std::isdigit(static_cast<unsigned char>(text[0])) || text[0] == '.')) return false;
+  if (text.find_first_of("xXpP") != std::string::npos) return false;
   char* end = nullptr;
   double v = std::strtod(text.c_str(), &end);
   std::string unit(end);
-  if (end == text.c_str() || v < 0) return false;
+  if (end == text.c_str() || v < 0 || !std::isfinite(v) || v > 1e7) return false;
   if (unit == "ms") *seconds = v / 1000;
   else if (unit == "s" || unit.empty()) *seconds = v;
   else if (unit == "m") *seconds = v * 60;
@@ -56,6 +60,7 @@ class Parser {
     } catch (const YAML::Exception&) {
       return Error(where, "expected a number");
     }
+    if (!std::isfinite(*out)) return Error(where, "expected a finite number");
     if (*out < 0) return Error(where, "must not be negative");
     return Status::OK();
   }

@@ -170,6 +170,11 @@ TEST_F(Recall, FullHalfAndNoOverlap) {
   EXPECT_DOUBLE_EQ(RecallAtK({}, truth_, pks_), 0.0);
 }
 
+TEST_F(Recall, ARepeatedIdCountsOnce) {
+  // The same true neighbour ten times is one hit out of ten, not perfect recall.
+  EXPECT_DOUBLE_EQ(RecallAtK(std::vector<int64_t>(10, 1000), truth_, pks_), 0.1);
+}
+
 TEST_F(Recall, OrderInsensitiveWithinTopK) {
   std::vector<int64_t> reversed = {1009, 1008, 1007, 1006, 1005, 1004, 1003, 1002, 1001, 1000};
   EXPECT_DOUBLE_EQ(RecallAtK(reversed, truth_, pks_), 1.0);

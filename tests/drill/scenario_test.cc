@@ -199,7 +199,8 @@ TEST(ParseSeconds, UnitsAndBareSeconds) {
 }
 
 TEST(ParseSeconds, RejectsMalformedAndNegativeAndLeavesTheOutputAlone) {
-  for (const char* bad : {"", "abc", "-1s", "5h", "s", "10 s", "10sec", "ms"}) {
+  for (const char* bad : {"", "abc", "-1s", "5h", "s", "10 s", "10sec", "ms", "nan", "nanms", "inf", "infs", "1e400",
+                          "0x10s", " 5s"}) {
     SCOPED_TRACE(bad);
     double s = 7;
     EXPECT_FALSE(ParseSeconds(bad, &s));
