@@ -122,8 +122,12 @@ void Print(const char* what, const Summary& s) {
 }
 
 TEST_F(HaFailover, KillActiveCoordinator) {
-  std::string before = lab_.ActiveCoordinator();
-  ASSERT_FALSE(before.empty());
+  std::string before;
+  for (int i = 0; i < 50 && before.empty(); ++i) {  // the supervisor's view, polled for up to 5 s
+    before = lab_.ActiveCoordinator();
+    if (before.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_FALSE(before.empty()) << "no coordinator reported active";
   auto s = RunFault({{"lab", "kill", "-l", "app=milvus-rootcoord", "--mode", "active"}}, std::chrono::seconds(6));
   Print("coordinator kill -9", s);
   EXPECT_FALSE(lab_.ActiveCoordinator().empty()) << "no coordinator active after the kill";
