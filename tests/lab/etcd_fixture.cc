@@ -5,7 +5,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
+#include <random>
 #include <thread>
 
 namespace mdrill::testing {
@@ -22,9 +24,15 @@ bool PortFree(int port) {
 }
 
 int FreePortRun(int n) {
+  // Seeded per process: every test program used to draw the same first base, and a
+  // lab in network namespaces listens off loopback, so its ports look free; two
+  // programs' labs then shared namespace names. The bridge check below catches a
+  // lab that still holds the range.
+  static std::mt19937 rng(static_cast<unsigned>(::getpid()) ^
+                          static_cast<unsigned>(std::chrono::steady_clock::now().time_since_epoch().count()));
   for (int attempt = 0; attempt < 200; ++attempt) {
-    int base = 20000 + (std::rand() % 20000) * 2;
-    bool ok = true;
+    int base = 20000 + static_cast<int>(rng() % 20000) * 2;
+    bool ok = ::access(("/sys/class/net/mdb" + std::to_string(base)).c_str(), F_OK) != 0;
     for (int i = 0; i < n && ok; ++i) ok = PortFree(base + i);
     if (ok) return base;
   }
