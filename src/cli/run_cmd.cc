@@ -96,6 +96,22 @@ Result<std::vector<Scenario>> Scenarios(const RunFlags& f) {
   return out;
 }
 
+// The kubectl ("kubernetes") or docker backend, configured from the flags.
+std::unique_ptr<Nemesis> CliBackend(const RunFlags& f, const std::string& backend) {
+  if (backend == "kubernetes") {
+    KubectlOptions k;
+    k.kubectl = f.kubectl;
+    k.namespace_ = f.ns;
+    k.context = f.context;
+    k.chaos_mesh = f.chaos_mesh;
+    return std::make_unique<KubectlNemesis>(k);
+  }
+  DockerOptions d;
+  d.docker = f.docker;
+  d.project = f.project;
+  return std::make_unique<DockerNemesis>(d);
+}
+
 int Run(const RunFlags& f) {
   auto scenarios = Scenarios(f);
   if (!scenarios.ok()) {
@@ -151,18 +167,8 @@ int Run(const RunFlags& f) {
     LabNemesis* raw = lab.get();
     o.active_coordinator = [raw] { return raw->ActiveCoordinator(); };
     nemesis = std::move(lab);
-  } else if (f.target == "k8s") {
-    KubectlOptions k;
-    k.kubectl = f.kubectl;
-    k.namespace_ = f.ns;
-    k.context = f.context;
-    k.chaos_mesh = f.chaos_mesh;
-    nemesis = std::make_unique<KubectlNemesis>(k);
   } else {
-    DockerOptions d;
-    d.docker = f.docker;
-    d.project = f.project;
-    nemesis = std::make_unique<DockerNemesis>(d);
+    nemesis = CliBackend(f, f.target == "k8s" ? "kubernetes" : "docker");
   }
 
   if (f.dry_run) {
@@ -241,17 +247,7 @@ int Heal(const RunFlags& f) {
   for (const auto& e : pending.value()) {
     std::unique_ptr<Nemesis> n;
     if (e.fault.backend == "lab") n = std::make_unique<LabNemesis>(std::filesystem::absolute(f.lab_dir).string());
-    else if (e.fault.backend == "kubernetes") {
-      KubectlOptions k;
-      k.kubectl = f.kubectl;
-      k.namespace_ = f.ns;
-      k.context = f.context;
-      n = std::make_unique<KubectlNemesis>(k);
-    } else {
-      DockerOptions d;
-      d.docker = f.docker;
-      n = std::make_unique<DockerNemesis>(d);
-    }
+    else n = CliBackend(f, e.fault.backend);
     Status s = n->Heal(e.fault);
     if (s.ok()) (void)JournalHealed(journal, e.fault.id, "milvus-drill heal");
     std::printf("heal %s (%s %s): %s\n", e.fault.id.c_str(), e.fault.backend.c_str(), e.fault.spec.action.c_str(),
