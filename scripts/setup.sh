@@ -9,8 +9,9 @@ APT_PACKAGES=(
   libfaiss-dev libopenblas-dev
   libcli11-dev nlohmann-json3-dev libyaml-cpp-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev libbenchmark-dev libsqlite3-dev
-  etcd-server etcd-client haproxy iproute2 nftables procps
+  etcd-server etcd-client haproxy iproute2 nftables procps jq
   nodejs
+  chromium fonts-wqy-microhei
 )
 
 missing=()
@@ -36,9 +37,26 @@ if ! command -v npm >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends npm >/dev/null
 fi
 
+# kubectl for tests/deploy/validate_manifests.sh (offline checks of deploy/k8s/). Any kubectl on
+# PATH will do, so only a machine without one gets Debian's (kubernetes-client, kubectl 1.20):
+# another kubectl package may own /usr/bin/kubectl, and the two conflict.
+if ! command -v kubectl >/dev/null 2>&1; then
+  echo "setup: installing kubectl (Debian's kubernetes-client)"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -qq --no-install-recommends kubernetes-client >/dev/null 2>&1 ||
+    { apt-get update -qq && apt-get install -y -qq --no-install-recommends kubernetes-client >/dev/null; }
+fi
+
 # The Node SDK for the interop tests, pinned, installed into tests/interop/node_modules.
 here="$(cd "$(dirname "$0")/.." && pwd)"
 if [ -f "$here/tests/interop/package.json" ] && [ ! -d "$here/tests/interop/node_modules/@zilliz/milvus2-sdk-node" ]; then
   echo "setup: installing the Milvus Node SDK from npm"
   (cd "$here/tests/interop" && npm install --no-audit --no-fund --loglevel=error >/dev/null)
+fi
+
+# playwright-core, pinned, drives Debian's chromium for the HTML report's browser test
+# (tests/browser); it brings no browser of its own.
+if [ -f "$here/tests/browser/package.json" ] && [ ! -d "$here/tests/browser/node_modules/playwright-core" ]; then
+  echo "setup: installing playwright-core from npm"
+  (cd "$here/tests/browser" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
 fi

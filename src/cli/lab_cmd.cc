@@ -176,6 +176,15 @@ int UpHa(LabFlags& f) {
   }
   f.ha.network = f.network == "loopback" || (f.network == "auto" && !lab::NetnsAvailable(&why)) ? "loopback" : "netns";
   f.ha.network_reason = f.network == "loopback" ? "started with --network loopback" : why;
+  if (f.ha.network == "netns") {
+    if (std::string owner = lab::LabNetworkOwner(f.ha.base_port); !owner.empty()) {
+      std::fprintf(stderr,
+                   "lab up: ports %d+ are the running lab's at %s (its network namespaces have these names): "
+                   "choose another --base-port, or `lab down` that lab first\n",
+                   f.ha.base_port, owner.c_str());
+      return 1;
+    }
+  }
   lab::SupervisorOptions so;
   so.topology = f.ha;
   if (f.foreground) return lab::RunSupervisor(so);  // supervise from this process until SIGTERM
@@ -234,7 +243,8 @@ int Down(const LabFlags& f) {
   if (!j.is_discarded() && j.contains("components")) {
     for (auto& c : j["components"])
       if (c["pid"].get<int>() > 0) ::kill(c["pid"].get<int>(), SIGKILL);
-    if (j.contains("netns") && !j["netns"].empty())
+    // Not when another live lab has since built its network on the same range.
+    if (j.contains("netns") && !j["netns"].empty() && lab::LabNetworkOwner(j.value("base_port", 0)).empty())
       lab::TearDownLabNetwork(j.value("base_port", 0), j["netns"].get<std::vector<std::string>>());
     ::unlink(lab::SupervisorAddressFile(f.data_dir).c_str());
     std::printf("lab down: killed the components recorded in %s\n", lab::StateFile(f.data_dir).c_str());
@@ -360,6 +370,14 @@ std::function<int()> AddLabCommands(CLI::App* app) {
       ->check(CLI::Range(1, 60));
   up->add_option("--restart-delay", f->ha.restart_delay_ms, "ha: ms before a dead component is restarted")
       ->capture_default_str();
+  up->add_option("--graceful-time", f->ha.graceful_time_ms,
+                 "ha: how stale a Bounded read may be, ms (Milvus common.gracefulTime)")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 3600000));
+  up->add_option("--log-poll", f->ha.log_poll_ms,
+                 "ha: query nodes' idle log poll, ms (bounds how stale an Eventually read is)")
+      ->capture_default_str()
+      ->check(CLI::Range(1, 60000));
   up->add_option("--timeout", f->timeout_s, "seconds to wait for the lab to serve")->capture_default_str();
   up->add_option("--network", f->network,
                  "ha: netns (a network namespace per component, needs root; partitions work), loopback, or auto "
@@ -416,6 +434,10 @@ std::function<int()> AddLabCommands(CLI::App* app) {
   qn->add_option("--listen", f->qn.listen, "address of its Milvus API")->capture_default_str();
   qn->add_option("--etcd", f->etcd_list, "comma-separated etcd client endpoints")->required();
   qn->add_option("--lease-ttl", f->qn.lease_ttl_seconds, "session lease TTL, seconds")->capture_default_str();
+  qn->add_option("--graceful-time", f->qn.graceful_time_ms, "Bounded consistency staleness, ms")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 3600000));
+  qn->add_option("--log-poll", f->qn.log_poll_ms, "idle log poll, ms")->capture_default_str()->check(CLI::Range(1, 60000));
   auto* px = comp->add_subcommand("proxy", "proxy: the Milvus API, routing writes and reads");
   px->add_option("--id", f->proxy.id, "this proxy's name")->capture_default_str();
   px->add_option("--listen", f->proxy.listen, "address of its Milvus API")->capture_default_str();

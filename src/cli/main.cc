@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "cli/demo.h"
+#include "cli/history_cmd.h"
 #include "cli/lab_cmd.h"
 #include "cli/run_cmd.h"
 
@@ -11,6 +12,7 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   auto run_lab = mdrill::cli::AddLabCommands(&app);
   auto run_drill = mdrill::cli::AddRunCommands(&app);
+  auto run_history = mdrill::cli::AddHistoryCommands(&app);
 
   mdrill::cli::DemoOptions demo;
   auto* demo_cmd = app.add_subcommand("demo", "run a short create/insert/index/load/search/query flow");
@@ -24,6 +26,8 @@ int main(int argc, char** argv) {
   CLI11_PARSE(app, argc, argv);
   if (demo_cmd->parsed()) return mdrill::cli::RunDemo(demo);
   int rc = run_drill();
+  if (rc >= 0) return rc;
+  rc = run_history();
   if (rc >= 0) return rc;
   rc = run_lab();
   return rc < 0 ? 0 : rc;

@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <chrono>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -17,6 +19,10 @@
 #include "drill/runner.h"
 #include "lab/supervisor.h"
 #include "report/console.h"
+#include "report/history_store.h"
+#include "report/html.h"
+#include "report/junit.h"
+#include "report/progress.h"
 #include "util/subprocess.h"
 
 namespace mdrill::cli {
@@ -43,7 +49,9 @@ struct RunFlags {
   double rto_max = 15, availability_min = 99.9;
   int64_t failed_max = 10, lost_max = 0;
   std::string out_dir = "./milvus-drill-runs";
-  std::string json;
+  std::string json, html, junit, history_db, label;
+  std::string lang = "en";
+  bool no_history = false;
   // check
   std::string history;
 };
@@ -112,7 +120,105 @@ std::unique_ptr<Nemesis> CliBackend(const RunFlags& f, const std::string& backen
   return std::make_unique<DockerNemesis>(d);
 }
 
+// The run's settings as the reports show them.
+nlohmann::json RunConfig(const RunFlags& f, const RunOptions& o) {
+  return {{"target", f.target},
+          {"address", o.connect.address},
+          {"tests", f.file.empty() ? f.test : f.file},
+          {"search_rate", f.search_rate},
+          {"insert_rate", f.insert_rate},
+          {"query_rate", f.query_rate},
+          {"probe_rate", f.probe_rate},
+          {"deadline", f.deadline},
+          {"duration", f.duration.empty() ? "scenario's" : f.duration},
+          {"fault_at", f.fault_at.empty() ? "scenario's" : f.fault_at},
+          {"fault_for", f.fault_for.empty() ? "scenario's" : f.fault_for},
+          {"replicas", f.replicas},
+          {"rows", f.rows},
+          {"dim", f.dim},
+          {"rto_max_s", f.rto_max},
+          {"failed_max", f.failed_max},
+          {"availability_min_pct", f.availability_min},
+          {"lost_max", f.lost_max},
+          {"label", f.label}};
+}
+
+std::string IsoTime(int64_t unix_ms) {
+  std::time_t t = static_cast<std::time_t>(unix_ms / 1000);
+  std::tm tm{};
+  ::gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+int64_t NowUnixMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+bool WriteFile(const std::string& path, const std::string& text, const char* what) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  out.close();
+  if (out) return true;
+  std::fprintf(stderr, "run: cannot write the %s to %s\n", what, path.c_str());
+  return false;
+}
+
+// The reports a finished run writes besides the console's: JSON, JUnit, HTML, and
+// the run appended to the history database. False when one could not be written.
+bool WriteReports(const RunFlags& f, const RunOptions& o, report::Lang lang, int64_t started_ms, int exit_code,
+                  const std::vector<TestResult>& results, const nlohmann::json& all) {
+  bool ok = true;
+  std::vector<nlohmann::json> each(all.begin(), all.end());
+  if (!f.json.empty())
+    ok &= WriteFile(f.json, nlohmann::json{{"tests", all}, {"exit_code", exit_code}}.dump(2) + "\n", "JSON result");
+  if (!f.junit.empty()) ok &= WriteFile(f.junit, report::RenderJunit(each, "milvus-drill", IsoTime(started_ms)), "JUnit XML");
+  if (!f.html.empty()) {
+    std::vector<report::HtmlTest> tests;
+    for (size_t i = 0; i < results.size(); ++i) {
+      report::HtmlTest t;
+      t.result = each[i];
+      if (!results[i].history_path.empty()) (void)ReadHistory(results[i].history_path, &t.history);
+      tests.push_back(std::move(t));
+    }
+    report::HtmlOptions h;
+    h.lang = lang;
+    h.config = RunConfig(f, o);
+    h.config["started"] = IsoTime(started_ms);
+    ok &= WriteFile(f.html, report::RenderHtml(tests, h), "HTML report");
+  }
+  if (!f.no_history && !results.empty()) {
+    std::string path = f.history_db.empty() ? report::DefaultHistoryPath(f.out_dir) : f.history_db;
+    auto store = report::HistoryStore::Open(path);
+    report::RunInfo info;
+    info.started_unix_ms = started_ms;
+    info.finished_unix_ms = NowUnixMs();
+    info.target = f.target;
+    info.address = o.connect.address;
+    info.label = f.label;
+    info.out_dir = std::filesystem::absolute(f.out_dir).string();
+    info.config = RunConfig(f, o);
+    auto id = store.ok() ? store.value()->AddRun(info, exit_code, each) : Result<int64_t>(store.status());
+    if (id.ok()) {
+      std::printf("%s %lld: %s\n", report::Tr(lang, "run recorded in the history as run"),
+                  static_cast<long long>(id.value()), path.c_str());
+    } else {
+      std::fprintf(stderr, "run: %s\n", id.status().reason().c_str());
+      ok = false;
+    }
+  }
+  return ok;
+}
+
 int Run(const RunFlags& f) {
+  auto lang = report::ParseLang(f.lang);
+  if (!lang) {
+    std::fprintf(stderr, "run: --lang '%s': use en or zh\n", f.lang.c_str());
+    return kExitCannotJudge;
+  }
+  const int64_t started_ms = NowUnixMs();
   auto scenarios = Scenarios(f);
   if (!scenarios.ok()) {
     std::fprintf(stderr, "run: %s\n", scenarios.status().reason().c_str());
@@ -141,10 +247,9 @@ int Run(const RunFlags& f) {
   o.check.thresholds.lost_max = f.lost_max;
   o.out_dir = f.out_dir;
   o.interrupted = [] { return g_interrupted.load(); };
-  o.progress = [](const std::string& line) {
-    std::printf("%s\n", line.c_str());
-    std::fflush(stdout);
-  };
+  auto live = std::make_shared<report::LiveProgress>(stdout, ::isatty(STDOUT_FILENO) == 1, *lang);
+  o.progress = [live](const std::string& line) { live->Line(line); };
+  o.tick = [live](const LiveStatus& s) { live->Update(s); };
 
   std::unique_ptr<Nemesis> nemesis;
   bool started_lab = false;
@@ -197,10 +302,11 @@ int Run(const RunFlags& f) {
     for (const auto& t : sc.tests) {
       if (g_interrupted) break;
       results.push_back(RunTest(t, o, nemesis.get()));
-      report::PrintTest(stdout, results.back());
+      live->Clear();
+      report::PrintTest(stdout, results.back(), *lang);
     }
   }
-  report::PrintSuite(stdout, results);
+  report::PrintSuite(stdout, results, *lang);
   int exit_code = kExitPass;
   nlohmann::json all = nlohmann::json::array();
   for (const auto& r : results) {
@@ -211,13 +317,19 @@ int Run(const RunFlags& f) {
     all.push_back(j.is_discarded() ? nlohmann::json{{"test", r.test}, {"error", r.error}} : j);
   }
   if (results.empty()) exit_code = kExitCannotJudge;
-  if (!f.json.empty()) std::ofstream(f.json) << nlohmann::json{{"tests", all}, {"exit_code", exit_code}}.dump(2) << "\n";
+  // A report that could not be written leaves the verdict as it is, but says so.
+  (void)WriteReports(f, o, *lang, started_ms, exit_code, results, all);
   if (started_lab && !f.keep) LabCli(lab_dir, {"down"});
   if (g_interrupted) std::printf("interrupted: faults healed, collections dropped\n");
   return exit_code;
 }
 
 int Check(const RunFlags& f) {
+  auto lang = report::ParseLang(f.lang);
+  if (!lang) {
+    std::fprintf(stderr, "check: --lang '%s': use en or zh\n", f.lang.c_str());
+    return kExitCannotJudge;
+  }
   History h;
   if (Status s = ReadHistory(f.history, &h); !s.ok()) {
     std::fprintf(stderr, "check: %s\n", s.reason().c_str());
@@ -231,7 +343,7 @@ int Check(const RunFlags& f) {
   Judgement j = JudgeFile(h, c);
   std::printf("history %s: %zu operations, %zu events%s\n", f.history.c_str(), h.ops.size(), h.events.size(),
               h.truncated ? " (last line torn: the run was cut short)" : "");
-  report::PrintJudgement(stdout, j);
+  report::PrintJudgement(stdout, j, *lang);
   if (!f.json.empty()) std::ofstream(f.json) << ToJson(j).dump(2) << "\n";
   return j.exit_code;
 }
@@ -292,6 +404,12 @@ std::function<int()> AddRunCommands(CLI::App* app) {
   run->add_option("--dim", f->dim, "vector dimension")->capture_default_str();
   run->add_option("--out-dir", f->out_dir, "where histories, results and the fault journal go")->capture_default_str();
   run->add_option("--json", f->json, "write every test's figures to this JSON file");
+  run->add_option("--html", f->html, "write the HTML report (one self-contained file) here");
+  run->add_option("--junit", f->junit, "write JUnit XML (one testcase per check) here");
+  run->add_option("--lang", f->lang, "language of the console and HTML reports: en | zh")->capture_default_str();
+  run->add_option("--history", f->history_db, "append the run to this SQLite database (default OUT_DIR/history.db)");
+  run->add_flag("--no-history", f->no_history, "do not record the run in the history database");
+  run->add_option("--label", f->label, "a label stored with the run (a version, a change) for `history` and `trend`");
   for (auto* c : {run}) {
     c->add_option("--rto-max", f->rto_max, "RTO threshold, seconds (pass when below)")->capture_default_str();
     c->add_option("--failed-max", f->failed_max, "failed requests threshold (pass when below)")->capture_default_str();
@@ -305,6 +423,7 @@ std::function<int()> AddRunCommands(CLI::App* app) {
   check->add_option("--availability-min", f->availability_min, "availability threshold, percent")->capture_default_str();
   check->add_option("--lost-max", f->lost_max, "lost acknowledged writes allowed")->capture_default_str();
   check->add_option("--json", f->json, "write the judgement to this JSON file");
+  check->add_option("--lang", f->lang, "en | zh")->capture_default_str();
   auto* heal = app->add_subcommand("heal", "undo the faults a crashed run left (from its fault journal)");
   heal->add_option("--out-dir", f->out_dir, "the run's output directory")->capture_default_str();
   heal->add_option("--lab-dir", f->lab_dir, "lab: its data directory")->capture_default_str();

@@ -359,6 +359,16 @@ TestResult RunTest(const TestPlan& raw, const RunOptions& o, Nemesis* nemesis) {
         watching_target = false;
       }
     }
+    LiveStatus live;
+    live.test = plan.name;
+    live.elapsed_s = clock.NowUs() / 1e6;
+    live.total_s = plan.duration_s;
+    live.issued = workload.issued();
+    live.failed = workload.failed();
+    bool lasting = std::any_of(applied.begin(), applied.end(), [](const Pending& p) { return !p.healed; });
+    live.phase = next == 0 ? "warm-up" : lasting ? "fault" : "after fault";
+    if (!res.faults.empty()) live.fault = res.faults.back() + (lasting ? " (in force)" : "");
+    o.tick(live);
     // Wake for the next fault or heal on time, else every 100 ms.
     double wake_s = clock.NowUs() / 1e6 + 0.1;
     if (next < faults.size()) wake_s = std::min(wake_s, faults[next].at_s);

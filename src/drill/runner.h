@@ -24,6 +24,16 @@
 
 namespace mdrill::drill {
 
+// What a test is doing now, for live progress (RunOptions::tick).
+struct LiveStatus {
+  std::string test;
+  std::string phase;        // "warm-up", "fault", "after fault"
+  double elapsed_s = 0, total_s = 0;
+  int64_t issued = 0;       // workload operations finished so far
+  int64_t failed = 0;       // of which failed or unknown
+  std::string fault;        // the fault state: "" none yet, else what and when
+};
+
 struct RunOptions {
   milvus::ConnectOptions connect;  // the Milvus endpoint under test
   std::string target = "lab";      // lab | k8s | docker (recorded in the history)
@@ -45,6 +55,8 @@ struct RunOptions {
   std::function<bool()> interrupted = [] { return false; };
   // Progress lines ("[coordinator] t=20.0s fault: kill coordinator-1").
   std::function<void(const std::string&)> progress = [](const std::string&) {};
+  // Called about every 100 ms while the workload runs.
+  std::function<void(const LiveStatus&)> tick = [](const LiveStatus&) {};
 };
 
 struct TestResult {

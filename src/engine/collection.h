@@ -5,6 +5,9 @@
 // collection's IndexSpec by BuildPendingIndex(), which the owner calls from a thread
 // of its own (the engine has none). Deletes are tombstones keyed by primary key with
 // a timestamp: a row is hidden when a delete of its key is newer than the row.
+// Compact() merges small sealed segments into one (compaction.cc); the engine only
+// proposes what to merge (CompactionCandidates, GrowingExpired): the owner decides
+// and logs it, so every replica applies the same merges in the same order.
 //
 // Thread-safe: reads (Search, Query, counters) run concurrently; mutations take an
 // exclusive lock; index builds run outside the lock and are swapped in under it.
@@ -119,6 +122,25 @@ class Collection {
   // Seals the growing segment (if it holds rows).
   void Seal();
 
+  // Merges the sealed segments `segment_ids` (at least one, each once) into one new
+  // sealed, unindexed segment `new_segment_id`, placed where the first of them was.
+  // Rows hidden by a delete are dropped (tombstones only grow, so they could never
+  // come back); every kept row keeps its own timestamp, so later deletes and
+  // re-inserts see it exactly as before. When no row survives, the segments are just
+  // removed. Deterministic: the same call on the same state gives the same segments.
+  // Errors (unknown or growing segment, duplicate ids, `new_segment_id` not above
+  // every id in use) leave the collection unchanged.
+  Status Compact(const std::vector<int64_t>& segment_ids, int64_t new_segment_id);
+  // Sealed segments with fewer than `small_rows` rows, in collection order, taken
+  // while their rows add up to at most `max_rows`; empty unless at least two qualify.
+  std::vector<int64_t> CompactionCandidates(size_t small_rows, size_t max_rows) const;
+  // True when the growing segment holds rows and its last insert is at least
+  // `max_idle_ms` before `now_ts`, or its first insert at least `max_life_ms` before
+  // (hybrid timestamps: the rows' own, so every replica would answer alike).
+  bool GrowingExpired(uint64_t now_ts, uint64_t max_idle_ms, uint64_t max_life_ms) const;
+  // The id a new segment would take next. A merge takes it through its log record.
+  int64_t next_segment_id() const;
+
   Status Search(const SearchArgs& args, SearchOutput* out) const;
   Status Query(const QueryArgs& args, QueryOutput* out) const;
 
@@ -144,6 +166,7 @@ class Collection {
 
   bool IsLive(const Segment& seg, size_t row) const;
   void IndexPk(size_t seg, size_t row);
+  void RebuildKeyIndex();  // after segments_ changed shape (compaction)
   std::vector<RowRef> FindKey(const Value& key) const;
   // Rows of `seg` matching `filter` and live, as a bitmap; nullptr-equivalent (empty)
   // when every row qualifies.

@@ -3,6 +3,7 @@
 #include <sys/stat.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <filesystem>
 
@@ -162,6 +163,7 @@ Status Catalog::Apply(const rec::WalRecord& r) {
     case rec::WalRecord::kDropIndex: cid = r.drop_index().collection_id(); break;
     case rec::WalRecord::kLoad: cid = r.load().collection_id(); break;
     case rec::WalRecord::kFlush: cid = r.flush().collection_id(); break;
+    case rec::WalRecord::kCompact: cid = r.compact().collection_id(); break;
     default: return Status::Internal("unknown log record");
   }
   auto e = FindId(cid);
@@ -222,6 +224,18 @@ Status Catalog::Apply(const rec::WalRecord& r) {
       c.Seal();
       build_cv_.notify_all();
       return Status::OK();
+    case rec::WalRecord::kCompact: {
+      const auto& k = r.compact();
+      Status s = c.Compact({k.segment_ids().begin(), k.segment_ids().end()}, k.new_segment_id());
+      // A merge only changes how rows are stored, not which rows there are: a replica
+      // that cannot apply one still answers the same, and failing here would keep a
+      // standalone server from replaying its log at all. So it is reported, not fatal.
+      if (!s.ok())
+        std::fprintf(stderr, "catalog: compaction of collection %lld skipped: %s\n", static_cast<long long>(cid),
+                     s.reason().c_str());
+      build_cv_.notify_all();
+      return Status::OK();
+    }
     default:
       return Status::Internal("unknown log record");
   }

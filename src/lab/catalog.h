@@ -11,6 +11,7 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <map>
 #include <memory>
@@ -26,8 +27,33 @@
 
 namespace mdrill::lab {
 
+// When the writer seals idle growing segments and merges small sealed ones (see
+// Catalog::CompactOnce and compactor.h). Upstream's dataCoord keys and defaults in
+// brackets; the lab's are shorter so a small lab reaches its steady state quickly.
+struct CompactionOptions {
+  // Sealed segments under small_proportion * segment_max_rows rows are merged, at
+  // most segment_max_rows rows per merge (dataCoord.segment.smallProportion, 0.5).
+  double small_proportion = 0.5;
+  // A growing segment is sealed after this long without an insert
+  // (dataCoord.segment.maxIdleTime, 600 s) ...
+  std::chrono::milliseconds max_idle{10000};
+  // ... or this long after its first insert (dataCoord.segment.maxLife, 86400 s).
+  std::chrono::milliseconds max_life{600000};
+  // How often the writer looks (dataCoord.compaction.mix.triggerInterval, 60 s).
+  std::chrono::milliseconds interval{2000};
+};
+
 struct CatalogOptions {
   engine::CollectionOptions collection;  // segment sizes
+  CompactionOptions compaction;
+};
+
+// What one CompactOnce pass committed.
+struct CompactionReport {
+  int sealed = 0;           // idle or old growing segments sealed (Flush records)
+  int merges = 0;           // Compact records
+  int64_t merged_segments = 0;
+  int64_t merged_rows = 0;  // rows in the merged segments before dropping deleted ones
 };
 
 // Where a catalog's committed records go and who assigns their timestamps and
@@ -117,6 +143,13 @@ class Catalog {
   Status Flush(const std::string& name, std::vector<int64_t>* segments, uint64_t* ts);
 
   Result<uint64_t> AllocTimestamp();
+
+  // The writer's maintenance pass (compactor.cc): for each collection, seals the
+  // growing segment when idle or old and merges small sealed segments, each as a
+  // record committed like any write, so every replica applies the same change at
+  // the same point of the log. Only the owner of the log calls it; on a read-only
+  // replica it commits nothing and fails like any write.
+  Status CompactOnce(CompactionReport* report);
 
  private:
   struct Entry;

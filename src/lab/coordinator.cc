@@ -13,6 +13,8 @@
 #include "lab/election.h"
 #include "lab/etcd_log.h"
 #include "lab/milvus_service.h"
+#include "lab/compactor.h"
+#include "lab/replicas.h"
 #include "util/stop_signals.h"
 
 namespace mdrill::lab {
@@ -118,9 +120,18 @@ int RunCoordinator(const CoordinatorOptions& o) {
   ServiceOptions so;
   so.deploy_mode = "CLUSTER";
   so.before_request = [&](const grpc::ServerContext*) { return activate(); };
+  so.replica_placement = [&](int64_t collection_id, int replicas) {
+    return ReadPlacement(&etcd, o.prefix, collection_id, replicas);
+  };
   MilvusService milvus(&catalog, so);
   catalog.Start();
   tailer.Start();
+  ReplicaManager replicas(&etcd, &election, eo.key, &catalog, o.prefix, o.id);
+  replicas.Start();
+  // Seals and merges are decided by the active coordinator only and reach query nodes
+  // and standbys as log records; activate() is false while standby.
+  Compactor compactor(&catalog, CatalogOptions{}.compaction.interval, [&] { return activate().ok(); });
+  compactor.Start();
 
   grpc::ServerBuilder builder;
   AcceptComponentPings(&builder);
@@ -148,6 +159,8 @@ int RunCoordinator(const CoordinatorOptions& o) {
     std::fflush(stdout);
   });
   stop_signals.Wait();
+  compactor.Stop();
+  replicas.Stop();
   election.Stop();  // revokes the lease: a standby takes over without waiting for the TTL
   tailer.Stop();
   server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));

@@ -88,6 +88,11 @@ void LogTailer::Loop() {
       if (stopping_) return;
       poked_ = false;
     }
+    // Taken before the read: whatever was acknowledged before this instant was
+    // committed before the read, so it is in what the read returns.
+    const int64_t read_at_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                                   std::chrono::system_clock::now().time_since_epoch())
+                                   .count();
     auto r = etcd_->GetPrefixSince(options_.prefix + "/log/", applied_.load(), Deadline(1000));
     if (!r.ok()) continue;
     for (const auto& kv : r->second) {
@@ -99,12 +104,14 @@ void LogTailer::Loop() {
       Status s = catalog_->ApplyReplicated(record);
       if (!s.ok()) std::fprintf(stderr, "log: record %s: %s\n", kv.key.c_str(), s.ToString().c_str());
       ++records_;
+      if (record.ts() > max_ts_.load()) max_ts_ = record.ts();
       applied_ = kv.mod_revision;
     }
     if (!r->second.empty() && applied_.load() < r->second.back().mod_revision) continue;
     {
       std::lock_guard<std::mutex> lock(mu_);
       if (r->first > applied_.load()) applied_ = r->first;
+      serviceable_ms_ = read_at_ms;
     }
     cv_.notify_all();
   }

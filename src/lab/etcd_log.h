@@ -38,6 +38,15 @@ class LogTailer {
   // Waits until everything committed at or before etcd revision `rev` is applied.
   bool WaitApplied(int64_t rev, std::chrono::steady_clock::time_point until);
   int64_t applied_revision() const { return applied_.load(); }
+  // Wall-clock ms (Unix) such that every record committed before it is applied:
+  // the start of the last read of the log that found nothing more to apply. A
+  // query node's "serviceable time", held against Bounded and Session reads.
+  int64_t serviceable_unix_ms() const { return serviceable_ms_.load(); }
+  // The highest timestamp of an applied record. The active coordinator commits
+  // records in timestamp order (one writer at a time, fenced by its lease; a new
+  // active starts above every timestamp issued before), so every record with a
+  // timestamp at or below this one is applied.
+  uint64_t max_applied_ts() const { return max_ts_.load(); }
   int64_t records_applied() const { return records_.load(); }
 
  private:
@@ -52,6 +61,8 @@ class LogTailer {
   bool stopping_ = false, poked_ = false;
   std::atomic<int64_t> applied_{0};
   std::atomic<int64_t> records_{0};
+  std::atomic<int64_t> serviceable_ms_{0};
+  std::atomic<uint64_t> max_ts_{0};
   std::thread thread_;
 };
 

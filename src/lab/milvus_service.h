@@ -18,6 +18,14 @@
 
 namespace mdrill::lab {
 
+// What a search or query asks about freshness (Milvus's fields, as sent).
+struct ReadRequest {
+  std::string db, collection;
+  int consistency_level = 0;  // common.ConsistencyLevel: Strong 0, Session 1, Bounded 2, Eventually 3
+  bool use_default_consistency = false;  // true: the collection's level instead
+  uint64_t guarantee_timestamp = 0;      // hybrid; Session: the client's last write
+};
+
 struct ServiceOptions {
   bool auth_enabled = false;
   std::map<std::string, std::string> users = {{"root", "Milvus"}};  // upstream's default root
@@ -25,8 +33,13 @@ struct ServiceOptions {
   // HA roles: checked before every request (a standby coordinator refuses; a query
   // node waits until it applied what the caller's x-drill-revision header names).
   std::function<Status(const grpc::ServerContext*)> before_request;
-  // HA: the live query nodes (ids) that can hold replicas; empty function: standalone.
-  std::function<std::vector<int64_t>()> replica_nodes;
+  // HA query nodes: called before a search or query with what it asked for, so the
+  // node can wait until it is fresh enough for the consistency level.
+  std::function<Status(const grpc::ServerContext*, const ReadRequest&)> before_read;
+  // HA: the placement of a loaded collection's replicas, (replica id, node id; 0 =
+  // not placed), as the active coordinator keeps it (lab/replicas.h); empty
+  // function: standalone (one copy in this process).
+  std::function<std::vector<std::pair<int64_t, int64_t>>(int64_t collection_id, int replicas)> replica_placement;
 };
 
 class MilvusService final : public pb::MilvusService::Service {

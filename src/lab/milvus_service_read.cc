@@ -164,37 +164,52 @@ grpc::Status MilvusService::GetReplicas(Ctx* ctx, const pb::GetReplicasRequest* 
     }
     if (!v.ok()) return v.status();
     // Standalone: one process holds one copy in memory, whatever replica_number
-    // asked for, and reports the single replica it really has. HA: every live query
-    // node holds the whole collection; replica_number of them (at most as many as
-    // are alive) are reported, each on a distinct node.
-    std::vector<int64_t> nodes = {1};
-    if (options_.replica_nodes) {
-      nodes = options_.replica_nodes();
-      std::sort(nodes.begin(), nodes.end());
-      if (nodes.size() > static_cast<size_t>(std::max(1, v->replicas))) nodes.resize(static_cast<size_t>(std::max(1, v->replicas)));
-    }
-    for (size_t n = 0; n < nodes.size(); ++n) {
+    // asked for, and reports the single replica it really has. HA: the placement the
+    // active coordinator keeps, each replica on a distinct live node; a replica no
+    // node could be given is listed without nodes.
+    std::vector<std::pair<int64_t, int64_t>> placed = {{v->id + 100, 1}};
+    if (options_.replica_placement) placed = options_.replica_placement(v->id, std::max(1, v->replicas));
+    for (const auto& [replica, node] : placed) {
       auto* r = resp->add_replicas();
-      r->set_replicaid(v->id + 100 + static_cast<int64_t>(n));
+      r->set_replicaid(replica);
       r->set_collectionid(v->id);
-      r->add_node_ids(nodes[n]);
+      if (node == 0) continue;
+      r->add_node_ids(node);
       r->set_resource_group_name("__default_resource_group");
       for (int i = 0; i < v->shards; ++i) {
         auto* sh = r->add_shard_replicas();
-        sh->set_leaderid(nodes[n]);
+        sh->set_leaderid(node);
         sh->set_leader_addr("localhost");
         sh->set_dm_channel_name("by-dev-rootcoord-dml_" + std::to_string(i) + "_" + std::to_string(v->id) + "v" +
                                 std::to_string(i));
-        sh->add_node_ids(nodes[n]);
+        sh->add_node_ids(node);
       }
     }
     return Status::OK();
   });
 }
 
+namespace {
+
+// The consistency wait of an HA query node (ServiceOptions::before_read).
+template <typename Req>
+Status BeforeRead(const ServiceOptions& o, const grpc::ServerContext* ctx, const Req& req) {
+  if (!o.before_read) return Status::OK();
+  ReadRequest r;
+  r.db = req.db_name();
+  r.collection = req.collection_name();
+  r.consistency_level = static_cast<int>(req.consistency_level());
+  r.use_default_consistency = req.use_default_consistency();
+  r.guarantee_timestamp = req.guarantee_timestamp();
+  return o.before_read(ctx, r);
+}
+
+}  // namespace
+
 grpc::Status MilvusService::Search(Ctx* ctx, const pb::SearchRequest* req, pb::SearchResults* resp) {
   return Handle(ctx, resp->mutable_status(), [&] {
     resp->set_collection_name(req->collection_name());
+    if (Status fresh = BeforeRead(options_, ctx, *req); !fresh.ok()) return fresh;
     auto v = Loaded(req->db_name(), req->collection_name());
     if (!v.ok()) return v.status();
     const auto& schema = v->data->schema();
@@ -234,6 +249,7 @@ grpc::Status MilvusService::Search(Ctx* ctx, const pb::SearchRequest* req, pb::S
 grpc::Status MilvusService::Query(Ctx* ctx, const pb::QueryRequest* req, pb::QueryResults* resp) {
   return Handle(ctx, resp->mutable_status(), [&] {
     resp->set_collection_name(req->collection_name());
+    if (Status fresh = BeforeRead(options_, ctx, *req); !fresh.ok()) return fresh;
     auto v = Loaded(req->db_name(), req->collection_name());
     if (!v.ok()) return v.status();
     const auto& schema = v->data->schema();

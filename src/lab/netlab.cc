@@ -3,6 +3,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <fstream>
+#include <sstream>
 
 #include "util/subprocess.h"
 
@@ -38,6 +40,11 @@ std::string LossChain(const std::string& veth) {
   return c;
 }
 
+// The bridge's alias names the supervisor that built it: "milvus-drill pid=P dir=D".
+std::string OwnerAlias(const std::string& data_dir) {
+  return "milvus-drill pid=" + std::to_string(::getpid()) + " dir=" + data_dir;
+}
+
 }  // namespace
 
 std::string LabSubnetPrefix(int base_port) {
@@ -45,6 +52,25 @@ std::string LabSubnetPrefix(int base_port) {
 }
 
 std::string LabBridge(int base_port) { return "mdb" + std::to_string(base_port); }
+
+// The live lab that owns the bridge of `base_port`, as "DIR (supervisor pid P)";
+// empty when there is no bridge, no owner recorded, or the owner is gone.
+std::string LabNetworkOwner(int base_port) {
+  std::ifstream alias("/sys/class/net/" + LabBridge(base_port) + "/ifalias");
+  std::string line;
+  if (!std::getline(alias, line) || line.rfind("milvus-drill pid=", 0) != 0) return "";
+  long pid = std::strtol(line.c_str() + 17, nullptr, 10);
+  size_t dir = line.find(" dir=");
+  if (pid <= 0 || pid == ::getpid()) return "";
+  // Alive and still a milvus-drill (a recycled pid is not an owner).
+  std::ifstream cmdline("/proc/" + std::to_string(pid) + "/cmdline");
+  std::stringstream text;
+  text << cmdline.rdbuf();
+  if (text.str().find("milvus-drill") == std::string::npos) return "";
+  return (dir == std::string::npos ? std::string("?") : line.substr(dir + 5)) + " (supervisor pid " +
+         std::to_string(pid) + ")";
+}
+
 
 std::vector<std::string> InNetns(const std::string& netns, const std::vector<std::string>& argv) {
   std::vector<std::string> out = {"ip", "netns", "exec", netns};
@@ -71,13 +97,20 @@ Status SetUpLabNetwork(const TopologyOptions& o, const std::vector<ComponentPlan
   std::vector<std::string> namespaces;
   for (const auto& p : plans)
     if (!p.netns.empty()) namespaces.push_back(p.netns);
-  TearDownLabNetwork(o.base_port, namespaces);
+  // The names derive from the port range: a live lab on the same range owns them.
+  // Removing them would cut that lab off under its running supervisor.
+  if (std::string owner = LabNetworkOwner(o.base_port); !owner.empty())
+    return Status::InvalidArgument("the network of ports " + std::to_string(o.base_port) + "+ (bridge " +
+                                   LabBridge(o.base_port) + ") belongs to the running lab at " + owner +
+                                   ": choose another --base-port, or `lab down` that lab first");
+  TearDownLabNetwork(o.base_port, namespaces);  // leftovers of a lab that died
   std::string bridge = LabBridge(o.base_port);
   std::string prefix = LabSubnetPrefix(o.base_port);
   std::vector<std::vector<std::string>> steps = {
       {"ip", "link", "add", bridge, "type", "bridge"},
       {"ip", "addr", "add", prefix + "1/24", "dev", bridge},
       {"ip", "link", "set", bridge, "up"},
+      {"ip", "link", "set", bridge, "alias", OwnerAlias(o.data_dir)},
   };
   for (const auto& p : plans) {
     if (p.netns.empty()) continue;

@@ -31,10 +31,16 @@ bool NetnsAvailable(std::string* why);
 std::string LabSubnetPrefix(int base_port);
 std::string LabBridge(int base_port);
 
+// The live lab whose supervisor built the bridge of `base_port`, as "DIR
+// (supervisor pid P)"; empty when there is no such bridge or its owner is gone.
+std::string LabNetworkOwner(int base_port);
+
 // Builds the bridge and, for each plan with a namespace, the namespace, its veth
-// pair and addresses. Removes leftovers of an earlier run with the same names
-// first. On failure everything built so far is removed and the Status says which
-// command failed and what it printed.
+// pair and addresses. Refuses (InvalidArgument, naming the owner) when the bridge
+// of this port range belongs to another live lab (the bridge's alias records the
+// supervisor's pid and data directory); otherwise removes leftovers of an earlier
+// run with the same names first. On failure everything built so far is removed and
+// the Status says which command failed and what it printed.
 Status SetUpLabNetwork(const TopologyOptions& o, const std::vector<ComponentPlan>& plans);
 
 // Best effort: deletes the namespaces (their veths go with them), the bridge and

@@ -99,8 +99,12 @@ class ProxyService final : public pb::MilvusService::Service {
   MDRILL_READ(GetReplicas, GetReplicasRequest, GetReplicasResponse, true)
   MDRILL_READ(GetPersistentSegmentInfo, GetPersistentSegmentInfoRequest, GetPersistentSegmentInfoResponse, true)
   MDRILL_READ(GetQuerySegmentInfo, GetQuerySegmentInfoRequest, GetQuerySegmentInfoResponse, true)
-  MDRILL_READ(Search, SearchRequest, SearchResults, req->consistency_level() == pb::Strong)
-  MDRILL_READ(Query, QueryRequest, QueryResults, req->consistency_level() == pb::Strong)
+  // An explicit Strong read pins the etcd revision as it arrives; other levels (and
+  // the collection's default) are the query node's to resolve (querynode.h).
+  MDRILL_READ(Search, SearchRequest, SearchResults,
+              req->consistency_level() == pb::Strong && !req->use_default_consistency())
+  MDRILL_READ(Query, QueryRequest, QueryResults,
+              req->consistency_level() == pb::Strong && !req->use_default_consistency())
 #undef MDRILL_WRITE
 #undef MDRILL_READ
 

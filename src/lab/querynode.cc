@@ -9,7 +9,9 @@
 
 #include "lab/etcd_log.h"
 #include "lab/milvus_service.h"
+#include "lab/replicas.h"
 #include "lab/session.h"
+#include "util/hybrid_ts.h"
 #include "util/stop_signals.h"
 
 namespace mdrill::lab {
@@ -20,6 +22,7 @@ int RunQueryNode(const QueryNodeOptions& o) {
   EtcdClient etcd(o.etcd);
   EtcdLogOptions lo;
   lo.prefix = o.prefix;
+  lo.poll = std::chrono::milliseconds(o.log_poll_ms);
   Catalog catalog(CatalogOptions{}, nullptr);
   LogTailer tailer(&etcd, &catalog, lo);
   ServiceOptions so;
@@ -37,15 +40,46 @@ int RunQueryNode(const QueryNodeOptions& o) {
     return Status(code::kServiceUnavailable, legacy::kNotReadyServe,
                   "query node " + o.id + " has not caught up with revision " + std::to_string(rev));
   };
-  so.replica_nodes = [&]() {
-    std::vector<int64_t> nodes;
-    auto r = etcd.GetPrefix(o.prefix + "/session/querynode/", Deadline(1000));
-    if (r.ok())
-      for (const auto& kv : r.value()) {
-        auto at = kv.value.find('@');
-        if (at != std::string::npos) nodes.push_back(std::strtoll(kv.value.c_str(), nullptr, 10));
-      }
-    return nodes;
+  // Catches up with everything committed up to now (an etcd revision read now).
+  auto catch_up = [&](const grpc::ServerContext* ctx, const char* level) -> Status {
+    auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    if (ctx->deadline() < std::chrono::system_clock::now() + std::chrono::seconds(5))
+      until = std::chrono::steady_clock::now() +
+              std::chrono::duration_cast<std::chrono::steady_clock::duration>(ctx->deadline() - std::chrono::system_clock::now());
+    auto rev = etcd.Revision(Deadline(1000));
+    if (rev.ok() && tailer.WaitApplied(rev.value(), until)) return Status::OK();
+    return Status(code::kServiceUnavailable, legacy::kNotReadyServe,
+                  "query node " + o.id + " cannot catch up with the log for a " + level + " read" +
+                      (rev.ok() ? "" : ": etcd: " + rev.status().reason()));
+  };
+  so.before_read = [&](const grpc::ServerContext* ctx, const ReadRequest& r) -> Status {
+    int level = r.consistency_level;
+    if (r.use_default_consistency) {
+      auto v = catalog.Get(r.collection);
+      // Unknown here yet: this node is behind; the collection's level cannot be
+      // read, so catch up as for Strong.
+      level = v.ok() ? v->consistency : pb::Strong;
+    }
+    const bool has_revision = ctx->client_metadata().count("x-drill-revision") > 0;  // waited for already
+    switch (level) {
+      case pb::Strong:
+        return has_revision ? Status::OK() : catch_up(ctx, "Strong");
+      case pb::Bounded:
+        // Writes acknowledged more than graceful_time_ms ago were committed before
+        // the log read that set the serviceable time, or it is too old.
+        return static_cast<int64_t>(NowMs()) - tailer.serviceable_unix_ms() <= o.graceful_time_ms
+                   ? Status::OK()
+                   : catch_up(ctx, "Bounded");
+      case pb::Eventually:
+        return Status::OK();
+      default:
+        // Session (guarantee_timestamp = the client's last write) and Customized:
+        // every record up to that timestamp.
+        return r.guarantee_timestamp <= tailer.max_applied_ts() ? Status::OK() : catch_up(ctx, "Session");
+    }
+  };
+  so.replica_placement = [&](int64_t collection_id, int replicas) {
+    return ReadPlacement(&etcd, o.prefix, collection_id, replicas);
   };
   MilvusService milvus(&catalog, so);
   catalog.Start();

@@ -1,4 +1,5 @@
 #include "lab/standalone.h"
+#include "lab/compactor.h"
 #include "util/stop_signals.h"
 
 #include <grpcpp/grpcpp.h>
@@ -14,6 +15,7 @@ int RunStandalone(const StandaloneOptions& options) {
 
   CatalogOptions copts;
   copts.collection = options.collection;
+  copts.compaction = options.compaction;
   LocalWalLog log;
   Catalog catalog(copts, &log);
   Status s = log.Open(options.data_dir, &catalog);
@@ -23,6 +25,9 @@ int RunStandalone(const StandaloneOptions& options) {
                  s.reason().c_str());
     return 1;
   }
+  // This process owns its log, so it alone decides merges and seals.
+  Compactor compactor(&catalog, copts.compaction.interval, [] { return true; });
+  compactor.Start();
   ServiceOptions sopts;
   sopts.auth_enabled = options.auth_enabled;
   MilvusService service(&catalog, sopts);

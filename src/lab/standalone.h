@@ -15,6 +15,7 @@ struct StandaloneOptions {
   bool auth_enabled = false;                // root / Milvus, as upstream
   int max_message_bytes = 64 << 20;         // larger requests get RESOURCE_EXHAUSTED
   engine::CollectionOptions collection;
+  CompactionOptions compaction;             // idle sealing and merging (catalog.h)
 };
 
 // Opens the data directory (replaying its log), serves until SIGINT or SIGTERM, then

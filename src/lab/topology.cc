@@ -71,7 +71,8 @@ std::vector<ComponentPlan> PlanTopology(const TopologyOptions& o, std::vector<Et
     hosts.Assign(&p);
     p.address = p.ip + ":" + std::to_string(port++);
     p.argv = {o.drill_binary, "lab", "component", "querynode", "--id", p.name, "--node-id", std::to_string(i + 1),
-              "--listen", p.address, "--etcd", endpoints, "--lease-ttl", std::to_string(o.lease_ttl_seconds)};
+              "--listen", p.address, "--etcd", endpoints, "--lease-ttl", std::to_string(o.lease_ttl_seconds),
+              "--graceful-time", std::to_string(o.graceful_time_ms), "--log-poll", std::to_string(o.log_poll_ms)};
     p.log_path = o.data_dir + "/logs/" + p.name + ".log";
     out.push_back(std::move(p));
   }

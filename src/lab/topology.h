@@ -21,6 +21,8 @@ struct TopologyOptions {
   int base_port = 19600;      // etcd from here, then coordinators, query nodes, proxies
   int lease_ttl_seconds = 2;
   int restart_delay_ms = 1000;
+  int graceful_time_ms = 5000;  // query nodes: Bounded staleness (Milvus common.gracefulTime)
+  int log_poll_ms = 100;        // query nodes: idle log poll (how stale Eventually can be)
   // "loopback": every component on 127.0.0.1 (no partitions). "netns": each
   // component in its own network namespace on the lab's bridge (lab/netlab.h).
   std::string network = "loopback";

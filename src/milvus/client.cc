@@ -417,13 +417,15 @@ Result<SearchResult> MilvusClient::Search(const SearchParams& p, Deadline d) {
 
 Result<pb::QueryResults> MilvusClient::Query(const std::string& name, const std::string& expr,
                                              const std::vector<std::string>& output_fields, int64_t limit,
-                                             pb::ConsistencyLevel consistency, Deadline d) {
+                                             pb::ConsistencyLevel consistency, Deadline d, Freshness freshness) {
   pb::QueryRequest req;
   req.set_collection_name(name);
   req.set_expr(expr);
   for (const auto& f : output_fields) req.add_output_fields(f);
   if (limit >= 0) AddKv(req.mutable_query_params(), "limit", std::to_string(limit));
   req.set_consistency_level(consistency);
+  req.set_use_default_consistency(freshness.use_default_consistency);
+  req.set_guarantee_timestamp(freshness.guarantee_timestamp);
   pb::QueryResults resp;
   Status s = Call(&pb::MilvusService::Stub::Query, req, &resp, d);
   if (!s.ok()) return s;
@@ -431,8 +433,8 @@ Result<pb::QueryResults> MilvusClient::Query(const std::string& name, const std:
 }
 
 Result<int64_t> MilvusClient::Count(const std::string& name, const std::string& expr, pb::ConsistencyLevel consistency,
-                                    Deadline d) {
-  auto r = Query(name, expr, {"count(*)"}, -1, consistency, d);
+                                    Deadline d, Freshness freshness) {
+  auto r = Query(name, expr, {"count(*)"}, -1, consistency, d, freshness);
   if (!r.ok()) return r.status();
   for (const auto& f : r->fields_data())
     if (f.field_name() == "count(*)" && f.scalars().long_data().data_size() == 1)

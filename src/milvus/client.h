@@ -67,6 +67,13 @@ struct MutationInfo {
   uint64_t timestamp = 0;
 };
 
+// A read's use_default_consistency and guarantee_timestamp (pymilvus sends the
+// client's last write timestamp for Session).
+struct Freshness {
+  bool use_default_consistency = false;
+  uint64_t guarantee_timestamp = 0;
+};
+
 struct SearchParams {
   std::string collection;
   std::vector<float> vectors;  // nq * dim
@@ -151,11 +158,13 @@ class MilvusClient {
   Result<std::vector<Replica>> GetReplicas(const std::string& name, Deadline d);
 
   Result<SearchResult> Search(const SearchParams& p, Deadline d);
+  // `consistency` is sent as the request's level; `freshness` sets
+  // use_default_consistency and guarantee_timestamp.
   Result<pb::QueryResults> Query(const std::string& name, const std::string& expr,
                                  const std::vector<std::string>& output_fields, int64_t limit,
-                                 pb::ConsistencyLevel consistency, Deadline d);
+                                 pb::ConsistencyLevel consistency, Deadline d, Freshness freshness = Freshness());
   Result<int64_t> Count(const std::string& name, const std::string& expr, pb::ConsistencyLevel consistency,
-                        Deadline d);
+                        Deadline d, Freshness freshness = Freshness());
 
  private:
   void Prepare(grpc::ClientContext* ctx, Deadline d) const;

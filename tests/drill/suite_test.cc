@@ -149,9 +149,32 @@ TEST_F(Suite, CoordinatorScenarioSeesTheActiveChangeAndLosesNothing) {
 TEST_F(Suite, WorkerScenarioQueryNodeLossCostsNoSearch) {
   json r;
   std::string out;
-  Run({"--test", "worker", "--duration", "14s", "--fault-at", "5s"}, &r, &out);
+  // In Chinese, with every report: JUnit, HTML and the history database.
+  Run({"--test", "worker", "--duration", "14s", "--fault-at", "5s", "--lang", "zh", "--junit", out_dir_ + "/junit.xml",
+       "--html", out_dir_ + "/report.html", "--label", "suite-test"},
+      &r, &out);
   ASSERT_FALSE(r.is_discarded()) << out;
   ASSERT_EQ(r["tests"].size(), 2u) << out;
+  EXPECT_NE(out.find("测试总结"), std::string::npos) << out;
+  EXPECT_NE(out.find("可用性分析"), std::string::npos);
+  // Progress, not a terminal: plain lines every 5 s of each test.
+  EXPECT_NE(out.find("[worker.querynode] "), std::string::npos);
+  EXPECT_NE(out.find("/14 秒 |"), std::string::npos) << out;
+  std::ifstream junit_in(out_dir_ + "/junit.xml");
+  std::string junit((std::istreambuf_iterator<char>(junit_in)), {});
+  size_t checks = r["tests"][0]["checks"].size() + r["tests"][1]["checks"].size();
+  size_t cases = 0;
+  for (size_t p = junit.find("<testcase "); p != std::string::npos; p = junit.find("<testcase ", p + 1)) ++cases;
+  EXPECT_EQ(cases, checks) << junit;
+  EXPECT_NE(junit.find("<testsuite name=\"worker.querynode\""), std::string::npos);
+  std::ifstream html_in(out_dir_ + "/report.html");
+  std::string html((std::istreambuf_iterator<char>(html_in)), {});
+  EXPECT_NE(html.find("worker.proxy"), std::string::npos);
+  EXPECT_NE(html.find("<svg"), std::string::npos);
+  std::string listing;
+  EXPECT_EQ(RunCapture({DrillBinary(), "history", "--out-dir", out_dir_}, &listing, std::chrono::seconds(30), true), 0);
+  EXPECT_NE(listing.find("suite-test"), std::string::npos) << listing;
+  EXPECT_NE(listing.find("    1  "), std::string::npos) << listing;
   EXPECT_EQ(r["tests"][0]["test"], "worker.proxy");
   EXPECT_EQ(r["tests"][1]["test"], "worker.querynode");
   for (const auto& t : r["tests"]) {

@@ -10,6 +10,12 @@
 #include <thread>
 
 #include "lab/ha_lab_fixture.h"
+#include "lab/replicas.h"
+#include "lab/supervisor.h"
+#include "util/subprocess.h"
+
+#include <filesystem>
+#include <nlohmann/json.hpp>
 #include "testing/server_process.h"
 
 namespace mdrill::testing {
@@ -53,6 +59,30 @@ Summary Summarize(const std::vector<Op>& ops, Clock::time_point fault) {
     (k == 0 ? s.search_outage_s : s.insert_outage_s) = outage;
   }
   return s;
+}
+
+std::string ReadFile(const std::string& path) {
+  std::ifstream in(path);
+  return std::string((std::istreambuf_iterator<char>(in)), {});
+}
+
+// Waits until `want` replicas of `collection` each sit on a distinct node, none of
+// them in `not_on`; returns whether that happened within `within`.
+bool WaitPlaced(milvus::MilvusClient* c, const std::string& collection, size_t want, std::set<int64_t> not_on,
+                std::chrono::milliseconds within, std::vector<milvus::Replica>* last = nullptr) {
+  auto until = Clock::now() + within;
+  while (Clock::now() < until) {
+    auto r = c->GetReplicas(collection, kCall);
+    if (r.ok()) {
+      if (last) *last = r.value();
+      std::set<int64_t> nodes;
+      for (const auto& rep : r.value())
+        if (rep.node_ids.size() == 1 && !not_on.count(rep.node_ids[0])) nodes.insert(rep.node_ids[0]);
+      if (r->size() == want && nodes.size() == want) return true;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return false;
 }
 
 class HaFailover : public ::testing::Test {
@@ -143,16 +173,9 @@ TEST_F(HaFailover, KillQueryNodeCostsNoSearch) {
   EXPECT_GT(s.searches, 100);
   EXPECT_EQ(s.search_failures, 0);
   ExpectNoLostOrDuplicatedInsert(s);
-  // The replica count is back once the node restarts and registers again.
-  auto until = Clock::now() + std::chrono::seconds(15);
-  size_t replicas = 0;
-  while (Clock::now() < until) {
-    auto r = c_.GetReplicas("failover_test", kCall);
-    replicas = r.ok() ? r->size() : 0;
-    if (replicas == 3) break;
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  }
-  EXPECT_EQ(replicas, 3u);
+  // Three nodes, three replicas: the count is back (each replica on a distinct live
+  // node) once the node restarts and registers again.
+  EXPECT_TRUE(WaitPlaced(&c_, "failover_test", 3, {}, std::chrono::seconds(15)));
 }
 
 TEST_F(HaFailover, KillProxyAndThenProxyWithQueryNode) {
@@ -325,6 +348,105 @@ TEST(HaLabLoopback, PartitionIsRefusedClearly) {
   EXPECT_NE(out.find("loopback"), std::string::npos) << out;
   auto status = lab.Status();
   for (const auto& comp : status.components()) EXPECT_NE(comp.state(), "partitioned");
+}
+
+TEST(ReplicaPlacement, MovesOffDeadNodesOntoFreeOnesFewestFirst) {
+  // Replicas 100..102 on nodes 1, 2, 3; node 2 dies; node 4 is free.
+  std::vector<lab::ReplicaSlot> now = {{100, 1}, {101, 2}, {102, 3}};
+  auto next = lab::PlaceReplicas(now, 3, {1, 3, 4}, {{1, 1}, {3, 1}}, 100);
+  ASSERT_EQ(next.size(), 3u);
+  EXPECT_EQ(next[0].node, 1);
+  EXPECT_EQ(next[1].node, 4);  // the only live node without one
+  EXPECT_EQ(next[2].node, 3);
+  // Not enough nodes: the replica waits, unplaced, never doubled up on a node.
+  auto short_of = lab::PlaceReplicas(now, 3, {1, 3}, {}, 100);
+  EXPECT_EQ(short_of[1].node, 0);
+  // Fewest replicas overall first: node 5 (none) before node 4 (two).
+  auto spread = lab::PlaceReplicas({}, 2, {3, 4, 5}, {{3, 1}, {4, 2}}, 200);
+  EXPECT_EQ(spread[0].node, 5);
+  EXPECT_EQ(spread[1].node, 3);
+  EXPECT_EQ(spread[0].id, 200);
+  std::vector<lab::ReplicaSlot> back;
+  ASSERT_TRUE(lab::ParsePlacement(lab::PlacementJson(next), &back));
+  EXPECT_EQ(back.size(), 3u);
+  EXPECT_EQ(back[1].node, 4);
+  EXPECT_FALSE(lab::ParsePlacement("{\"id\":1}", &back));
+}
+
+// Four query nodes, three replicas: when a node holding one dies and stays down,
+// the active coordinator moves its replica to the fourth node.
+TEST(HaReplicas, RestoredOnTheSurvivorsWhenANodeStaysDown) {
+  HaLabProcess lab;
+  std::string out;
+  ASSERT_TRUE(lab.Up(&out, {"--etcd", "1", "--coordinators", "1", "--querynodes", "4", "--proxies", "1"})) << out;
+  milvus::MilvusClient c;
+  milvus::ConnectOptions o;
+  o.address = lab.front_door();
+  ASSERT_TRUE(c.Connect(o, kCall).ok());
+  milvus::CollectionSpec spec;
+  spec.name = "placement";
+  spec.dim = 4;
+  ASSERT_TRUE(c.CreateCollection(spec, kCall).ok());
+  ASSERT_TRUE(c.Insert("placement", {milvus::FloatVectorColumn("embedding", 4, std::vector<float>(40, 0.5f))}, 10, kCall).ok());
+  ASSERT_TRUE(c.CreateIndex("placement", "embedding", {}, kCall).ok());
+  ASSERT_TRUE(c.WaitIndex("placement", milvus::Deadline(30000)).ok());
+  ASSERT_TRUE(c.LoadAndWait("placement", 3, milvus::Deadline(30000)).ok());
+  std::vector<milvus::Replica> placed;
+  ASSERT_TRUE(WaitPlaced(&c, "placement", 3, {}, std::chrono::seconds(5), &placed));
+  int64_t victim = placed[1].node_ids[0];
+  // Query node N is "querynode-(N-1)"; down for 20 s (no restart meanwhile).
+  auto fault_at = Clock::now();
+  ASSERT_EQ(lab.Cli({"lab", "kill", "-l", "instance=querynode-" + std::to_string(victim - 1), "--no-restart", "--for", "20s"}, &out), 0)
+      << out;
+  bool restored = WaitPlaced(&c, "placement", 3, {victim}, std::chrono::seconds(15), &placed);
+  double took = std::chrono::duration<double>(Clock::now() - fault_at).count();
+  std::printf("replica count restored on the survivors %.2f s after the kill of node %lld\n", took,
+              static_cast<long long>(victim));
+  EXPECT_TRUE(restored) << "replicas still on node " << victim << " or unplaced";
+  // The replicas that were on live nodes did not move.
+  std::string logs = ReadFile(lab.dir() + "/logs/coordinator-0.log");
+  EXPECT_NE(logs.find("replica " + std::to_string(placed[1].id) + ": node " + std::to_string(victim) + " -> node"),
+            std::string::npos)
+      << logs;
+  size_t moves = 0;
+  for (size_t p = logs.find(" -> node "); p != std::string::npos; p = logs.find(" -> node ", p + 1)) ++moves;
+  EXPECT_EQ(moves, 4u) << "the 3 initial placements, then one move:\n" << logs;
+}
+
+// A second lab asked for the same port range (another data directory) must not take
+// over the namespaces of the running one: refused, naming the owner, and the first
+// lab keeps its components (same pids) and serves.
+TEST(HaLabNetns, SecondLabOnTheSameRangeIsRefused) {
+  HaLabProcess lab;
+  std::string out;
+  ASSERT_TRUE(lab.Up(&out, {"--etcd", "1", "--coordinators", "1", "--querynodes", "1", "--proxies", "1"})) << out;
+  auto before = lab.Status();
+  if (before.network() != "netns") GTEST_SKIP() << "network namespaces need root";
+  std::ifstream state(lab::StateFile(lab.dir()));
+  auto j = nlohmann::json::parse(state, nullptr, false);
+  ASSERT_FALSE(j.is_discarded());
+  const int base = j.value("base_port", 0);
+  ASSERT_GT(base, 0);
+  std::string other = lab.dir() + "-other";
+  std::string second;
+  int rc = RunCapture({DrillBinary(), "lab", "up", "--topology", "ha", "--base-port", std::to_string(base),
+                       "--etcd", "1", "--coordinators", "1", "--querynodes", "1", "--proxies", "1", "--front-door",
+                       "127.0.0.1:" + std::to_string(base + 14), "--data-dir", other, "--timeout", "20"},
+                      &second, std::chrono::seconds(60), true);
+  EXPECT_NE(rc, 0) << second;
+  EXPECT_NE(second.find(lab.dir()), std::string::npos) << second;
+  EXPECT_NE(second.find("choose another --base-port"), std::string::npos) << second;
+  auto after = lab.Status();
+  ASSERT_EQ(after.components_size(), before.components_size());
+  for (int i = 0; i < after.components_size(); ++i) {
+    EXPECT_EQ(after.components(i).pid(), before.components(i).pid()) << after.components(i).name();
+    EXPECT_EQ(after.components(i).restarts(), 0) << after.components(i).name();
+  }
+  milvus::MilvusClient c;
+  milvus::ConnectOptions o;
+  o.address = lab.front_door();
+  EXPECT_TRUE(c.Connect(o, kCall).ok());
+  std::filesystem::remove_all(other);
 }
 
 }  // namespace

@@ -1,7 +1,10 @@
 // The pymilvus-shaped flow against the real standalone server, through the project's client.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <memory>
 #include <set>
+#include <thread>
 
 #include "lab/flow_helpers.h"
 #include "testing/server_process.h"
@@ -124,6 +127,172 @@ TEST_F(StandaloneFlow, UpsertReplacesRowsAndVarcharKeys) {
   ASSERT_TRUE(q.ok());
   ASSERT_EQ(q->fields_data(1).vectors().float_vector().data_size(), 4);
   EXPECT_EQ(q->fields_data(1).vectors().float_vector().data(0), 5.0f);
+}
+
+// What GetQuerySegmentInfo reports for a collection, and GetPersistentSegmentInfo's
+// view of the same segments (the client has no call for either; pymilvus users do).
+struct SegmentView {
+  int sealed = 0, growing = 0, indexed = 0;
+  int64_t rows = 0;
+  std::vector<std::pair<int64_t, int64_t>> ids_rows;  // sealed: id, rows
+  int persistent_flushed = 0;
+  int64_t persistent_rows = 0;
+};
+
+SegmentView Segments(const std::string& address, const std::string& collection) {
+  auto stub = milvus::pb::MilvusService::NewStub(grpc::CreateChannel(address, grpc::InsecureChannelCredentials()));
+  SegmentView v;
+  grpc::ClientContext ctx;
+  ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  milvus::pb::GetQuerySegmentInfoRequest req;
+  req.set_collectionname(collection);
+  milvus::pb::GetQuerySegmentInfoResponse resp;
+  EXPECT_TRUE(stub->GetQuerySegmentInfo(&ctx, req, &resp).ok());
+  for (const auto& i : resp.infos()) {
+    v.rows += i.num_rows();
+    if (i.state() == milvus::pb::Growing) {
+      ++v.growing;
+      continue;
+    }
+    ++v.sealed;
+    v.indexed += i.index_name().empty() ? 0 : 1;
+    v.ids_rows.emplace_back(i.segmentid(), i.num_rows());
+  }
+  grpc::ClientContext ctx2;
+  ctx2.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  milvus::pb::GetPersistentSegmentInfoRequest preq;
+  preq.set_collectionname(collection);
+  milvus::pb::GetPersistentSegmentInfoResponse presp;
+  EXPECT_TRUE(stub->GetPersistentSegmentInfo(&ctx2, preq, &presp).ok());
+  for (const auto& i : presp.infos()) {
+    v.persistent_flushed += i.state() == milvus::pb::Flushed ? 1 : 0;
+    v.persistent_rows += i.num_rows();
+  }
+  return v;
+}
+
+// Polls `done` every 200 ms for up to `bound`; returns the time it took, or -1.
+template <typename F>
+double WaitFor(F done, std::chrono::seconds bound) {
+  auto start = std::chrono::steady_clock::now();
+  while (std::chrono::steady_clock::now() - start < bound) {
+    if (done()) return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  }
+  return -1;
+}
+
+// Frequent flushes (as pymilvus users do) leave many small sealed segments, each
+// searched by brute force. The server merges them in the background into one
+// segment big enough to index, seals a growing segment left idle, and no answer
+// changes on the way, nor after a crash and replay.
+TEST(StandaloneCompaction, SmallFlushedSegmentsAreMergedIndexedAndReplayed) {
+  const std::string dir = TempDir("compaction");
+  auto server = std::make_unique<ServerProcess>(dir);
+  std::string err;
+  ASSERT_TRUE(server->Start(&err)) << err;
+  milvus::MilvusClient c;
+  Connect(&c, server->address());
+  const int dim = 32;
+  const std::string name = "flushy";
+  milvus::CollectionSpec spec;
+  spec.name = name;
+  spec.dim = dim;
+  ASSERT_TRUE(c.CreateCollection(spec, kCall).ok());
+  ASSERT_TRUE(c.CreateIndex(name, "embedding", {"FLAT", "L2", "{}"}, kCall).ok());  // exact: answers comparable
+  ASSERT_TRUE(c.LoadAndWait(name, 1, milvus::Deadline(10000)).ok());
+
+  const int rounds = 40, rows = 50;
+  std::vector<float> all;
+  auto t0 = std::chrono::steady_clock::now();
+  for (int r = 0; r < rounds; ++r) {
+    auto v = Vectors(rows, dim, 1000 + static_cast<uint32_t>(r));
+    ASSERT_TRUE(c.Insert(name, {milvus::FloatVectorColumn("embedding", dim, v)}, rows, kCall).ok());
+    ASSERT_TRUE(c.Flush(name, milvus::Deadline(10000)).ok());
+    all.insert(all.end(), v.begin(), v.end());
+  }
+  const double load_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  SegmentView first = Segments(server->address(), name);
+  EXPECT_EQ(first.rows, rounds * rows);
+  EXPECT_EQ(first.growing, 0);
+
+  milvus::MilvusClient* client = &c;  // replaced after the restart below
+  auto search_all = [&](double* ms_per_search) {
+    std::vector<std::vector<milvus::Hit>> hits;
+    auto s0 = std::chrono::steady_clock::now();
+    for (size_t row = 0; row < static_cast<size_t>(rounds * rows); row += 97) {
+      auto r = client->Search(OwnVector(name, all, row, dim), kCall);
+      EXPECT_TRUE(r.ok()) << r.status().ToString();
+      if (r.ok()) hits.push_back(r->hits[0]);
+    }
+    if (ms_per_search)
+      *ms_per_search = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - s0).count() /
+                       static_cast<double>(hits.size());
+    return hits;
+  };
+  auto same_hits = [](const auto& a, const auto& b) {
+    ASSERT_EQ(a.size(), b.size());
+    for (size_t q = 0; q < a.size(); ++q) {
+      ASSERT_EQ(a[q].size(), b[q].size());
+      for (size_t j = 0; j < a[q].size(); ++j) {
+        EXPECT_EQ(a[q][j].id, b[q][j].id) << "query " << q << " hit " << j;
+        EXPECT_NEAR(a[q][j].score, b[q][j].score, 1e-4);
+      }
+    }
+  };
+  double ms_before = 0, ms_after = 0;
+  const auto before = search_all(&ms_before);
+  ASSERT_EQ(before.size(), 21u);
+
+  // Merged into at most a couple of segments within a generous bound (the writer
+  // looks every 2 s), and the merged one indexed.
+  SegmentView merged;
+  double took = WaitFor([&] {
+    merged = Segments(server->address(), name);
+    return merged.sealed <= 2 && merged.indexed >= 1 && merged.growing == 0;
+  }, std::chrono::seconds(60));
+  ASSERT_GE(took, 0) << "still " << merged.sealed << " sealed segments, " << merged.indexed << " indexed";
+  EXPECT_EQ(merged.rows, rounds * rows);
+  EXPECT_EQ(merged.persistent_flushed, merged.sealed);
+  EXPECT_EQ(merged.persistent_rows, rounds * rows);
+  EXPECT_EQ(c.Count(name, "", milvus::pb::Strong, kCall).value(), rounds * rows);
+  const auto after = search_all(&ms_after);
+  same_hits(before, after);
+  auto idx = c.DescribeIndex(name, kCall);
+  ASSERT_TRUE(idx.ok());
+  EXPECT_EQ(idx->total_rows, rounds * rows);
+  EXPECT_EQ(idx->pending_rows, 0);
+  std::printf("[compaction] %d x %d-row insert+flush in %.2f s; sealed segments right after: %d; "
+              "merged to %d sealed (%d indexed) %.1f s later; search %.2f ms -> %.2f ms\n",
+              rounds, rows, load_s, first.sealed, merged.sealed, merged.indexed, took, ms_before, ms_after);
+
+  // A growing segment that sees no insert is sealed once idle (10 s), then merged.
+  auto extra = Vectors(30, dim, 7);
+  ASSERT_TRUE(c.Insert(name, {milvus::FloatVectorColumn("embedding", dim, extra)}, 30, kCall).ok());
+  all.insert(all.end(), extra.begin(), extra.end());
+  EXPECT_EQ(Segments(server->address(), name).growing, 1);
+  SegmentView idle;
+  double idle_took = WaitFor([&] {
+    idle = Segments(server->address(), name);
+    return idle.growing == 0 && idle.sealed == 1 && idle.indexed == 1;
+  }, std::chrono::seconds(60));
+  ASSERT_GE(idle_took, 0) << idle.growing << " growing, " << idle.sealed << " sealed";
+  EXPECT_EQ(idle.rows, rounds * rows + 30);
+  std::printf("[compaction] idle growing segment sealed and merged after %.1f s\n", idle_took);
+  const auto settled = search_all(nullptr);
+
+  // The merges are log records: replay after kill -9 rebuilds the same segments.
+  server->Kill9();
+  server = std::make_unique<ServerProcess>(dir);
+  ASSERT_TRUE(server->Start(&err)) << err;
+  milvus::MilvusClient c2;
+  Connect(&c2, server->address());
+  client = &c2;
+  SegmentView replayed = Segments(server->address(), name);
+  EXPECT_EQ(replayed.ids_rows, idle.ids_rows);
+  EXPECT_EQ(c2.Count(name, "", milvus::pb::Strong, kCall).value(), rounds * rows + 30);
+  ASSERT_TRUE(c2.WaitIndex(name, milvus::Deadline(30000)).ok());
+  same_hits(settled, search_all(nullptr));
 }
 
 TEST(StandaloneAuth, RequiresRootPasswordWhenEnabled) {
