@@ -18,4 +18,4 @@ front_door="${MDRILL_FRONT_DOOR:-127.0.0.1:19530}"
 # `run` stops the lab it started; this is for an interrupted run.
 trap 'build/milvus-drill lab down --data-dir "$data/lab" >/dev/null 2>&1 || true; rm -rf "$data"' EXIT
 build/milvus-drill run --test all --lab-dir "$data/lab" --host "${front_door%:*}" --port "${front_door##*:}" \
-  --out-dir ./milvus-drill-runs "$@"
+  --out-dir ./milvus-drill-runs --html ./milvus-drill-runs/report.html --junit ./milvus-drill-runs/junit.xml "$@"
