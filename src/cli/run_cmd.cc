@@ -14,6 +14,8 @@
 #include "drill/fault_journal.h"
 #include "lab.pb.h"
 #include "drill/lab_nemesis.h"
+#include "drill/milvus_sessions.h"
+#include "lab/etcd_client.h"
 #include "drill/nemesis_docker.h"
 #include "drill/nemesis_k8s.h"
 #include "drill/runner.h"
@@ -51,6 +53,7 @@ struct RunFlags {
   std::string out_dir = "./milvus-drill-runs";
   std::string json, html, junit, history_db, label;
   std::string lang = "en";
+  std::string etcd, etcd_root = "by-dev", coord_role = "rootcoord";
   bool no_history = false;
   // check
   std::string history;
@@ -105,9 +108,10 @@ Result<std::vector<Scenario>> Scenarios(const RunFlags& f) {
 }
 
 // The kubectl ("kubernetes") or docker backend, configured from the flags.
-std::unique_ptr<Nemesis> CliBackend(const RunFlags& f, const std::string& backend) {
+std::unique_ptr<Nemesis> CliBackend(const RunFlags& f, const std::string& backend, ActiveResolver active = nullptr) {
   if (backend == "kubernetes") {
     KubectlOptions k;
+    k.active_resolver = std::move(active);
     k.kubectl = f.kubectl;
     k.namespace_ = f.ns;
     k.context = f.context;
@@ -273,7 +277,33 @@ int Run(const RunFlags& f) {
     o.active_coordinator = [raw] { return raw->ActiveCoordinator(); };
     nemesis = std::move(lab);
   } else {
-    nemesis = CliBackend(f, f.target == "k8s" ? "kubernetes" : "docker");
+    ActiveResolver resolver;
+    if (!f.etcd.empty()) {
+      // Milvus's own record of its active coordinator (milvus_sessions.h).
+      SessionOptions so;
+      so.root = f.etcd_root;
+      so.role = f.coord_role;
+      for (size_t from = 0; from <= f.etcd.size();) {
+        size_t to = f.etcd.find(',', from);
+        if (to == std::string::npos) to = f.etcd.size();
+        if (to > from) so.etcd.push_back(f.etcd.substr(from, to - from));
+        from = to + 1;
+      }
+      auto etcd = std::make_shared<lab::EtcdClient>(so.etcd);
+      auto read = [etcd, so]() { return ReadActiveSession(etcd.get(), so); };
+      resolver = [read, so](const FaultSpec&) -> Result<std::string> {
+        auto s = read();
+        if (!s.ok()) return s.status();
+        if (!s->has_value()) return Status::Internal("no coordinator holds " + SessionKey(so) + " now");
+        return s.value()->address;
+      };
+      o.active_coordinator = [read]() -> Result<std::string> {
+        auto s = read();
+        if (!s.ok()) return s.status();
+        return s->has_value() ? s.value()->Describe() : std::string();
+      };
+    }
+    nemesis = CliBackend(f, f.target == "k8s" ? "kubernetes" : "docker", resolver);
   }
 
   if (f.dry_run) {
@@ -388,6 +418,12 @@ std::function<int()> AddRunCommands(CLI::App* app) {
   run->add_option("--context", f->context, "k8s: kubectl context");
   run->add_flag("--chaos-mesh", f->chaos_mesh, "k8s: pause/delay through Chaos Mesh (must be installed)");
   run->add_option("--project", f->project, "docker: compose project");
+  run->add_option("--etcd", f->etcd,
+                  "k8s/docker: Milvus's etcd (host:port,...), to learn the active coordinator from its session "
+                  "(modes active/standby, the target check)");
+  run->add_option("--etcd-root", f->etcd_root, "Milvus's etcd.rootPath")->capture_default_str();
+  run->add_option("--coord-role", f->coord_role, "the coordinator's session name: rootcoord, mixcoord, ...")
+      ->capture_default_str();
   run->add_option("--lab-dir", f->lab_dir, "lab: its data directory")->capture_default_str();
   run->add_flag("--keep", f->keep, "lab: leave a lab this run started running");
   run->add_flag("--dry-run", f->dry_run, "print the plan (targets, faults, times) and touch nothing");

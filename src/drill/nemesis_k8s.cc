@@ -109,6 +109,16 @@ Result<std::vector<Target>> KubectlNemesis::Resolve(const FaultSpec& spec) {
     auto a = o_.active_resolver(spec);
     if (!a.ok()) return a.status();
     active = a.value();
+    // A resolver that reads Milvus's session answers with the coordinator's IP (or
+    // IP:port); the pod is the running one with that IP.
+    bool named = std::any_of(running.begin(), running.end(), [&](const Target& t) { return t.name == active; });
+    if (!named) {
+      std::string ip = active.find(':') != std::string::npos && active.find('.') != std::string::npos
+                           ? active.substr(0, active.rfind(':'))
+                           : active;
+      for (const auto& t : running)
+        if (!ip.empty() && t.detail == ip) active = t.name;
+    }
   }
   return SelectTargets(running, mode.value(), active, seed_, &rng_,
                        "pods matching " + spec.selector + " in namespace " + o_.namespace_);

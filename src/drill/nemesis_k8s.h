@@ -61,7 +61,9 @@ struct KubectlOptions {
   std::chrono::milliseconds timeout{30000};  // per kubectl invocation
   uint64_t seed = 0;                         // 0: modes pick the first pods by name; else a seeded random choice
   bool chaos_mesh = false;                   // pause/delay/loss through Chaos Mesh CRDs (must be installed)
-  ActiveResolver active_resolver;            // for modes active/standby; returns the active pod's name
+  // For modes active/standby: the active pod's name, or its IP (IP:port), which is
+  // matched to the running pod with that podIP (milvus_sessions.h reads it from etcd).
+  ActiveResolver active_resolver;
 };
 
 class KubectlNemesis final : public CliNemesis {

@@ -20,13 +20,12 @@ Status Catalog::CompactOnce(CompactionReport* report) {
     // One collection at a time under the write lock: the decision sees exactly the
     // state the record will be applied to, and inserts wait only for this one.
     std::lock_guard<std::mutex> w(write_mu_);
-    auto e = FindId(view.id);
-    if (!e) continue;  // dropped meanwhile
-    engine::Collection& c = *e->data;
+    if (!FindId(view.id)) continue;  // dropped meanwhile
+    engine::Collection& c = *view.data;
     const uint64_t now = ComposeTs(NowMs(), 0);
     if (c.GrowingExpired(now, static_cast<uint64_t>(o.max_idle.count()), static_cast<uint64_t>(o.max_life.count()))) {
       rec::WalRecord r;
-      r.mutable_flush()->set_collection_id(e->id);
+      r.mutable_flush()->set_collection_id(view.id);
       if (Status s = Commit(&r); !s.ok()) return s;
       ++report->sealed;
     }
@@ -38,7 +37,7 @@ Status Catalog::CompactOnce(CompactionReport* report) {
       if (wanted.count(seg.id)) rows += seg.rows;
     rec::WalRecord r;
     auto* k = r.mutable_compact();
-    k->set_collection_id(e->id);
+    k->set_collection_id(view.id);
     for (int64_t id : ids) k->add_segment_ids(id);
     k->set_new_segment_id(c.next_segment_id());
     if (Status s = Commit(&r); !s.ok()) return s;

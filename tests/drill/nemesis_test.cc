@@ -299,6 +299,18 @@ TEST_F(KubectlNemesisTest, ActiveAndStandbyNeedAResolver) {
   o.active_resolver = [](const FaultSpec&) -> Result<std::string> { return std::string("milvus-rootcoord-z"); };
   KubectlNemesis stale(o);
   EXPECT_FALSE(stale.Resolve(Spec("kill", "active")).ok());  // the active one is not running
+  // Milvus's session names the active coordinator by address: the pod with that IP.
+  o.active_resolver = [](const FaultSpec&) -> Result<std::string> { return std::string("10.0.0.2:53100"); };
+  KubectlNemesis by_ip(o);
+  auto hit = by_ip.Resolve(Spec("kill", "active"));
+  ASSERT_TRUE(hit.ok()) << hit.status().ToString();
+  EXPECT_EQ(hit->front().name, "milvus-rootcoord-b");
+  auto others = by_ip.Resolve(Spec("kill", "standby"));
+  ASSERT_TRUE(others.ok());
+  EXPECT_EQ(others->front().name, "milvus-rootcoord-a");
+  o.active_resolver = [](const FaultSpec&) -> Result<std::string> { return std::string("10.9.9.9:53100"); };
+  KubectlNemesis nowhere(o);
+  EXPECT_FALSE(nowhere.Resolve(Spec("kill", "active")).ok());  // no running pod has that IP
 }
 
 TEST_F(KubectlNemesisTest, DescribeNamesTheCommandWithoutRunningIt) {

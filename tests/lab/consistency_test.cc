@@ -8,8 +8,12 @@
 //   use_default_consistency takes the collection's level.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <fstream>
 #include <random>
+#include <sstream>
 #include <thread>
+#include <tuple>
 
 #include "lab/ha_lab_fixture.h"
 
@@ -115,6 +119,96 @@ TEST_F(Consistency, DefaultConsistencyIsTheCollections) {
     // The request says Eventually but asks for the collection's level (Strong).
     EXPECT_EQ(Count("c_default_strong", milvus::pb::Eventually, {true, 0}), rows_);
   }
+}
+
+std::string ReadFileOrEmpty(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+// Merges are decided by the active coordinator and reach every query node through the
+// log: after many small flushed segments are merged, every node reports the same
+// segments (same ids) and returns the same search answers. The proxy sends reads round
+// robin, so repeating a call visits every node.
+TEST(HaCompaction, EveryQueryNodeHoldsTheSameMergedSegments) {
+  HaLabProcess lab;
+  std::string out;
+  ASSERT_TRUE(lab.Up(&out, {"--network", "loopback", "--etcd", "1", "--coordinators", "2", "--querynodes", "3",
+                            "--proxies", "1"}))
+      << out;
+  milvus::MilvusClient c;
+  milvus::ConnectOptions o;
+  o.address = lab.front_door();
+  ASSERT_TRUE(c.Connect(o, kCall).ok());
+  const int dim = 16, rounds = 30, rows = 50;
+  milvus::CollectionSpec spec;
+  spec.name = "merged";
+  spec.dim = dim;
+  ASSERT_TRUE(c.CreateCollection(spec, kCall).ok());
+  ASSERT_TRUE(c.CreateIndex("merged", "embedding", {"FLAT", "L2", "{}"}, kCall).ok());
+  ASSERT_TRUE(c.LoadAndWait("merged", 1, milvus::Deadline(30000)).ok());
+  std::mt19937 rng(3);
+  std::uniform_real_distribution<float> u(0, 1);
+  std::vector<float> probe(static_cast<size_t>(dim));
+  for (int r = 0; r < rounds; ++r) {
+    std::vector<float> v(static_cast<size_t>(rows) * dim);
+    for (auto& x : v) x = u(rng);
+    if (r == 7) probe.assign(v.begin(), v.begin() + dim);
+    ASSERT_TRUE(c.Insert("merged", {milvus::FloatVectorColumn("embedding", dim, v)}, rows, kCall).ok());
+    ASSERT_TRUE(c.Flush("merged", milvus::Deadline(10000)).ok());
+  }
+  // One GetQuerySegmentInfo answer: sealed (id, rows, indexed) in order.
+  auto segments = [&] {
+    auto stub = milvus::pb::MilvusService::NewStub(grpc::CreateChannel(lab.front_door(), grpc::InsecureChannelCredentials()));
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    milvus::pb::GetQuerySegmentInfoRequest req;
+    req.set_collectionname("merged");
+    milvus::pb::GetQuerySegmentInfoResponse resp;
+    std::vector<std::tuple<int64_t, int64_t, bool>> v;
+    if (!stub->GetQuerySegmentInfo(&ctx, req, &resp).ok() || resp.status().code() != 0) return v;
+    for (const auto& i : resp.infos())
+      if (i.state() == milvus::pb::Sealed) v.emplace_back(i.segmentid(), i.num_rows(), !i.index_name().empty());
+    return v;
+  };
+  auto start = std::chrono::steady_clock::now();
+  std::vector<std::tuple<int64_t, int64_t, bool>> merged;
+  bool settled = false;
+  while (!settled && std::chrono::steady_clock::now() - start < std::chrono::seconds(60)) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(300));
+    merged = segments();
+    settled = merged.size() == 1 && std::get<1>(merged[0]) == rounds * rows && std::get<2>(merged[0]);
+    for (int i = 0; settled && i < 5; ++i) settled = segments() == merged;  // every node, twice over
+  }
+  double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  ASSERT_TRUE(settled) << merged.size() << " sealed segments after 60 s";
+  std::printf("%d flushed segments merged into one indexed segment on every query node in %.1f s\n", rounds, took);
+  milvus::SearchParams p;
+  p.collection = "merged";
+  p.dim = dim;
+  p.vectors = probe;
+  p.topk = 10;
+  p.anns_field = "embedding";
+  p.metric_type = "L2";
+  p.params_json = "{}";
+  std::vector<std::pair<int64_t, float>> first;
+  for (int i = 0; i < 9; ++i) {
+    auto r = c.Search(p, kCall);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    std::vector<std::pair<int64_t, float>> hits;
+    for (const auto& h : r->hits[0]) hits.emplace_back(h.id, h.score);
+    ASSERT_EQ(hits.size(), 10u);
+    EXPECT_FLOAT_EQ(hits[0].second, 0.0f);
+    if (i == 0) first = hits;
+    EXPECT_EQ(hits, first) << "search " << i;
+  }
+  EXPECT_EQ(c.Count("merged", "", milvus::pb::Strong, kCall).value(), rounds * rows);
+  // Decided once, by the active coordinator, and logged there.
+  std::string log0 = ReadFileOrEmpty(lab.dir() + "/logs/coordinator-0.log");
+  std::string log1 = ReadFileOrEmpty(lab.dir() + "/logs/coordinator-1.log");
+  EXPECT_NE((log0 + log1).find("compaction: collection merged"), std::string::npos);
 }
 
 }  // namespace
