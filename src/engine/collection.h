@@ -36,6 +36,9 @@ struct CollectionOptions {
   // Segments smaller than this are searched exactly instead of through an index
   // (upstream: minSegmentNumRowsToEnableIndex = 1024).
   size_t min_rows_to_index = 1024;
+  // Segments that already have their index are merged only once this many of them
+  // are small (see CompactionCandidates).
+  size_t indexed_segments_to_merge = 4;
 };
 
 struct SearchArgs {
@@ -131,8 +134,12 @@ class Collection {
   // Errors (unknown or growing segment, duplicate ids, `new_segment_id` not above
   // every id in use) leave the collection unchanged.
   Status Compact(const std::vector<int64_t>& segment_ids, int64_t new_segment_id);
-  // Sealed segments with fewer than `small_rows` rows, in collection order, taken
-  // while their rows add up to at most `max_rows`; empty unless at least two qualify.
+  // Sealed segments with fewer than `small_rows` rows to merge, in collection order,
+  // taken while their rows add up to at most `max_rows`. Two tiers, so that a big
+  // segment is not re-merged and re-indexed for every small flush: segments searched
+  // exactly (no index, and none on the way) as soon as two qualify; otherwise segments
+  // that have their index, once `indexed_segments_to_merge` qualify. A segment whose
+  // index is being built is never taken (the build would be wasted). Empty: nothing to do.
   std::vector<int64_t> CompactionCandidates(size_t small_rows, size_t max_rows) const;
   // True when the growing segment holds rows and its last insert is at least
   // `max_idle_ms` before `now_ts`, or its first insert at least `max_life_ms` before

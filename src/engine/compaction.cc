@@ -15,14 +15,13 @@ Status Collection::Compact(const std::vector<int64_t>& segment_ids, int64_t new_
   std::unique_lock lock(mu_);
   if (segment_ids.empty()) return Status::InvalidArgument("compaction needs at least one segment");
   const std::set<int64_t> wanted(segment_ids.begin(), segment_ids.end());
-  if (wanted.size() != segment_ids.size())
-    return Status::InvalidArgument("compaction lists a segment twice");
+  if (wanted.size() != segment_ids.size()) return Status::InvalidArgument("compaction lists a segment twice");
   // Ids only grow: the new segment's id being at least the next one guarantees it is
   // unused here, and equal on every replica since both come from the same log.
   if (new_segment_id < next_segment_id_)
     return Status::InvalidArgument("compaction target segment " + std::to_string(new_segment_id) +
-                                   " is not above the segments in use (next id " +
-                                   std::to_string(next_segment_id_) + ")");
+                                   " is not above the segments in use (next id " + std::to_string(next_segment_id_) +
+                                   ")");
   std::vector<size_t> positions;
   for (size_t i = 0; i < segments_.size(); ++i) {
     if (!wanted.count(segments_[i]->id)) continue;
@@ -87,16 +86,23 @@ void Collection::RebuildKeyIndex() {
 
 std::vector<int64_t> Collection::CompactionCandidates(size_t small_rows, size_t max_rows) const {
   std::shared_lock lock(mu_);
-  std::vector<int64_t> ids;
-  size_t total = 0;
-  for (const auto& seg : segments_) {
-    if (!seg->sealed || seg->rows() == 0 || seg->rows() >= small_rows) continue;
-    if (total + seg->rows() > max_rows) continue;
-    total += seg->rows();
-    ids.push_back(seg->id);
-  }
-  if (ids.size() < 2) ids.clear();
-  return ids;
+  const bool will_index = index_.has_value() && index_error_.empty();
+  auto pick = [&](bool indexed, size_t at_least) {
+    std::vector<int64_t> ids;
+    size_t total = 0;
+    for (const auto& seg : segments_) {
+      if (!seg->sealed || seg->rows() == 0 || seg->rows() >= small_rows) continue;
+      if ((seg->index != nullptr) != indexed) continue;
+      if (!indexed && will_index && seg->rows() >= options_.min_rows_to_index) continue;  // being indexed
+      if (total + seg->rows() > max_rows) continue;
+      total += seg->rows();
+      ids.push_back(seg->id);
+    }
+    if (ids.size() < at_least) ids.clear();
+    return ids;
+  };
+  std::vector<int64_t> ids = pick(false, 2);
+  return ids.empty() ? pick(true, std::max<size_t>(2, options_.indexed_segments_to_merge)) : ids;
 }
 
 bool Collection::GrowingExpired(uint64_t now_ts, uint64_t max_idle_ms, uint64_t max_life_ms) const {

@@ -15,7 +15,8 @@ Status Catalog::CompactOnce(CompactionReport* report) {
   *report = CompactionReport{};
   const CompactionOptions& o = options_.compaction;
   const size_t max_rows = options_.collection.segment_max_rows;
-  const size_t small_rows = std::max<size_t>(2, static_cast<size_t>(o.small_proportion * static_cast<double>(max_rows)));
+  const size_t small_rows =
+      std::max<size_t>(2, static_cast<size_t>(o.small_proportion * static_cast<double>(max_rows)));
   for (const auto& view : List()) {
     // One collection at a time under the write lock: the decision sees exactly the
     // state the record will be applied to, and inserts wait only for this one.
@@ -57,7 +58,9 @@ Compactor::Compactor(Catalog* catalog, std::chrono::milliseconds interval, std::
 
 Compactor::~Compactor() { Stop(); }
 
-void Compactor::Start() { thread_ = std::thread([this] { Loop(); }); }
+void Compactor::Start() {
+  thread_ = std::thread([this] { Loop(); });
+}
 
 void Compactor::Stop() {
   {

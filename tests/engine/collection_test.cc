@@ -324,6 +324,35 @@ TEST_F(CompactionTest, CandidatesPolicy) {
   EXPECT_EQ(coll_.LiveRows(), 3 * 40 + 800 + 40 + 10);
 }
 
+TEST_F(CompactionTest, CandidatesInTiersLeaveIndexedSegmentsAlone) {
+  IndexSpec spec;
+  ASSERT_TRUE(ParseIndexSpec({{"index_type", "FLAT"}, {"metric_type", "L2"}}, &spec).ok());
+  ASSERT_TRUE(coll_.SetIndex(spec).ok());
+  auto add = [&](size_t rows, int64_t first, uint64_t ts) {
+    coll_.Insert(MakeBatch(coll_.schema(), rows, first, RandomVectors(rows, kDim, static_cast<uint32_t>(ts))), ts);
+    coll_.Seal();
+  };
+  for (int i = 0; i < 3; ++i) add(150, 1000 * i, 100 + static_cast<uint64_t>(i));  // indexable
+  while (coll_.BuildPendingIndex()) {
+  }
+  add(40, 5000, 110);
+  add(40, 6000, 111);
+  auto segs = coll_.Segments();
+  ASSERT_EQ(segs.size(), 5u);
+  // The exactly-searched ones first, without the indexed ones.
+  EXPECT_EQ(coll_.CompactionCandidates(750, 1500), (std::vector<int64_t>{segs[3].id, segs[4].id}));
+  ASSERT_TRUE(coll_.Compact({segs[3].id, segs[4].id}, coll_.next_segment_id()).ok());
+  // One exact segment and three indexed ones (fewer than four): nothing to do.
+  EXPECT_TRUE(coll_.CompactionCandidates(750, 1500).empty());
+  add(150, 7000, 120);  // a fourth indexable one, its index not built yet: not taken
+  EXPECT_TRUE(coll_.CompactionCandidates(750, 1500).empty());
+  EXPECT_TRUE(coll_.BuildPendingIndex());
+  segs = coll_.Segments();
+  ASSERT_EQ(segs.size(), 5u);
+  EXPECT_EQ(coll_.CompactionCandidates(750, 1500),
+            (std::vector<int64_t>{segs[0].id, segs[1].id, segs[2].id, segs[4].id}));
+}
+
 TEST_F(CompactionTest, RejectsBadRequestsAndRemovesFullyDeletedSegments) {
   SmallSegments(3, 10);
   coll_.Insert(MakeBatch(coll_.schema(), 5, 100, RandomVectors(5, kDim, 8)), 300);  // growing

