@@ -104,6 +104,46 @@ void PrintStatus(const rec::StatusResponse& s) {
                                      : "loopback (no partitions)");
 }
 
+// The replica placement of every loaded collection, asked through the front door
+// like any client would (GetReplicas), with each node's component name.
+void PrintReplicas(const rec::StatusResponse& s) {
+  std::string front;
+  std::map<int64_t, std::string> names;  // node id -> querynode-N
+  for (const auto& c : s.components()) {
+    if (c.role() == "frontdoor") front = c.address();
+    if (c.role() == "querynode" && c.name().rfind("querynode-", 0) == 0)
+      names[std::strtoll(c.name().c_str() + 10, nullptr, 10) + 1] = c.name();
+  }
+  if (front.empty()) return;
+  milvus::MilvusClient client;
+  milvus::ConnectOptions o;
+  o.address = front;
+  auto collections = client.Connect(o, milvus::Deadline(2000)).ok() ? client.ListCollections(milvus::Deadline(2000))
+                                                                      : Result<std::vector<std::string>>(Status::Internal(""));
+  if (!collections.ok()) {
+    std::printf("replicas: the front door %s does not answer\n", front.c_str());
+    return;
+  }
+  int loaded = 0;
+  for (const auto& name : collections.value()) {
+    auto replicas = client.GetReplicas(name, milvus::Deadline(2000));
+    if (!replicas.ok()) continue;  // not loaded
+    ++loaded;
+    std::printf("replicas of %s:", name.c_str());
+    for (const auto& r : replicas.value()) {
+      if (r.node_ids.empty()) {
+        std::printf("  %lld on no node (waiting for one)", static_cast<long long>(r.id));
+        continue;
+      }
+      auto n = names.find(r.node_ids[0]);
+      std::printf("  %lld on node %lld (%s)", static_cast<long long>(r.id), static_cast<long long>(r.node_ids[0]),
+                  n == names.end() ? "?" : n->second.c_str());
+    }
+    std::printf("\n");
+  }
+  if (loaded == 0) std::printf("replicas: no collection is loaded\n");
+}
+
 // Forks `body` into its own session with output to `log`; returns the child pid.
 pid_t Daemonize(const std::string& log, const std::function<int()>& body) {
   pid_t pid = ::fork();
@@ -272,6 +312,7 @@ int Status(const LabFlags& f) {
     return 1;
   }
   PrintStatus(s);
+  PrintReplicas(s);
   return 0;
 }
 

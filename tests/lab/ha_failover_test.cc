@@ -403,6 +403,16 @@ TEST(HaReplicas, RestoredOnTheSurvivorsWhenANodeStaysDown) {
   std::printf("replica count restored on the survivors %.2f s after the kill of node %lld\n", took,
               static_cast<long long>(victim));
   EXPECT_TRUE(restored) << "replicas still on node " << victim << " or unplaced";
+  // `lab status` shows the placement, by node and component.
+  std::string status;
+  ASSERT_EQ(lab.Cli({"lab", "status"}, &status), 0) << status;
+  EXPECT_NE(status.find("replicas of placement:"), std::string::npos) << status;
+  for (const auto& r : placed) {
+    std::string where = std::to_string(r.id) + " on node " + std::to_string(r.node_ids[0]) + " (querynode-" +
+                        std::to_string(r.node_ids[0] - 1) + ")";
+    EXPECT_NE(status.find(where), std::string::npos) << where << "\n" << status;
+  }
+  EXPECT_EQ(status.find("on node " + std::to_string(victim) + " "), std::string::npos) << status;
   // The replicas that were on live nodes did not move.
   std::string logs = ReadFile(lab.dir() + "/logs/coordinator-0.log");
   EXPECT_NE(logs.find("replica " + std::to_string(placed[1].id) + ": node " + std::to_string(victim) + " -> node"),
