@@ -11,6 +11,7 @@
 #include "report/history_store.h"
 #include "report/i18n.h"
 #include "report/trend.h"
+#include "util/utc_time.h"
 
 namespace mdrill::cli {
 
@@ -25,14 +26,7 @@ struct HistoryFlags {
   int64_t run = 0;
 };
 
-std::string LocalTime(int64_t unix_ms) {
-  std::time_t t = static_cast<std::time_t>(unix_ms / 1000);
-  std::tm tm{};
-  ::gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
-  return buf;
-}
+std::string UtcListing(int64_t unix_ms) { return UtcTime(unix_ms, "%Y-%m-%d %H:%M:%S"); }
 
 std::string Sec(const std::optional<double>& s, bool never, Lang lang) {
   if (never) return Tr(lang, "never");
@@ -153,7 +147,7 @@ int ListRuns(const HistoryFlags& f, Lang lang) {
               Tr(lang, "pass"), Tr(lang, "fail"), Tr(lang, "n/j"), Tr(lang, "verdict"), Tr(lang, "label"));
   for (const auto& r : runs.value())
     std::printf("%5lld  %-19s  %-6s  %-22s  %5d %5d %5d %5d  %-15s %s\n", static_cast<long long>(r.id),
-                LocalTime(r.info.started_unix_ms).c_str(), r.info.target.c_str(), r.info.address.c_str(), r.tests,
+                UtcListing(r.info.started_unix_ms).c_str(), r.info.target.c_str(), r.info.address.c_str(), r.tests,
                 r.passed, r.failed, r.cannot_judge, Verdict(r.exit_code, lang), r.info.label.c_str());
   return 0;
 }
@@ -179,7 +173,7 @@ int Trend(const HistoryFlags& f, Lang lang) {
     const auto& p = t.point;
     points.push_back(p);
     std::printf("%5lld  %-19s  %-18s %-12s %-12s %8lld %12.4f%% %6lld  %-15s %s\n", static_cast<long long>(p.run_id),
-                LocalTime(p.started_unix_ms).c_str(), p.test.c_str(),
+                UtcListing(p.started_unix_ms).c_str(), p.test.c_str(),
                 Sec(p.strict_rto_s, p.never_recovered, lang).c_str(), Sec(p.seed_rto_s, false, lang).c_str(),
                 static_cast<long long>(p.failed), p.availability_pct, static_cast<long long>(p.lost),
                 Verdict(p.exit_code, lang), p.label.c_str());

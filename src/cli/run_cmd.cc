@@ -26,6 +26,7 @@
 #include "report/junit.h"
 #include "report/progress.h"
 #include "util/subprocess.h"
+#include "util/utc_time.h"
 
 namespace mdrill::cli {
 
@@ -147,14 +148,7 @@ nlohmann::json RunConfig(const RunFlags& f, const RunOptions& o) {
           {"label", f.label}};
 }
 
-std::string IsoTime(int64_t unix_ms) {
-  std::time_t t = static_cast<std::time_t>(unix_ms / 1000);
-  std::tm tm{};
-  ::gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
+std::string IsoTime(int64_t unix_ms) { return UtcTime(unix_ms, "%Y-%m-%dT%H:%M:%SZ"); }
 
 int64_t NowUnixMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
