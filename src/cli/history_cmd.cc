@@ -71,7 +71,8 @@ bool ParseRuns(const std::string& text, std::vector<int64_t>* out) {
 
 // Records a run from its `run --json` file (a run made with --no-history, or copied
 // from elsewhere). Time, target and address come from the first test's history
-// meta line when that file is readable, else from the JSON file's time.
+// meta line (where the run wrote it, else next to the JSON file), else from the JSON
+// file's time.
 int Import(const HistoryFlags& f, Lang lang) {
   std::ifstream in(f.import);
   auto run = nlohmann::json::parse(in, nullptr, false);
@@ -84,7 +85,10 @@ int Import(const HistoryFlags& f, Lang lang) {
   info.label = f.label;
   std::vector<nlohmann::json> results(run["tests"].begin(), run["tests"].end());
   for (const auto& r : results) {
-    std::ifstream h(r.value("history", std::string()));
+    // Where the run wrote it, else next to the JSON file (artifacts copied together).
+    std::filesystem::path recorded = r.value("history", std::string());
+    std::ifstream h(recorded);
+    if (!h) h.open(std::filesystem::path(f.import).parent_path() / recorded.filename());
     std::string first;
     if (!std::getline(h, first)) continue;
     auto meta = nlohmann::json::parse(first, nullptr, false);
@@ -152,12 +156,18 @@ int ListRuns(const HistoryFlags& f, Lang lang) {
   return 0;
 }
 
-int Trend(const HistoryFlags& f, Lang lang) {
-  auto store = Open(f, "trend");
-  if (!store) return 2;
+// The tests `--scenario` and `--last` ask for.
+report::TestFilter FilterOf(const HistoryFlags& f) {
   report::TestFilter filter;
   filter.scenario = f.scenario;
   if (f.last > 0) filter.last_runs = f.last;
+  return filter;
+}
+
+int Trend(const HistoryFlags& f, Lang lang) {
+  auto store = Open(f, "trend");
+  if (!store) return 2;
+  report::TestFilter filter = FilterOf(f);
   auto tests = store->Tests(filter);
   if (!tests.ok()) return std::fprintf(stderr, "trend: %s\n", tests.status().reason().c_str()), 2;
   if (tests->empty()) {
@@ -191,9 +201,7 @@ int Trend(const HistoryFlags& f, Lang lang) {
 int Analyze(const HistoryFlags& f, Lang lang) {
   auto store = Open(f, "analyze");
   if (!store) return 2;
-  report::TestFilter filter;
-  filter.scenario = f.scenario;
-  if (f.last > 0) filter.last_runs = f.last;
+  report::TestFilter filter = FilterOf(f);
   if (!f.runs.empty() && !ParseRuns(f.runs, &filter.run_ids)) {
     std::fprintf(stderr, "analyze: --runs '%s': a comma-separated list of run ids (see `history`)\n", f.runs.c_str());
     return 2;
