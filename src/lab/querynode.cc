@@ -27,14 +27,19 @@ int RunQueryNode(const QueryNodeOptions& o) {
   LogTailer tailer(&etcd, &catalog, lo);
   ServiceOptions so;
   so.deploy_mode = "CLUSTER";
-  so.before_request = [&](const grpc::ServerContext* ctx) {
-    auto it = ctx->client_metadata().find("x-drill-revision");
-    if (it == ctx->client_metadata().end()) return Status::OK();
-    int64_t rev = std::strtoll(std::string(it->second.data(), it->second.size()).c_str(), nullptr, 10);
+  // How long a read may wait for the log: 5 s, or less when the caller's deadline is nearer.
+  auto WaitUntil = [](const grpc::ServerContext* ctx) {
     auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
     if (ctx->deadline() < std::chrono::system_clock::now() + std::chrono::seconds(5))
       until = std::chrono::steady_clock::now() +
               std::chrono::duration_cast<std::chrono::steady_clock::duration>(ctx->deadline() - std::chrono::system_clock::now());
+    return until;
+  };
+  so.before_request = [&](const grpc::ServerContext* ctx) {
+    auto it = ctx->client_metadata().find("x-drill-revision");
+    if (it == ctx->client_metadata().end()) return Status::OK();
+    int64_t rev = std::strtoll(std::string(it->second.data(), it->second.size()).c_str(), nullptr, 10);
+    auto until = WaitUntil(ctx);
     tailer.Poke();
     if (tailer.WaitApplied(rev, until)) return Status::OK();
     return Status(code::kServiceUnavailable, legacy::kNotReadyServe,
@@ -42,10 +47,7 @@ int RunQueryNode(const QueryNodeOptions& o) {
   };
   // Catches up with everything committed up to now (an etcd revision read now).
   auto catch_up = [&](const grpc::ServerContext* ctx, const char* level) -> Status {
-    auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    if (ctx->deadline() < std::chrono::system_clock::now() + std::chrono::seconds(5))
-      until = std::chrono::steady_clock::now() +
-              std::chrono::duration_cast<std::chrono::steady_clock::duration>(ctx->deadline() - std::chrono::system_clock::now());
+    auto until = WaitUntil(ctx);
     auto rev = etcd.Revision(Deadline(1000));
     if (rev.ok() && tailer.WaitApplied(rev.value(), until)) return Status::OK();
     return Status(code::kServiceUnavailable, legacy::kNotReadyServe,

@@ -16,7 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "report/html.h"
-#include "report/recorded_run.h"
+#include "report/recorded_html.h"
 #include "report/trend.h"
 #include "util/subprocess.h"
 
@@ -141,16 +141,7 @@ void ExpectCharts(const PageReport& r, size_t want) {
   }
 }
 
-std::vector<HtmlTest> RecordedTests() {
-  std::vector<HtmlTest> out;
-  for (auto& r : testing::RecordedRun()) {
-    HtmlTest t;
-    t.result = r.result;
-    EXPECT_TRUE(drill::ReadHistory(r.history_path, &t.history).ok()) << r.history_path;
-    out.push_back(std::move(t));
-  }
-  return out;
-}
+std::vector<HtmlTest> RecordedTests() { return testing::RecordedHtmlTests(); }
 
 TEST_F(HtmlBrowser, RecordedRunReportRendersCleanly) {
   auto tests = RecordedTests();

@@ -9,7 +9,7 @@
 #include <cctype>
 #include <cstdio>
 
-#include "report/recorded_run.h"
+#include "report/recorded_html.h"
 #include "report/timeline.h"
 #include "report/trend.h"
 
@@ -18,16 +18,7 @@ namespace {
 
 using nlohmann::json;
 
-std::vector<HtmlTest> Load() {
-  std::vector<HtmlTest> out;
-  for (auto& r : testing::RecordedRun()) {
-    HtmlTest t;
-    t.result = r.result;
-    EXPECT_TRUE(drill::ReadHistory(r.history_path, &t.history).ok()) << r.history_path;
-    out.push_back(std::move(t));
-  }
-  return out;
-}
+std::vector<HtmlTest> Load() { return testing::RecordedHtmlTests(); }
 
 std::string Lower(std::string s) {
   std::transform(s.begin(), s.end(), s.begin(), [](unsigned char c) { return std::tolower(c); });
