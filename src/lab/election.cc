@@ -65,7 +65,7 @@ int64_t Election::served_until_unix_ms() const {
 void Election::Loop() {
   const auto ttl = std::chrono::seconds(options_.ttl_seconds);
   const auto valid = std::chrono::duration_cast<Clock::duration>(ttl * (1.0 - options_.safety_margin));
-  const auto keepalive_every = std::chrono::duration_cast<Clock::duration>(ttl / 4);
+  const auto keepalive_every = std::chrono::duration_cast<Clock::duration>(KeepAliveInterval(options_.ttl_seconds));
   const Deadline rpc(std::max<int64_t>(200, options_.ttl_seconds * 1000 / 4));
   bool leading = false;
   while (true) {

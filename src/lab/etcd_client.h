@@ -7,6 +7,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -20,6 +21,13 @@
 namespace mdrill::lab {
 
 using Deadline = std::chrono::milliseconds;
+
+// How often a lease holder renews a lease of `ttl_seconds`: a quarter of the TTL,
+// computed in milliseconds (whole seconds would make it 0 for any TTL under 4 s, a
+// renewal loop that never sleeps), and never under 100 ms.
+inline std::chrono::milliseconds KeepAliveInterval(int64_t ttl_seconds) {
+  return std::max(std::chrono::milliseconds(100), std::chrono::milliseconds(ttl_seconds * 1000 / 4));
+}
 
 struct EtcdKv {
   std::string key;

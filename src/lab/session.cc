@@ -21,7 +21,7 @@ void Session::Stop() {
 }
 
 void Session::Loop() {
-  const auto every = std::chrono::milliseconds(ttl_ * 1000 / 4);
+  const auto every = KeepAliveInterval(ttl_);
   const Deadline rpc(std::max(200, ttl_ * 1000 / 4));
   bool first = true;
   while (true) {
