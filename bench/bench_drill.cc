@@ -79,9 +79,9 @@ nlohmann::json ReadJson(const std::string& path) {
 }
 
 std::vector<std::string> RunArgs(HaLabProcess& lab, const std::string& out_dir, const std::string& scenario) {
-  return {DrillBinary(), "run", "-f", scenario, "--lab-dir", lab.dir(), "--port",
-          lab.front_door().substr(lab.front_door().rfind(':') + 1), "--out-dir", out_dir, "--json",
-          out_dir + "/result.json"};
+  return {DrillBinary(), "run",     "-f",     scenario,
+          "--lab-dir",   lab.dir(), "--port", lab.front_door().substr(lab.front_door().rfind(':') + 1),
+          "--out-dir",   out_dir,   "--json", out_dir + "/result.json"};
 }
 
 }  // namespace
@@ -100,11 +100,13 @@ int main() {
   std::printf("RTO resolution: both proxies paused for 3.000 s, probes with a 1 s deadline\n");
   std::printf("%-10s %12s %12s %10s\n", "probe/s", "seed RTO", "strict RTO", "error");
   for (int rate : {1, 10, 100}) {
-    std::string sc = WriteScenario(dir, "resolution" + std::to_string(rate),
-                                   "name: resolution\ntests:\n  - name: resolution\n    collection: resolution_test\n"
-                                   "    duration: 10s\n    faults:\n      - {action: pause, selector: app=milvus-proxy, "
-                                   "mode: all, at: 3s, for: 3s}\n    workload: {search_rate: 0, insert_rate: 0, "
-                                   "query_rate: 0, probe_rate: " + std::to_string(rate) + ", deadline: 1s}\n");
+    std::string sc =
+        WriteScenario(dir, "resolution" + std::to_string(rate),
+                      "name: resolution\ntests:\n  - name: resolution\n    collection: resolution_test\n"
+                      "    duration: 10s\n    faults:\n      - {action: pause, selector: app=milvus-proxy, "
+                      "mode: all, at: 3s, for: 3s}\n    workload: {search_rate: 0, insert_rate: 0, "
+                      "query_rate: 0, probe_rate: " +
+                          std::to_string(rate) + ", deadline: 1s}\n");
     RunCapture(RunArgs(lab, dir, sc), &out, std::chrono::seconds(120), true);
     auto j = ReadJson(dir + "/result.json");
     if (j.is_discarded() || j["tests"].empty() || j["tests"][0]["seed_rto"]["rto_s"].is_null()) {
@@ -114,7 +116,8 @@ int main() {
     double seed = j["tests"][0]["seed_rto"]["rto_s"].get<double>();
     auto strict = j["tests"][0]["strict_rto"]["rto_s"];
     std::printf("%-10d %10.3f s %10s s %+8.0f ms\n", rate, seed,
-                strict.is_null() ? "n/a" : std::to_string(strict.get<double>()).substr(0, 5).c_str(), (seed - 3.0) * 1000);
+                strict.is_null() ? "n/a" : std::to_string(strict.get<double>()).substr(0, 5).c_str(),
+                (seed - 3.0) * 1000);
   }
 
   // 2. The drill's own cost at 1000 searches/s.
@@ -129,9 +132,10 @@ int main() {
     achieved = t["latency"]["by_kind"]["search"]["corrected"]["count"].get<double>() / 20.0;
     p99 = t["latency"]["by_kind"]["search"]["corrected"]["p99_us"].get<double>() / 1000;
   }
-  std::printf("\ndrill driving 1000 searches/s for 20 s: %.0f ok searches/s (corrected p99 %.1f ms); drill CPU %.1f s "
-              "(%.0f %% of one core over the run incl. setup), peak RSS %.1f MiB\n",
-              achieved, p99, u.cpu_s, 100 * u.cpu_s / 20.0, u.peak_rss_kb / 1024.0);
+  std::printf(
+      "\ndrill driving 1000 searches/s for 20 s: %.0f ok searches/s (corrected p99 %.1f ms); drill CPU %.1f s "
+      "(%.0f %% of one core over the run incl. setup), peak RSS %.1f MiB\n",
+      achieved, p99, u.cpu_s, 100 * u.cpu_s / 20.0, u.peak_rss_kb / 1024.0);
 
   // 3. Searches/s from one core: the drill against the Node SDK.
   std::string cap = WriteScenario(dir, "cap",
@@ -160,14 +164,15 @@ int main() {
   c.WaitIndex("node_load", dm::Deadline(30000));
   c.LoadAndWait("node_load", 3, dm::Deadline(30000));
   std::string node_out;
-  RunCapture({"taskset", "-c", "0", "node", SourceDir() + "/tests/interop/search_load.mjs", lab.front_door(), "node_load",
-              "128", "15", "64"},
+  RunCapture({"taskset", "-c", "0", "node", SourceDir() + "/tests/interop/search_load.mjs", lab.front_door(),
+              "node_load", "128", "15", "64"},
              &node_out, std::chrono::seconds(120), true);
   auto nj = nlohmann::json::parse(node_out.substr(node_out.find('{')), nullptr, false);
   double node_rate = nj.is_discarded() ? 0 : nj["per_s"].get<double>();
-  std::printf("\nsearches/s from one core against the same lab (15 s): drill %.0f (open loop, asked 10000/s), Node SDK "
-              "%.0f (closed loop, 64 in flight) -> drill/node = %.2f\n",
-              drill_rate, node_rate, node_rate > 0 ? drill_rate / node_rate : 0.0);
+  std::printf(
+      "\nsearches/s from one core against the same lab (15 s): drill %.0f (open loop, asked 10000/s), Node SDK "
+      "%.0f (closed loop, 64 in flight) -> drill/node = %.2f\n",
+      drill_rate, node_rate, node_rate > 0 ? drill_rate / node_rate : 0.0);
   std::printf("(the lab runs on the same 2 cores, so both figures are bounded by it as much as by the client)\n");
   return 0;
 }

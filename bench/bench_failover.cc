@@ -107,17 +107,23 @@ Row Measure(const std::string& name, const std::vector<std::vector<std::string>>
 int main(int argc, char** argv) {
   int after = 8;
   for (int i = 1; i + 1 < argc; i += 2)
-    if (std::string(argv[i]) == "--seconds-after") after = std::atoi(argv[i + 1]);
-    else if (std::string(argv[i]) == "--lease-ttl") g_lease_ttl = argv[i + 1];
+    if (std::string(argv[i]) == "--seconds-after")
+      after = std::atoi(argv[i + 1]);
+    else if (std::string(argv[i]) == "--lease-ttl")
+      g_lease_ttl = argv[i + 1];
   std::vector<Row> rows;
-  rows.push_back(Measure("kill -9 active coordinator", {{"lab", "kill", "-l", "app=milvus-rootcoord", "--mode", "active"}}, after));
+  rows.push_back(Measure("kill -9 active coordinator",
+                         {{"lab", "kill", "-l", "app=milvus-rootcoord", "--mode", "active"}}, after));
   rows.push_back(Measure("kill -9 one proxy", {{"lab", "kill", "-l", "app=milvus-proxy", "--mode", "one"}}, after));
-  rows.push_back(Measure("kill -9 one query node", {{"lab", "kill", "-l", "app=milvus-querynode", "--mode", "one"}}, after));
-  rows.push_back(Measure("kill -9 proxy + query node", {{"lab", "kill", "-l", "app=milvus-proxy", "--mode", "one"},
-                                                        {"lab", "kill", "-l", "app=milvus-querynode", "--mode", "one"}},
+  rows.push_back(
+      Measure("kill -9 one query node", {{"lab", "kill", "-l", "app=milvus-querynode", "--mode", "one"}}, after));
+  rows.push_back(Measure("kill -9 proxy + query node",
+                         {{"lab", "kill", "-l", "app=milvus-proxy", "--mode", "one"},
+                          {"lab", "kill", "-l", "app=milvus-querynode", "--mode", "one"}},
                          after));
   rows.push_back(Measure("partition active coordinator",
-                         {{"lab", "partition", "-l", "app=milvus-rootcoord", "--mode", "active", "--for", "5s"}}, after));
+                         {{"lab", "partition", "-l", "app=milvus-rootcoord", "--mode", "active", "--for", "5s"}},
+                         after));
   std::printf("\n%-28s %9s %7s %11s %9s %7s %11s\n", "fault", "searches", "failed", "disruption", "inserts", "failed",
               "disruption");
   for (const auto& r : rows)

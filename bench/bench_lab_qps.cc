@@ -56,7 +56,8 @@ Result2 Run(const std::string& address, int replicas, const std::vector<float>& 
   for (size_t off = 0; off < rows; off += 1000) {
     size_t n = std::min<size_t>(1000, rows - off);
     std::vector<float> b(data.begin() + off * 128, data.begin() + (off + n) * 128);
-    auto r = c.Insert("qps", {dm::FloatVectorColumn("embedding", 128, b)}, static_cast<uint32_t>(n), dm::Deadline(30000));
+    auto r =
+        c.Insert("qps", {dm::FloatVectorColumn("embedding", 128, b)}, static_cast<uint32_t>(n), dm::Deadline(30000));
     if (!r.ok()) std::fprintf(stderr, "insert: %s\n", r.status().ToString().c_str());
   }
   out.insert_rows_s = static_cast<double>(rows) / std::chrono::duration<double>(Clock::now() - t0).count();
@@ -110,9 +111,12 @@ int main(int argc, char** argv) {
   int seconds = 15, clients = 8;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i];
-    if (k == "--rows") rows = std::strtoull(argv[i + 1], nullptr, 10);
-    else if (k == "--seconds") seconds = std::atoi(argv[i + 1]);
-    else if (k == "--clients") clients = std::atoi(argv[i + 1]);
+    if (k == "--rows")
+      rows = std::strtoull(argv[i + 1], nullptr, 10);
+    else if (k == "--seconds")
+      seconds = std::atoi(argv[i + 1]);
+    else if (k == "--clients")
+      clients = std::atoi(argv[i + 1]);
   }
   auto data = Data(rows, 1);
   auto queries = Data(1000, 2);
@@ -136,8 +140,7 @@ int main(int argc, char** argv) {
     lab = Run(ha.front_door(), 3, data, queries, seconds, clients);
   }
   std::printf("\n%zu x 128, IVF_FLAT nlist 1024 nprobe 16, top 10, %d clients, %d s\n", rows, clients, seconds);
-  std::printf("%-30s %8s %9s %9s %7s %12s %10s\n", "", "QPS", "p50 ms", "p99 ms", "errors", "insert rows/s",
-              "ready s");
+  std::printf("%-30s %8s %9s %9s %7s %12s %10s\n", "", "QPS", "p50 ms", "p99 ms", "errors", "insert rows/s", "ready s");
   for (auto [name, r] : {std::pair<const char*, Result2>{"standalone server", standalone},
                          std::pair<const char*, Result2>{"HA lab, 3 replicas (front door)", lab}})
     std::printf("%-30s %8.0f %9.2f %9.2f %7zu %12.0f %10.1f\n", name, r.qps, r.p50, r.p99, r.errors, r.insert_rows_s,

@@ -119,10 +119,14 @@ int main(int argc, char** argv) {
   Args a;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string k = argv[i];
-    if (k == "--rows") a.rows = std::strtoull(argv[i + 1], nullptr, 10);
-    else if (k == "--seconds") a.seconds = std::atoi(argv[i + 1]);
-    else if (k == "--clients") a.clients = std::atoi(argv[i + 1]);
-    else if (k == "--data") a.data = argv[i + 1];
+    if (k == "--rows")
+      a.rows = std::strtoull(argv[i + 1], nullptr, 10);
+    else if (k == "--seconds")
+      a.seconds = std::atoi(argv[i + 1]);
+    else if (k == "--clients")
+      a.clients = std::atoi(argv[i + 1]);
+    else if (k == "--data")
+      a.data = argv[i + 1];
     else {
       std::fprintf(stderr, "unknown flag %s\n", argv[i]);
       return 2;
@@ -246,17 +250,17 @@ int main(int argc, char** argv) {
   std::printf("\n%-22s %10s %10s %10s %10s %8s\n", "", "QPS", "p50 ms", "p99 ms", "recall@10", "errors");
   std::printf("%-22s %10.0f %10.3f %10.3f %10.3f %8zu\n", "in-process FAISS", local.qps, local.p50_ms, local.p99_ms,
               local.recall, local.errors);
-  std::printf("%-22s %10.0f %10.3f %10.3f %10.3f %8zu\n", "standalone server", remote.qps, remote.p50_ms,
-              remote.p99_ms, remote.recall, remote.errors);
+  std::printf("%-22s %10.0f %10.3f %10.3f %10.3f %8zu\n", "standalone server", remote.qps, remote.p50_ms, remote.p99_ms,
+              remote.recall, remote.errors);
   double ratio = remote.qps / local.qps;
   std::printf("server / in-process QPS: %.1f %% (target >= 70 %% at 1M): %s\n", ratio * 100,
               ratio >= 0.7 ? "met" : "NOT met");
   std::printf("index build: in-process %.1f s, server %.1f s\n", build_s, server_build_s);
   std::printf("insert through the server: %.0f rows/s (1000-row batches, one client, fsync per batch)\n",
               static_cast<double>(a.rows) / insert_s);
-  std::printf("server resident memory: %.1f MiB loaded (%.1f MiB empty): %.0f MiB per million 128-d vectors\n"
-              "  (raw vectors 488 MiB per million; IVF_FLAT keeps its own copy, the segment keeps the raw one)\n",
-              rss_kb / 1024.0, base_rss_kb / 1024.0,
-              (rss_kb - base_rss_kb) / 1024.0 / (static_cast<double>(a.rows) / 1e6));
+  std::printf(
+      "server resident memory: %.1f MiB loaded (%.1f MiB empty): %.0f MiB per million 128-d vectors\n"
+      "  (raw vectors 488 MiB per million; IVF_FLAT keeps its own copy, the segment keeps the raw one)\n",
+      rss_kb / 1024.0, base_rss_kb / 1024.0, (rss_kb - base_rss_kb) / 1024.0 / (static_cast<double>(a.rows) / 1e6));
   return 0;
 }

@@ -7,6 +7,9 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 bash scripts/setup.sh
 
+# Source limits: files <= 500 lines, functions <= 80 lines, clang-format clean.
+python3 scripts/check_source.py
+
 jobs="${MDRILL_JOBS:-2}"
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$jobs"

@@ -73,8 +73,8 @@ int RunDemo(const DemoOptions& o) {
     auto r = c.Search(sp, kCall);
     ok = Step("search top 10 (row 7's own vector)", r.status(), t) && ok;
     if (r.ok()) {
-      bool own = !r->hits.empty() && !r->hits[0].empty() && r->hits[0][0].id == ins->int_ids[7] &&
-                 r->hits[0][0].score == 0.0f;
+      bool own =
+          !r->hits.empty() && !r->hits[0].empty() && r->hits[0][0].id == ins->int_ids[7] && r->hits[0][0].score == 0.0f;
       std::printf("        top hit id %lld score %.4f (expected id %lld score 0): %s\n",
                   r->hits[0].empty() ? -1LL : static_cast<long long>(r->hits[0][0].id),
                   r->hits[0].empty() ? -1.0 : r->hits[0][0].score, static_cast<long long>(ins->int_ids[7]),

@@ -147,8 +147,8 @@ int ListRuns(const HistoryFlags& f, Lang lang) {
     return 0;
   }
   std::printf(Tr(lang, "%5s  %-19s  %-6s  %-22s  %5s %5s %5s %5s  %-15s %s\n"), Tr(lang, "run"),
-              Tr(lang, "started (UTC)"), Tr(lang, "target"), Tr(lang, "address"), Tr(lang, "tests"),
-              Tr(lang, "pass"), Tr(lang, "fail"), Tr(lang, "n/j"), Tr(lang, "verdict"), Tr(lang, "label"));
+              Tr(lang, "started (UTC)"), Tr(lang, "target"), Tr(lang, "address"), Tr(lang, "tests"), Tr(lang, "pass"),
+              Tr(lang, "fail"), Tr(lang, "n/j"), Tr(lang, "verdict"), Tr(lang, "label"));
   for (const auto& r : runs.value())
     std::printf("%5lld  %-19s  %-6s  %-22s  %5d %5d %5d %5d  %-15s %s\n", static_cast<long long>(r.id),
                 UtcListing(r.info.started_unix_ms).c_str(), r.info.target.c_str(), r.info.address.c_str(), r.tests,
@@ -221,8 +221,7 @@ int Analyze(const HistoryFlags& f, Lang lang) {
     ok += t.search_ok;
     if (runs.empty() || runs.back() != t.point.run_id) runs.push_back(t.point.run_id);
   }
-  std::printf(Tr(lang, "analysis over %zu tests of %zu runs (the seed's RTO, searches)\n"), tests->size(),
-              runs.size());
+  std::printf(Tr(lang, "analysis over %zu tests of %zu runs (the seed's RTO, searches)\n"), tests->size(), runs.size());
   report::PrintAnalysis(stdout, rtos, total, ok, lang);
   return 0;
 }

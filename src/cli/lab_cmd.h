@@ -1,4 +1,4 @@
-// `milvus-drill lab ...`: flag definitions and the functions they call.
+// `milvus-drill lab ...`: the flag definitions; what the commands do is lab_actions.h.
 #pragma once
 
 #include <CLI/CLI.hpp>

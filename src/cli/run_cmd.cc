@@ -11,54 +11,27 @@
 #include <memory>
 #include <thread>
 
-#include "drill/fault_journal.h"
+#include "cli/run_flags.h"
+#include "cli/run_reports.h"
+#include "drill/nemesis/docker.h"
+#include "drill/nemesis/fault_journal.h"
+#include "drill/nemesis/k8s.h"
+#include "drill/nemesis/lab.h"
+#include "drill/nemesis/milvus_sessions.h"
+#include "drill/run/runner.h"
+#include "etcd/client.h"
 #include "lab.pb.h"
-#include "drill/lab_nemesis.h"
-#include "drill/milvus_sessions.h"
-#include "lab/etcd_client.h"
-#include "drill/nemesis_docker.h"
-#include "drill/nemesis_k8s.h"
-#include "drill/runner.h"
-#include "lab/supervisor.h"
 #include "report/console.h"
-#include "report/history_store.h"
-#include "report/html.h"
-#include "report/junit.h"
 #include "report/progress.h"
+#include "util/durations.h"
 #include "util/subprocess.h"
-#include "util/utc_time.h"
+#include "util/wall_clock.h"
 
 namespace mdrill::cli {
 
 namespace {
 
 using namespace mdrill::drill;
-
-struct RunFlags {
-  std::string test = "all";
-  std::string file;  // -f run.yaml
-  std::string target = "lab";
-  std::string host = "127.0.0.1";
-  int port = 19530;
-  std::string user, password;
-  std::string ns = "milvus", context, kubectl = "kubectl", docker = "docker", project;
-  bool chaos_mesh = false;
-  std::string lab_dir = "./milvus-drill-data";
-  bool keep = false;
-  bool dry_run = false;
-  double search_rate = 10, insert_rate = 10, query_rate = 10, probe_rate = 0;
-  std::string deadline = "5s", duration, fault_at, fault_for;
-  int replicas = 3, rows = 1000, dim = 128;
-  double rto_max = 15, availability_min = 99.9;
-  int64_t failed_max = 10, lost_max = 0;
-  std::string out_dir = "./milvus-drill-runs";
-  std::string json, html, junit, history_db, label;
-  std::string lang = "en";
-  std::string etcd, etcd_root = "by-dev", coord_role = "rootcoord";
-  bool no_history = false;
-  // check
-  std::string history;
-};
 
 std::string SelfBinary() {
   std::error_code ec;
@@ -69,15 +42,14 @@ std::string SelfBinary() {
 std::atomic<bool> g_interrupted{false};
 void OnSignal(int) { g_interrupted = true; }
 
-bool Seconds(const std::string& text, const char* flag, std::optional<double>* out) {
-  if (text.empty()) return true;
-  double v = 0;
-  if (!ParseSeconds(text, &v)) {
-    std::fprintf(stderr, "run: %s '%s' is not a duration (500ms, 20s, 2m)\n", flag, text.c_str());
-    return false;
-  }
-  *out = v;
-  return true;
+// `text` (a flag's value, empty when not given) in seconds into `out`; InvalidArgument
+// naming the flag and the value when it is not a duration (util/durations.h).
+Status Seconds(const std::string& text, const char* flag, std::optional<double>* out) {
+  if (text.empty()) return Status::OK();
+  auto v = ParseDurationSeconds(text);
+  if (!v.ok()) return Status::InvalidArgument(std::string(flag) + " " + v.status().reason());
+  *out = v.value();
+  return Status::OK();
 }
 
 // Runs `milvus-drill lab ARGS --data-dir DIR`, echoing its output.
@@ -125,89 +97,141 @@ std::unique_ptr<Nemesis> CliBackend(const RunFlags& f, const std::string& backen
   return std::make_unique<DockerNemesis>(d);
 }
 
-// The run's settings as the reports show them.
-nlohmann::json RunConfig(const RunFlags& f, const RunOptions& o) {
-  return {{"target", f.target},
-          {"address", o.connect.address},
-          {"tests", f.file.empty() ? f.test : f.file},
-          {"search_rate", f.search_rate},
-          {"insert_rate", f.insert_rate},
-          {"query_rate", f.query_rate},
-          {"probe_rate", f.probe_rate},
-          {"deadline", f.deadline},
-          {"duration", f.duration.empty() ? "scenario's" : f.duration},
-          {"fault_at", f.fault_at.empty() ? "scenario's" : f.fault_at},
-          {"fault_for", f.fault_for.empty() ? "scenario's" : f.fault_for},
-          {"replicas", f.replicas},
-          {"rows", f.rows},
-          {"dim", f.dim},
-          {"rto_max_s", f.rto_max},
-          {"failed_max", f.failed_max},
-          {"availability_min_pct", f.availability_min},
-          {"lost_max", f.lost_max},
-          {"label", f.label}};
+// The run's options from the flags: endpoint, workload, timing overrides, dataset,
+// thresholds, output directory. InvalidArgument naming the flag when a duration flag
+// is malformed.
+Status RunOptionsFromFlags(const RunFlags& f, RunOptions* o) {
+  o->target = f.target;
+  o->connect.address = f.host + ":" + std::to_string(f.port);
+  o->connect.user = f.user;
+  o->connect.password = f.password;
+  o->workload.search_rate = f.search_rate;
+  o->workload.insert_rate = f.insert_rate;
+  o->workload.query_rate = f.query_rate;
+  o->workload.probe_rate = f.probe_rate;
+  std::optional<double> deadline;
+  Status s = Seconds(f.deadline, "--deadline", &deadline);
+  if (s.ok()) s = Seconds(f.duration, "--duration", &o->duration_s);
+  if (s.ok()) s = Seconds(f.fault_at, "--fault-at", &o->fault_at_s);
+  if (s.ok()) s = Seconds(f.fault_for, "--fault-for", &o->fault_for_s);
+  if (!s.ok()) return s;
+  o->workload.deadline_ms = static_cast<int>(deadline.value_or(5) * 1000);
+  o->data.dim = f.dim;
+  o->data.base_rows = f.rows;
+  o->replicas = f.replicas;
+  o->check.thresholds = f.thresholds;
+  o->out_dir = f.out_dir;
+  return Status::OK();
 }
 
-std::string IsoTime(int64_t unix_ms) { return UtcTime(unix_ms, "%Y-%m-%dT%H:%M:%SZ"); }
-
-int64_t NowUnixMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-bool WriteFile(const std::string& path, const std::string& text, const char* what) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out << text;
-  out.close();
-  if (out) return true;
-  std::fprintf(stderr, "run: cannot write the %s to %s\n", what, path.c_str());
-  return false;
-}
-
-// The reports a finished run writes besides the console's: JSON, JUnit, HTML, and
-// the run appended to the history database. False when one could not be written.
-bool WriteReports(const RunFlags& f, const RunOptions& o, report::Lang lang, int64_t started_ms, int exit_code,
-                  const std::vector<TestResult>& results, const nlohmann::json& all) {
-  bool ok = true;
-  std::vector<nlohmann::json> each(all.begin(), all.end());
-  if (!f.json.empty())
-    ok &= WriteFile(f.json, nlohmann::json{{"tests", all}, {"exit_code", exit_code}}.dump(2) + "\n", "JSON result");
-  if (!f.junit.empty()) ok &= WriteFile(f.junit, report::RenderJunit(each, "milvus-drill", IsoTime(started_ms)), "JUnit XML");
-  if (!f.html.empty()) {
-    std::vector<report::HtmlTest> tests;
-    for (size_t i = 0; i < results.size(); ++i) {
-      report::HtmlTest t;
-      t.result = each[i];
-      if (!results[i].history_path.empty()) (void)ReadHistory(results[i].history_path, &t.history);
-      tests.push_back(std::move(t));
-    }
-    report::HtmlOptions h;
-    h.lang = lang;
-    h.config = RunConfig(f, o);
-    h.config["started"] = IsoTime(started_ms);
-    ok &= WriteFile(f.html, report::RenderHtml(tests, h), "HTML report");
-  }
-  if (!f.no_history && !results.empty()) {
-    std::string path = f.history_db.empty() ? report::DefaultHistoryPath(f.out_dir) : f.history_db;
-    auto store = report::HistoryStore::Open(path);
-    report::RunInfo info;
-    info.started_unix_ms = started_ms;
-    info.finished_unix_ms = NowUnixMs();
-    info.target = f.target;
-    info.address = o.connect.address;
-    info.label = f.label;
-    info.out_dir = std::filesystem::absolute(f.out_dir).string();
-    info.config = RunConfig(f, o);
-    auto id = store.ok() ? store.value()->AddRun(info, exit_code, each) : Result<int64_t>(store.status());
-    if (id.ok()) {
-      std::printf("%s %lld: %s\n", report::Tr(lang, "run recorded in the history as run"),
-                  static_cast<long long>(id.value()), path.c_str());
+// The lab at `lab_dir` as the nemesis. When no lab runs there, starts one (`lab up`
+// with the run's address as its front door) unless this is a dry run, and sets
+// *started_lab. Null when it could not be started.
+std::unique_ptr<Nemesis> LabTarget(const RunFlags& f, const std::string& lab_dir, RunOptions* o, bool* started_lab) {
+  auto lab = std::make_unique<LabNemesis>(lab_dir);
+  if (!lab->LabStatus().ok()) {
+    if (f.dry_run) {
+      std::printf("dry run: no lab runs from %s; `run` would start one (lab up --front-door %s)\n", lab_dir.c_str(),
+                  o->connect.address.c_str());
     } else {
-      std::fprintf(stderr, "run: %s\n", id.status().reason().c_str());
-      ok = false;
+      std::printf("no lab runs from %s: starting one\n", lab_dir.c_str());
+      if (LabCli(lab_dir, {"up", "--front-door", o->connect.address}) != 0) {
+        std::fprintf(stderr, "run: could not start the lab\n");
+        return nullptr;
+      }
+      *started_lab = true;
     }
   }
-  return ok;
+  LabNemesis* raw = lab.get();
+  o->active_coordinator = [raw] { return raw->ActiveCoordinator(); };
+  return lab;
+}
+
+// With --etcd: Milvus's own record of its active coordinator (milvus_sessions.h),
+// set as o->active_coordinator and returned as the backend's resolver for modes
+// active/standby. Without: an empty resolver, and o is left alone.
+ActiveResolver EtcdResolver(const RunFlags& f, RunOptions* o) {
+  if (f.etcd.empty()) return nullptr;
+  SessionOptions so;
+  so.root = f.etcd_root;
+  so.role = f.coord_role;
+  for (size_t from = 0; from <= f.etcd.size();) {
+    size_t to = f.etcd.find(',', from);
+    if (to == std::string::npos) to = f.etcd.size();
+    if (to > from) so.etcd.push_back(f.etcd.substr(from, to - from));
+    from = to + 1;
+  }
+  auto etcd = std::make_shared<etcd::EtcdClient>(so.etcd);
+  auto read = [etcd, so]() { return ReadActiveSession(etcd.get(), so); };
+  o->active_coordinator = [read]() -> Result<std::string> {
+    auto s = read();
+    if (!s.ok()) return s.status();
+    return s->has_value() ? s.value()->Describe() : std::string();
+  };
+  return [read, so](const FaultSpec&) -> Result<std::string> {
+    auto s = read();
+    if (!s.ok()) return s.status();
+    if (!s->has_value()) return Status::Internal("no coordinator holds " + SessionKey(so) + " now");
+    return s.value()->address;
+  };
+}
+
+// Prints every test's plan and touches nothing. 0 when every fault can be resolved
+// as things stand, else kExitCannotJudge.
+int DryRun(const RunFlags& f, const RunOptions& o, const std::vector<Scenario>& scenarios, Nemesis* nemesis) {
+  std::printf("dry run against %s (%s): nothing will be touched\n", o.connect.address.c_str(), f.target.c_str());
+  bool resolvable = true;
+  for (const auto& sc : scenarios) {
+    std::printf("scenario %s: %s\n", sc.name.c_str(), sc.title.c_str());
+    for (const auto& t : sc.tests) {
+      std::string plan = DescribePlan(t, o, nemesis);
+      resolvable = resolvable && plan.find("cannot resolve now") == std::string::npos;
+      std::printf("%s", plan.c_str());
+    }
+  }
+  if (!resolvable) std::printf("dry run: some faults cannot be applied as things stand (see above)\n");
+  return resolvable ? 0 : kExitCannotJudge;
+}
+
+// Runs the tests of every scenario in order until interrupted, printing each result
+// and then the suite's.
+std::vector<TestResult> RunScenarios(const std::vector<Scenario>& scenarios, const RunOptions& o, Nemesis* nemesis,
+                                     report::LiveProgress* live, report::Lang lang) {
+  struct sigaction sa {};
+  sa.sa_handler = OnSignal;
+  ::sigaction(SIGINT, &sa, nullptr);
+  ::sigaction(SIGTERM, &sa, nullptr);
+  std::vector<TestResult> results;
+  for (const auto& sc : scenarios) {
+    std::printf("\n=== %s: %s ===\n", sc.name.c_str(), sc.title.c_str());
+    for (const auto& t : sc.tests) {
+      if (g_interrupted) break;
+      results.push_back(RunTest(t, o, nemesis));
+      live->Clear();
+      report::PrintTest(stdout, results.back(), lang);
+    }
+  }
+  report::PrintSuite(stdout, results, lang);
+  return results;
+}
+
+// The suite's exit code: kExitCannotJudge when a test could not judge or none ran,
+// else kExitFail when one failed, else kExitPass. Every test's JSON result (or its
+// error) goes to *all, an array.
+int SuiteVerdict(const std::vector<TestResult>& results, nlohmann::json* all) {
+  int exit_code = kExitPass;
+  *all = nlohmann::json::array();
+  for (const auto& r : results) {
+    if (r.exit_code == kExitCannotJudge)
+      exit_code = kExitCannotJudge;
+    else if (r.exit_code == kExitFail && exit_code == kExitPass)
+      exit_code = kExitFail;
+    std::ifstream in(r.result_path);
+    auto j = nlohmann::json::parse(in, nullptr, false);
+    all->push_back(j.is_discarded() ? nlohmann::json{{"test", r.test}, {"error", r.error}} : j);
+  }
+  if (results.empty()) exit_code = kExitCannotJudge;
+  return exit_code;
 }
 
 int Run(const RunFlags& f) {
@@ -216,131 +240,33 @@ int Run(const RunFlags& f) {
     std::fprintf(stderr, "run: --lang '%s': use en or zh\n", f.lang.c_str());
     return kExitCannotJudge;
   }
-  const int64_t started_ms = NowUnixMs();
+  const int64_t started_ms = mdrill::UnixMs();
   auto scenarios = Scenarios(f);
   if (!scenarios.ok()) {
     std::fprintf(stderr, "run: %s\n", scenarios.status().reason().c_str());
     return kExitCannotJudge;
   }
   RunOptions o;
-  o.target = f.target;
-  o.connect.address = f.host + ":" + std::to_string(f.port);
-  o.connect.user = f.user;
-  o.connect.password = f.password;
-  o.workload.search_rate = f.search_rate;
-  o.workload.insert_rate = f.insert_rate;
-  o.workload.query_rate = f.query_rate;
-  o.workload.probe_rate = f.probe_rate;
-  std::optional<double> deadline;
-  if (!Seconds(f.deadline, "--deadline", &deadline) || !Seconds(f.duration, "--duration", &o.duration_s) ||
-      !Seconds(f.fault_at, "--fault-at", &o.fault_at_s) || !Seconds(f.fault_for, "--fault-for", &o.fault_for_s))
+  if (Status s = RunOptionsFromFlags(f, &o); !s.ok()) {
+    std::fprintf(stderr, "run: %s\n", s.reason().c_str());
     return kExitCannotJudge;
-  o.workload.deadline_ms = static_cast<int>(deadline.value_or(5) * 1000);
-  o.data.dim = f.dim;
-  o.data.base_rows = f.rows;
-  o.replicas = f.replicas;
-  o.check.thresholds.rto_max_s = f.rto_max;
-  o.check.thresholds.failed_max = f.failed_max;
-  o.check.thresholds.availability_min_pct = f.availability_min;
-  o.check.thresholds.lost_max = f.lost_max;
-  o.out_dir = f.out_dir;
+  }
   o.interrupted = [] { return g_interrupted.load(); };
   auto live = std::make_shared<report::LiveProgress>(stdout, ::isatty(STDOUT_FILENO) == 1, *lang);
   o.progress = [live](const std::string& line) { live->Line(line); };
   o.tick = [live](const LiveStatus& s) { live->Update(s); };
 
-  std::unique_ptr<Nemesis> nemesis;
   bool started_lab = false;
   std::string lab_dir = std::filesystem::absolute(f.lab_dir).string();
-  if (f.target == "lab") {
-    auto lab = std::make_unique<LabNemesis>(lab_dir);
-    if (!lab->LabStatus().ok()) {
-      if (f.dry_run) {
-        std::printf("dry run: no lab runs from %s; `run` would start one (lab up --front-door %s)\n", lab_dir.c_str(),
-                    o.connect.address.c_str());
-      } else {
-        std::printf("no lab runs from %s: starting one\n", lab_dir.c_str());
-        if (LabCli(lab_dir, {"up", "--front-door", o.connect.address}) != 0) {
-          std::fprintf(stderr, "run: could not start the lab\n");
-          return kExitCannotJudge;
-        }
-        started_lab = true;
-      }
-    }
-    LabNemesis* raw = lab.get();
-    o.active_coordinator = [raw] { return raw->ActiveCoordinator(); };
-    nemesis = std::move(lab);
-  } else {
-    ActiveResolver resolver;
-    if (!f.etcd.empty()) {
-      // Milvus's own record of its active coordinator (milvus_sessions.h).
-      SessionOptions so;
-      so.root = f.etcd_root;
-      so.role = f.coord_role;
-      for (size_t from = 0; from <= f.etcd.size();) {
-        size_t to = f.etcd.find(',', from);
-        if (to == std::string::npos) to = f.etcd.size();
-        if (to > from) so.etcd.push_back(f.etcd.substr(from, to - from));
-        from = to + 1;
-      }
-      auto etcd = std::make_shared<lab::EtcdClient>(so.etcd);
-      auto read = [etcd, so]() { return ReadActiveSession(etcd.get(), so); };
-      resolver = [read, so](const FaultSpec&) -> Result<std::string> {
-        auto s = read();
-        if (!s.ok()) return s.status();
-        if (!s->has_value()) return Status::Internal("no coordinator holds " + SessionKey(so) + " now");
-        return s.value()->address;
-      };
-      o.active_coordinator = [read]() -> Result<std::string> {
-        auto s = read();
-        if (!s.ok()) return s.status();
-        return s->has_value() ? s.value()->Describe() : std::string();
-      };
-    }
-    nemesis = CliBackend(f, f.target == "k8s" ? "kubernetes" : "docker", resolver);
-  }
+  std::unique_ptr<Nemesis> nemesis =
+      f.target == "lab" ? LabTarget(f, lab_dir, &o, &started_lab)
+                        : CliBackend(f, f.target == "k8s" ? "kubernetes" : "docker", EtcdResolver(f, &o));
+  if (!nemesis) return kExitCannotJudge;
+  if (f.dry_run) return DryRun(f, o, scenarios.value(), nemesis.get());
 
-  if (f.dry_run) {
-    std::printf("dry run against %s (%s): nothing will be touched\n", o.connect.address.c_str(), f.target.c_str());
-    bool resolvable = true;
-    for (const auto& sc : scenarios.value()) {
-      std::printf("scenario %s: %s\n", sc.name.c_str(), sc.title.c_str());
-      for (const auto& t : sc.tests) {
-        std::string plan = DescribePlan(t, o, nemesis.get());
-        resolvable = resolvable && plan.find("cannot resolve now") == std::string::npos;
-        std::printf("%s", plan.c_str());
-      }
-    }
-    if (!resolvable) std::printf("dry run: some faults cannot be applied as things stand (see above)\n");
-    return resolvable ? 0 : kExitCannotJudge;
-  }
-
-  struct sigaction sa {};
-  sa.sa_handler = OnSignal;
-  ::sigaction(SIGINT, &sa, nullptr);
-  ::sigaction(SIGTERM, &sa, nullptr);
-
-  std::vector<TestResult> results;
-  for (const auto& sc : scenarios.value()) {
-    std::printf("\n=== %s: %s ===\n", sc.name.c_str(), sc.title.c_str());
-    for (const auto& t : sc.tests) {
-      if (g_interrupted) break;
-      results.push_back(RunTest(t, o, nemesis.get()));
-      live->Clear();
-      report::PrintTest(stdout, results.back(), *lang);
-    }
-  }
-  report::PrintSuite(stdout, results, *lang);
-  int exit_code = kExitPass;
-  nlohmann::json all = nlohmann::json::array();
-  for (const auto& r : results) {
-    if (r.exit_code == kExitCannotJudge) exit_code = kExitCannotJudge;
-    else if (r.exit_code == kExitFail && exit_code == kExitPass) exit_code = kExitFail;
-    std::ifstream in(r.result_path);
-    auto j = nlohmann::json::parse(in, nullptr, false);
-    all.push_back(j.is_discarded() ? nlohmann::json{{"test", r.test}, {"error", r.error}} : j);
-  }
-  if (results.empty()) exit_code = kExitCannotJudge;
+  std::vector<TestResult> results = RunScenarios(scenarios.value(), o, nemesis.get(), live.get(), *lang);
+  nlohmann::json all;
+  int exit_code = SuiteVerdict(results, &all);
   // A report that could not be written leaves the verdict as it is, but says so.
   (void)WriteReports(f, o, *lang, started_ms, exit_code, results, all);
   if (started_lab && !f.keep) LabCli(lab_dir, {"down"});
@@ -360,10 +286,7 @@ int Check(const RunFlags& f) {
     return kExitCannotJudge;
   }
   CheckOptions c;
-  c.thresholds.rto_max_s = f.rto_max;
-  c.thresholds.failed_max = f.failed_max;
-  c.thresholds.availability_min_pct = f.availability_min;
-  c.thresholds.lost_max = f.lost_max;
+  c.thresholds = f.thresholds;
   Judgement j = JudgeFile(h, c);
   std::printf("history %s: %zu operations, %zu events%s\n", f.history.c_str(), h.ops.size(), h.events.size(),
               h.truncated ? " (last line torn: the run was cut short)" : "");
@@ -382,8 +305,10 @@ int Heal(const RunFlags& f) {
   }
   for (const auto& e : pending.value()) {
     std::unique_ptr<Nemesis> n;
-    if (e.fault.backend == "lab") n = std::make_unique<LabNemesis>(std::filesystem::absolute(f.lab_dir).string());
-    else n = CliBackend(f, e.fault.backend);
+    if (e.fault.backend == "lab")
+      n = std::make_unique<LabNemesis>(std::filesystem::absolute(f.lab_dir).string());
+    else
+      n = CliBackend(f, e.fault.backend);
     Status s = n->Heal(e.fault);
     if (s.ok()) (void)JournalHealed(journal, e.fault.id, "milvus-drill heal");
     std::printf("heal %s (%s %s): %s\n", e.fault.id.c_str(), e.fault.backend.c_str(), e.fault.spec.action.c_str(),
@@ -392,6 +317,15 @@ int Heal(const RunFlags& f) {
   }
   if (pending->empty()) std::printf("heal: nothing pending in %s\n", journal.c_str());
   return rc;
+}
+
+// The verdict thresholds `run` and `check` share, bound to `t` (defaults: Thresholds's).
+void AddThresholdFlags(CLI::App* c, Thresholds* t) {
+  c->add_option("--rto-max", t->rto_max_s, "RTO threshold, seconds (pass when below)")->capture_default_str();
+  c->add_option("--failed-max", t->failed_max, "failed requests threshold (pass when below)")->capture_default_str();
+  c->add_option("--availability-min", t->availability_min_pct, "availability threshold, percent")
+      ->capture_default_str();
+  c->add_option("--lost-max", t->lost_max, "lost acknowledged writes allowed")->capture_default_str();
 }
 
 }  // namespace
@@ -403,7 +337,9 @@ std::function<int()> AddRunCommands(CLI::App* app) {
       ->capture_default_str()
       ->check(CLI::IsMember({"coordinator", "worker", "concurrent", "partition", "all"}));
   run->add_option("-f,--file", f->file, "a scenario YAML file (see scenarios/) instead of --test");
-  run->add_option("--target", f->target, "lab | k8s | docker")->capture_default_str()->check(CLI::IsMember({"lab", "k8s", "docker"}));
+  run->add_option("--target", f->target, "lab | k8s | docker")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"lab", "k8s", "docker"}));
   run->add_option("--host", f->host, "Milvus proxy host (the lab's front door by default)")->capture_default_str();
   run->add_option("--port", f->port, "Milvus proxy port")->capture_default_str();
   run->add_option("--user", f->user, "user name");
@@ -440,18 +376,10 @@ std::function<int()> AddRunCommands(CLI::App* app) {
   run->add_option("--history", f->history_db, "append the run to this SQLite database (default OUT_DIR/history.db)");
   run->add_flag("--no-history", f->no_history, "do not record the run in the history database");
   run->add_option("--label", f->label, "a label stored with the run (a version, a change) for `history` and `trend`");
-  for (auto* c : {run}) {
-    c->add_option("--rto-max", f->rto_max, "RTO threshold, seconds (pass when below)")->capture_default_str();
-    c->add_option("--failed-max", f->failed_max, "failed requests threshold (pass when below)")->capture_default_str();
-    c->add_option("--availability-min", f->availability_min, "availability threshold, percent")->capture_default_str();
-    c->add_option("--lost-max", f->lost_max, "lost acknowledged writes allowed")->capture_default_str();
-  }
+  AddThresholdFlags(run, &f->thresholds);
   auto* check = app->add_subcommand("check", "judge a saved history file again");
   check->add_option("history", f->history, "a .history.jsonl file written by `run`")->required();
-  check->add_option("--rto-max", f->rto_max, "RTO threshold, seconds")->capture_default_str();
-  check->add_option("--failed-max", f->failed_max, "failed requests threshold")->capture_default_str();
-  check->add_option("--availability-min", f->availability_min, "availability threshold, percent")->capture_default_str();
-  check->add_option("--lost-max", f->lost_max, "lost acknowledged writes allowed")->capture_default_str();
+  AddThresholdFlags(check, &f->thresholds);
   check->add_option("--json", f->json, "write the judgement to this JSON file");
   check->add_option("--lang", f->lang, "en | zh")->capture_default_str();
   auto* heal = app->add_subcommand("heal", "undo the faults a crashed run left (from its fault journal)");

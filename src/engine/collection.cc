@@ -9,11 +9,7 @@
 namespace mdrill::engine {
 
 Collection::Collection(int64_t id, CollectionSchema schema, CollectionOptions options)
-    : id_(id),
-      schema_(std::move(schema)),
-      options_(options),
-      pk_(schema_.PrimaryIndex()),
-      vec_(schema_.VectorIndex()) {
+    : id_(id), schema_(std::move(schema)), options_(options), pk_(schema_.PrimaryIndex()), vec_(schema_.VectorIndex()) {
   StartSegment();
 }
 
@@ -38,12 +34,10 @@ Status Collection::ValidateInsert(const Batch& b) const {
     const Column& c = b.columns[i];
     if (c.type != f.type)
       return Status(code::kParameterInvalid, legacy::kSchemaMismatch,
-                    "field " + f.name + ": expected " + DataTypeName(f.type) + ", got " +
-                        DataTypeName(c.type));
+                    "field " + f.name + ": expected " + DataTypeName(f.type) + ", got " + DataTypeName(c.type));
     if (f.is_primary && f.auto_id) {
       if (c.size() != 0)
-        return Status::InvalidArgument("field " + f.name +
-                                       " is an autoID primary key: do not send its values");
+        return Status::InvalidArgument("field " + f.name + " is an autoID primary key: do not send its values");
       continue;
     }
     if (f.type == DataType::kFloatVector && c.dim != f.dim)
@@ -53,24 +47,20 @@ Status Collection::ValidateInsert(const Batch& b) const {
     if (f.type == DataType::kFloatVector && c.vecs.size() != b.rows * static_cast<size_t>(f.dim))
       return Status(code::kParameterInvalid, legacy::kIllegalDimension,
                     "field " + f.name + " has " + std::to_string(c.vecs.size()) +
-                        " floats, expected num_rows * dim = " +
-                        std::to_string(b.rows * static_cast<size_t>(f.dim)));
+                        " floats, expected num_rows * dim = " + std::to_string(b.rows * static_cast<size_t>(f.dim)));
     if (c.size() != b.rows)
-      return Status::InvalidArgument("the num_rows (" + std::to_string(b.rows) + ") of field " +
-                                     f.name + " is not equal to passed num_rows (" +
-                                     std::to_string(c.size()) + ")");
+      return Status::InvalidArgument("the num_rows (" + std::to_string(b.rows) + ") of field " + f.name +
+                                     " is not equal to passed num_rows (" + std::to_string(c.size()) + ")");
     if (f.type == DataType::kFloatVector) {
       for (size_t j = 0; j < c.vecs.size(); ++j)
         if (!std::isfinite(c.vecs[j]))
           return Status::InvalidArgument("float vector field " + f.name + " row " +
-                                         std::to_string(j / static_cast<size_t>(f.dim)) +
-                                         " contains NaN or Inf");
+                                         std::to_string(j / static_cast<size_t>(f.dim)) + " contains NaN or Inf");
     } else if (f.type == DataType::kVarChar) {
       for (size_t j = 0; j < c.strs.size(); ++j)
         if (c.strs[j].size() > static_cast<size_t>(f.max_length))
-          return Status::InvalidArgument("the length (" + std::to_string(c.strs[j].size()) +
-                                         ") of varchar field " + f.name + " exceeds max length (" +
-                                         std::to_string(f.max_length) + ")");
+          return Status::InvalidArgument("the length (" + std::to_string(c.strs[j].size()) + ") of varchar field " +
+                                         f.name + " exceeds max length (" + std::to_string(f.max_length) + ")");
     } else if (f.type == DataType::kFloat) {
       for (double v : c.reals)
         if (!std::isfinite(v)) return Status::InvalidArgument("float field " + f.name + " holds NaN or Inf");
@@ -81,8 +71,10 @@ Status Collection::ValidateInsert(const Batch& b) const {
 
 void Collection::IndexPk(size_t seg, size_t row) {
   const Column& c = segments_[seg]->columns[static_cast<size_t>(pk_)];
-  if (c.type == DataType::kInt64) int_keys_[c.ints[row]].push_back({seg, row});
-  else str_keys_[c.strs[row]].push_back({seg, row});
+  if (c.type == DataType::kInt64)
+    int_keys_[c.ints[row]].push_back({seg, row});
+  else
+    str_keys_[c.strs[row]].push_back({seg, row});
 }
 
 void Collection::Insert(const Batch& b, uint64_t ts) {
@@ -145,8 +137,10 @@ Status Collection::MatchDelete(const std::string& expr, std::vector<Value>* keys
     const Column& pk = seg->columns[static_cast<size_t>(pk_)];
     for (size_t r = 0; r < seg->rows(); ++r) {
       if (!IsLive(*seg, r) || !filter->Eval(seg->columns, r)) continue;
-      if (pk.type == DataType::kInt64) keys->emplace_back(pk.ints[r]);
-      else keys->emplace_back(pk.strs[r]);
+      if (pk.type == DataType::kInt64)
+        keys->emplace_back(pk.ints[r]);
+      else
+        keys->emplace_back(pk.strs[r]);
     }
   }
   return Status::OK();
@@ -176,12 +170,12 @@ int64_t Collection::Delete(const std::vector<Value>& keys, uint64_t ts) {
 Status Collection::SetIndex(const IndexSpec& spec) {
   std::unique_lock lock(mu_);
   if (index_) {
-    if (index_->type_name == spec.type_name && index_->metric == spec.metric &&
-        index_->params_json == spec.params_json)
+    if (index_->type_name == spec.type_name && index_->metric == spec.metric && index_->params_json == spec.params_json)
       return Status::OK();
     return Status(code::kIndexDuplicate, legacy::kIllegalArgument,
                   "CreateIndex failed: at most one distinct index is allowed per field; drop the "
-                  "existing index (" + index_->type_name + ") first");
+                  "existing index (" +
+                      index_->type_name + ") first");
   }
   index_ = spec;
   index_error_.clear();
@@ -208,8 +202,10 @@ IndexProgress Collection::GetIndexProgress() const {
     auto rows = static_cast<int64_t>(seg->rows());
     p.total_rows += rows;
     bool needs = seg->sealed && seg->rows() >= options_.min_rows_to_index;
-    if (needs && !seg->index) p.pending_rows += rows;
-    else p.indexed_rows += rows;
+    if (needs && !seg->index)
+      p.pending_rows += rows;
+    else
+      p.indexed_rows += rows;
   }
   p.failed = !index_error_.empty();
   p.fail_reason = index_error_;
@@ -267,8 +263,7 @@ std::vector<uint8_t> Collection::Visible(const Segment& seg, const Expr* filter,
   return bits;
 }
 
-Status Collection::ResolveOutputs(const std::vector<std::string>& names, std::vector<int>* out,
-                                  bool* count) const {
+Status Collection::ResolveOutputs(const std::vector<std::string>& names, std::vector<int>* out, bool* count) const {
   *count = false;
   std::vector<bool> want(schema_.fields.size(), false);
   want[static_cast<size_t>(pk_)] = true;
@@ -288,8 +283,7 @@ Status Collection::ResolveOutputs(const std::vector<std::string>& names, std::ve
       continue;
     }
     int idx = schema_.FieldIndex(n);
-    if (idx < 0)
-      return Status(code::kFieldNotFound, legacy::kIllegalArgument, "field " + n + " not exist");
+    if (idx < 0) return Status(code::kFieldNotFound, legacy::kIllegalArgument, "field " + n + " not exist");
     want[static_cast<size_t>(idx)] = true;
   }
   if (*count && names.size() > 1)
@@ -312,45 +306,38 @@ std::vector<Column> Collection::EmptyColumns(const std::vector<int>& fields) con
   return cols;
 }
 
-Status Collection::Search(const SearchArgs& a, SearchOutput* out) const {
+Status Collection::PrepareSearch(const SearchArgs& a, std::unique_ptr<Expr>* filter, SearchOutput* out) const {
   const int dim = schema_.fields[static_cast<size_t>(vec_)].dim;
   if (a.nq == 0) return Status::InvalidArgument("no query vectors");
   if (a.queries.size() != a.nq * static_cast<size_t>(dim))
     return Status(code::kParameterInvalid, legacy::kIllegalDimension,
-                  "the dimension of the query vectors does not match the field's (" +
-                      std::to_string(dim) + ")");
+                  "the dimension of the query vectors does not match the field's (" + std::to_string(dim) + ")");
   for (float v : a.queries)
     if (!std::isfinite(v)) return Status::InvalidArgument("query vector contains NaN or Inf");
-  std::unique_ptr<Expr> filter;
-  Status s = ParseExpr(a.filter, schema_, &filter);
+  Status s = ParseExpr(a.filter, schema_, filter);
   if (!s.ok()) return s;
   bool count = false;
   if (!(s = ResolveOutputs(a.output_fields, &out->output_fields, &count)).ok()) return s;
   if (count) return Status::InvalidArgument("count(*) is not an output field of search");
+  return Status::OK();
+}
 
-  const SearchKnobs& k = a.knobs;
-  std::vector<float> queries = a.queries;
-  if (k.metric == Metric::kCosine)
-    for (size_t q = 0; q < a.nq; ++q) Normalize(queries.data() + q * dim, dim);
+std::vector<std::vector<Collection::SearchHit>> Collection::SearchSegments(const std::vector<float>& queries, size_t nq,
+                                                                           const SearchKnobs& k,
+                                                                           const Expr* filter) const {
+  const int dim = schema_.fields[static_cast<size_t>(vec_)].dim;
   const int want = k.topk + k.offset;
-  struct Hit {
-    float score;
-    size_t seg;
-    size_t row;
-  };
-  std::vector<std::vector<Hit>> hits(a.nq);
-  std::vector<float> scores(a.nq * static_cast<size_t>(want));
-  std::vector<int64_t> labels(a.nq * static_cast<size_t>(want));
-
-  std::shared_lock lock(mu_);
+  std::vector<std::vector<SearchHit>> hits(nq);
+  std::vector<float> scores(nq * static_cast<size_t>(want));
+  std::vector<int64_t> labels(nq * static_cast<size_t>(want));
   for (size_t si = 0; si < segments_.size(); ++si) {
     const Segment& seg = *segments_[si];
     if (seg.rows() == 0 || (k.ignore_growing && !seg.sealed)) continue;
     bool all = false;
-    std::vector<uint8_t> bits = Visible(seg, filter.get(), &all);
+    std::vector<uint8_t> bits = Visible(seg, filter, &all);
     const uint8_t* bitmap = all ? nullptr : bits.data();
     if (seg.index) {
-      seg.index->Search(queries.data(), a.nq, want, k, bitmap, scores.data(), labels.data());
+      seg.index->Search(queries.data(), nq, want, k, bitmap, scores.data(), labels.data());
     } else {
       const Column& vec = seg.columns[static_cast<size_t>(vec_)];
       std::vector<float> norms;
@@ -359,26 +346,30 @@ Status Collection::Search(const SearchArgs& a, SearchOutput* out) const {
         for (size_t r = 0; r < seg.rows(); ++r)
           norms[r] = std::sqrt(faiss::fvec_norm_L2sqr(vec.vecs.data() + r * dim, static_cast<size_t>(dim)));
       }
-      BruteForceSearch(k.metric, vec.vecs.data(), norms.data(), seg.rows(), dim, queries.data(), a.nq,
-                       want, bitmap, scores.data(), labels.data());
+      BruteForceSearch(k.metric, vec.vecs.data(), norms.data(), seg.rows(), dim, queries.data(), nq, want, bitmap,
+                       scores.data(), labels.data());
     }
-    for (size_t q = 0; q < a.nq; ++q)
+    for (size_t q = 0; q < nq; ++q)
       for (int j = 0; j < want; ++j) {
         int64_t l = labels[q * want + j];
         if (l >= 0) hits[q].push_back({scores[q * want + j], si, static_cast<size_t>(l)});
       }
   }
+  return hits;
+}
+
+void Collection::FillSearchOutput(const SearchKnobs& k, std::vector<std::vector<SearchHit>>* hits,
+                                  SearchOutput* out) const {
   const bool higher = HigherIsBetter(k.metric);
-  out->nq = a.nq;
+  out->nq = hits->size();
   out->topk = k.topk;
   out->ids = Column{};
   out->ids.type = schema_.fields[static_cast<size_t>(pk_)].type;
   out->fields = EmptyColumns(out->output_fields);
   out->topks.clear();
   out->scores.clear();
-  for (size_t q = 0; q < a.nq; ++q) {
-    auto& h = hits[q];
-    std::stable_sort(h.begin(), h.end(), [higher](const Hit& x, const Hit& y) {
+  for (auto& h : *hits) {
+    std::stable_sort(h.begin(), h.end(), [higher](const SearchHit& x, const SearchHit& y) {
       return higher ? x.score > y.score : x.score < y.score;
     });
     int64_t n = 0;
@@ -396,6 +387,18 @@ Status Collection::Search(const SearchArgs& a, SearchOutput* out) const {
     }
     out->topks.push_back(n);
   }
+}
+
+Status Collection::Search(const SearchArgs& a, SearchOutput* out) const {
+  std::unique_ptr<Expr> filter;
+  if (Status s = PrepareSearch(a, &filter, out); !s.ok()) return s;
+  const int dim = schema_.fields[static_cast<size_t>(vec_)].dim;
+  std::vector<float> queries = a.queries;
+  if (a.knobs.metric == Metric::kCosine)
+    for (size_t q = 0; q < a.nq; ++q) Normalize(queries.data() + q * dim, dim);
+  std::shared_lock lock(mu_);
+  auto hits = SearchSegments(queries, a.nq, a.knobs, filter.get());
+  FillSearchOutput(a.knobs, &hits, out);
   return Status::OK();
 }
 
@@ -434,8 +437,7 @@ Status Collection::Query(const QueryArgs& a, QueryOutput* out) const {
   }
   for (const auto& seg : segments_)
     for (size_t r = 0; r < seg->rows(); ++r)
-      if (IsLive(*seg, r) && (!filter || filter->Eval(seg->columns, r)) && !take(*seg, r))
-        return Status::OK();
+      if (IsLive(*seg, r) && (!filter || filter->Eval(seg->columns, r)) && !take(*seg, r)) return Status::OK();
   out->count = matched;
   return Status::OK();
 }

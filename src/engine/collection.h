@@ -52,11 +52,11 @@ struct SearchArgs {
 struct SearchOutput {
   size_t nq = 0;
   int topk = 0;
-  std::vector<int64_t> topks;     // hits per query
-  std::vector<float> scores;      // concatenated hits of every query
-  Column ids;                     // primary keys, same order as scores
-  std::vector<int> output_fields; // schema indexes of the returned fields
-  std::vector<Column> fields;     // one per output field, same order as scores
+  std::vector<int64_t> topks;      // hits per query
+  std::vector<float> scores;       // concatenated hits of every query
+  Column ids;                      // primary keys, same order as scores
+  std::vector<int> output_fields;  // schema indexes of the returned fields
+  std::vector<Column> fields;      // one per output field, same order as scores
 };
 
 struct QueryArgs {
@@ -178,9 +178,26 @@ class Collection {
   // Rows of `seg` matching `filter` and live, as a bitmap; nullptr-equivalent (empty)
   // when every row qualifies.
   std::vector<uint8_t> Visible(const Segment& seg, const Expr* filter, bool* all) const;
-  Status ResolveOutputs(const std::vector<std::string>& names, std::vector<int>* out,
-                        bool* count) const;
+  Status ResolveOutputs(const std::vector<std::string>& names, std::vector<int>* out, bool* count) const;
   std::vector<Column> EmptyColumns(const std::vector<int>& fields) const;
+
+  // One candidate of a search: its score and where the row lives.
+  struct SearchHit {
+    float score;
+    size_t seg;
+    size_t row;
+  };
+  // Checks the query vectors (count, dimension, finite values), parses the filter
+  // into `filter` and resolves the output fields into out->output_fields.
+  Status PrepareSearch(const SearchArgs& args, std::unique_ptr<Expr>* filter, SearchOutput* out) const;
+  // The best topk + offset live rows matching `filter` of every searched segment, per
+  // query, unsorted across segments. `queries` are nq * dim floats, normalized for
+  // COSINE. Caller holds mu_ (shared).
+  std::vector<std::vector<SearchHit>> SearchSegments(const std::vector<float>& queries, size_t nq,
+                                                     const SearchKnobs& knobs, const Expr* filter) const;
+  // Ranks each query's hits (stable, best first), skips `offset`, keeps `topk`, rounds
+  // the scores and fills `out` (output_fields already resolved). Caller holds mu_.
+  void FillSearchOutput(const SearchKnobs& knobs, std::vector<std::vector<SearchHit>>* hits, SearchOutput* out) const;
   void StartSegment();
 
   const int64_t id_;

@@ -26,12 +26,15 @@ std::string Lower(std::string s) {
 Status Lex(const std::string& in, std::vector<Token>* out) {
   size_t i = 0;
   auto err = [&](const std::string& why) {
-    return Status::InvalidArgument("cannot parse expression: " + in + ", error: " + why +
-                                   " at position " + std::to_string(i));
+    return Status::InvalidArgument("cannot parse expression: " + in + ", error: " + why + " at position " +
+                                   std::to_string(i));
   };
   while (i < in.size()) {
     char c = in[i];
-    if (std::isspace(static_cast<unsigned char>(c))) { ++i; continue; }
+    if (std::isspace(static_cast<unsigned char>(c))) {
+      ++i;
+      continue;
+    }
     size_t start = i;
     if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
       while (i < in.size() && (std::isalnum(static_cast<unsigned char>(in[i])) || in[i] == '_')) ++i;
@@ -52,12 +55,17 @@ Status Lex(const std::string& in, std::vector<Token>* out) {
       if (i >= in.size()) return err("unterminated string");
       ++i;
       out->push_back({Tok::kString, s, start});
-    } else if (c == '(') { out->push_back({Tok::kLParen, "(", i++}); }
-    else if (c == ')') { out->push_back({Tok::kRParen, ")", i++}); }
-    else if (c == '[') { out->push_back({Tok::kLBracket, "[", i++}); }
-    else if (c == ']') { out->push_back({Tok::kRBracket, "]", i++}); }
-    else if (c == ',') { out->push_back({Tok::kComma, ",", i++}); }
-    else {
+    } else if (c == '(') {
+      out->push_back({Tok::kLParen, "(", i++});
+    } else if (c == ')') {
+      out->push_back({Tok::kRParen, ")", i++});
+    } else if (c == '[') {
+      out->push_back({Tok::kLBracket, "[", i++});
+    } else if (c == ']') {
+      out->push_back({Tok::kRBracket, "]", i++});
+    } else if (c == ',') {
+      out->push_back({Tok::kComma, ",", i++});
+    } else {
       static const char* kOps[] = {"==", "!=", "<=", ">=", "&&", "||", "<", ">", "!", "-", "+"};
       bool found = false;
       for (const char* op : kOps) {
@@ -118,12 +126,18 @@ int Compare(const Value& a, const Value& b) {
 
 bool Holds(Cmp op, int c) {
   switch (op) {
-    case Cmp::kEq: return c == 0;
-    case Cmp::kNe: return c != 0;
-    case Cmp::kLt: return c < 0;
-    case Cmp::kLe: return c <= 0;
-    case Cmp::kGt: return c > 0;
-    case Cmp::kGe: return c >= 0;
+    case Cmp::kEq:
+      return c == 0;
+    case Cmp::kNe:
+      return c != 0;
+    case Cmp::kLt:
+      return c < 0;
+    case Cmp::kLe:
+      return c <= 0;
+    case Cmp::kGt:
+      return c > 0;
+    case Cmp::kGe:
+      return c >= 0;
   }
   return false;
 }
@@ -143,12 +157,10 @@ class CompareExpr : public Expr {
 
 class InExpr : public Expr {
  public:
-  InExpr(Term t, std::vector<Value> set, bool negate)
-      : t_(std::move(t)), set_(std::move(set)), negate_(negate) {}
+  InExpr(Term t, std::vector<Value> set, bool negate) : t_(std::move(t)), set_(std::move(set)), negate_(negate) {}
   bool Eval(const std::vector<Column>& cols, size_t row) const override {
     Value v = Load(t_, cols, row);
-    bool found = std::any_of(set_.begin(), set_.end(),
-                             [&](const Value& x) { return Compare(v, x) == 0; });
+    bool found = std::any_of(set_.begin(), set_.end(), [&](const Value& x) { return Compare(v, x) == 0; });
     return found != negate_;
   }
 
@@ -181,13 +193,15 @@ class ConstExpr : public Expr {
 class LogicExpr : public Expr {
  public:
   enum Kind { kAnd, kOr, kNot };
-  LogicExpr(Kind k, std::unique_ptr<Expr> a, std::unique_ptr<Expr> b)
-      : k_(k), a_(std::move(a)), b_(std::move(b)) {}
+  LogicExpr(Kind k, std::unique_ptr<Expr> a, std::unique_ptr<Expr> b) : k_(k), a_(std::move(a)), b_(std::move(b)) {}
   bool Eval(const std::vector<Column>& cols, size_t row) const override {
     switch (k_) {
-      case kAnd: return a_->Eval(cols, row) && b_->Eval(cols, row);
-      case kOr: return a_->Eval(cols, row) || b_->Eval(cols, row);
-      case kNot: return !a_->Eval(cols, row);
+      case kAnd:
+        return a_->Eval(cols, row) && b_->Eval(cols, row);
+      case kOr:
+        return a_->Eval(cols, row) || b_->Eval(cols, row);
+      case kNot:
+        return !a_->Eval(cols, row);
     }
     return false;
   }
@@ -214,13 +228,11 @@ class Parser {
  private:
   const Token& Peek() const { return toks_[pos_]; }
   const Token& Next() { return toks_[pos_++]; }
-  bool IsWord(const char* w) const {
-    return Peek().kind == Tok::kIdent && Lower(Peek().text) == w;
-  }
+  bool IsWord(const char* w) const { return Peek().kind == Tok::kIdent && Lower(Peek().text) == w; }
   bool IsOp(const char* op) const { return Peek().kind == Tok::kOp && Peek().text == op; }
   Status Error(const std::string& why) const {
-    return Status::InvalidArgument("cannot parse expression: " + text_ + ", error: " + why +
-                                   " at position " + std::to_string(Peek().pos));
+    return Status::InvalidArgument("cannot parse expression: " + text_ + ", error: " + why + " at position " +
+                                   std::to_string(Peek().pos));
   }
 
   Status ParseOr(std::unique_ptr<Expr>* out) {
@@ -309,8 +321,7 @@ class Parser {
       int idx = schema_.FieldIndex(tok.text);
       if (idx < 0) return Error("field " + tok.text + " not exist");
       const FieldSchema& f = schema_.fields[static_cast<size_t>(idx)];
-      if (f.type == DataType::kFloatVector)
-        return Error("vector field " + f.name + " cannot be used in a filter");
+      if (f.type == DataType::kFloatVector) return Error("vector field " + f.name + " cannot be used in a filter");
       Next();
       t->field = idx;
       t->type = f.type;
@@ -327,15 +338,13 @@ class Parser {
 
   Status CheckComparable(const Term& a, const Term& b) const {
     if (Kind(a.type) != Kind(b.type))
-      return Error(std::string("cannot compare ") + DataTypeName(a.type) + " with " +
-                   DataTypeName(b.type));
+      return Error(std::string("cannot compare ") + DataTypeName(a.type) + " with " + DataTypeName(b.type));
     return Status::OK();
   }
 
   bool ParseCmpOp(Cmp* op) {
-    static const std::pair<const char*, Cmp> kOps[] = {{"==", Cmp::kEq}, {"!=", Cmp::kNe},
-                                                       {"<=", Cmp::kLe}, {">=", Cmp::kGe},
-                                                       {"<", Cmp::kLt},  {">", Cmp::kGt}};
+    static const std::pair<const char*, Cmp> kOps[] = {{"==", Cmp::kEq}, {"!=", Cmp::kNe}, {"<=", Cmp::kLe},
+                                                       {">=", Cmp::kGe}, {"<", Cmp::kLt},  {">", Cmp::kGt}};
     for (const auto& [text, c] : kOps)
       if (IsOp(text)) {
         Next();
@@ -380,8 +389,8 @@ class Parser {
     if (ParseCmpOp(&op2)) {  // chained range: a < x < b
       Term rhs;
       if (!(s = ParseTerm(&rhs)).ok() || !(s = CheckComparable(mid, rhs)).ok()) return s;
-      *out = std::make_unique<LogicExpr>(LogicExpr::kAnd, std::move(*out),
-                                         std::make_unique<CompareExpr>(mid, op2, rhs));
+      *out =
+          std::make_unique<LogicExpr>(LogicExpr::kAnd, std::move(*out), std::make_unique<CompareExpr>(mid, op2, rhs));
     }
     return Status::OK();
   }
@@ -396,8 +405,10 @@ class Parser {
       if (!s.ok()) return s;
       if (!(s = CheckComparable(t, lit)).ok()) return s;
       set.push_back(lit.constant);
-      if (Peek().kind == Tok::kComma) Next();
-      else if (Peek().kind != Tok::kRBracket) return Error("expected ',' or ']' in list");
+      if (Peek().kind == Tok::kComma)
+        Next();
+      else if (Peek().kind != Tok::kRBracket)
+        return Error("expected ',' or ']' in list");
     }
     Next();
     *out = std::make_unique<InExpr>(t, std::move(set), negate);
@@ -412,8 +423,7 @@ class Parser {
 
 }  // namespace
 
-Status ParseExpr(const std::string& text, const CollectionSchema& schema,
-                 std::unique_ptr<Expr>* out) {
+Status ParseExpr(const std::string& text, const CollectionSchema& schema, std::unique_ptr<Expr>* out) {
   out->reset();
   if (text.find_first_not_of(" \t\r\n") == std::string::npos) return Status::OK();
   std::vector<Token> toks;
@@ -422,8 +432,7 @@ Status ParseExpr(const std::string& text, const CollectionSchema& schema,
   return Parser(text, toks, schema).Parse(out);
 }
 
-bool ExtractPrimaryKeys(const std::string& text, const CollectionSchema& schema,
-                        std::vector<Value>* keys) {
+bool ExtractPrimaryKeys(const std::string& text, const CollectionSchema& schema, std::vector<Value>* keys) {
   std::vector<Token> t;
   if (!Lex(text, &t).ok() || t.size() < 4) return false;
   int pk = schema.PrimaryIndex();
@@ -453,8 +462,7 @@ bool ExtractPrimaryKeys(const std::string& text, const CollectionSchema& schema,
     keys->push_back(v);
     return true;
   }
-  if (!(t[1].kind == Tok::kIdent && Lower(t[1].text) == "in" && t[2].kind == Tok::kLBracket))
-    return false;
+  if (!(t[1].kind == Tok::kIdent && Lower(t[1].text) == "in" && t[2].kind == Tok::kLBracket)) return false;
   size_t i = 3;
   while (t[i].kind != Tok::kRBracket) {
     bool neg = t[i].kind == Tok::kOp && t[i].text == "-" && ++i;
@@ -462,8 +470,10 @@ bool ExtractPrimaryKeys(const std::string& text, const CollectionSchema& schema,
     if (!literal(i, neg, &v)) return false;
     keys->push_back(v);
     ++i;
-    if (t[i].kind == Tok::kComma) ++i;
-    else if (t[i].kind != Tok::kRBracket) return false;
+    if (t[i].kind == Tok::kComma)
+      ++i;
+    else if (t[i].kind != Tok::kRBracket)
+      return false;
   }
   return t[i + 1].kind == Tok::kEnd;
 }

@@ -34,12 +34,10 @@ class Expr {
 
 // Parses `text` against `schema`. An empty or all-blank text yields nullptr (match
 // everything) with an OK status.
-Status ParseExpr(const std::string& text, const CollectionSchema& schema,
-                 std::unique_ptr<Expr>* out);
+Status ParseExpr(const std::string& text, const CollectionSchema& schema, std::unique_ptr<Expr>* out);
 
 // When `text` is exactly "pk in [..]" or "pk == v" on the primary key, returns the
 // listed keys (used to look rows up without a scan). Otherwise returns false.
-bool ExtractPrimaryKeys(const std::string& text, const CollectionSchema& schema,
-                        std::vector<Value>* keys);
+bool ExtractPrimaryKeys(const std::string& text, const CollectionSchema& schema, std::vector<Value>* keys);
 
 }  // namespace mdrill::engine

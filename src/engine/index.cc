@@ -29,9 +29,12 @@ std::string Lower(std::string s) {
 
 Status ParseMetric(const std::string& raw, Metric* m) {
   std::string s = Upper(raw);
-  if (s == "L2") *m = Metric::kL2;
-  else if (s == "IP") *m = Metric::kIP;
-  else if (s == "COSINE") *m = Metric::kCosine;
+  if (s == "L2")
+    *m = Metric::kL2;
+  else if (s == "IP")
+    *m = Metric::kIP;
+  else if (s == "COSINE")
+    *m = Metric::kCosine;
   else
     return Status(code::kParameterInvalid, legacy::kIllegalMetricType,
                   "invalid metric type: " + raw + " (supported: L2, IP, COSINE)");
@@ -47,15 +50,17 @@ Status Flatten(const std::map<std::string, std::string>& kv, std::map<std::strin
   if (j.is_discarded() || !j.is_object())
     return Status::InvalidArgument("params must be a JSON object, got: " + it->second);
   for (auto& [k, v] : j.items()) {
-    if (v.is_string()) (*out)[k] = v.get<std::string>();
-    else (*out)[k] = v.dump();
+    if (v.is_string())
+      (*out)[k] = v.get<std::string>();
+    else
+      (*out)[k] = v.dump();
   }
   return Status::OK();
 }
 
 // Reads an integer parameter within [lo, hi]; `*present` says whether it was given.
-Status IntParam(const std::map<std::string, std::string>& p, const std::string& key, long long lo,
-                long long hi, int legacy_code, int* out, bool* present) {
+Status IntParam(const std::map<std::string, std::string>& p, const std::string& key, long long lo, long long hi,
+                int legacy_code, int* out, bool* present) {
   auto it = p.find(key);
   *present = it != p.end();
   if (!*present) return Status::OK();
@@ -64,23 +69,24 @@ Status IntParam(const std::map<std::string, std::string>& p, const std::string& 
   long long v = std::strtoll(it->second.c_str(), &end, 10);
   if (it->second.empty() || *end != '\0' || errno == ERANGE || v < lo || v > hi)
     return Status(code::kParameterInvalid, legacy_code,
-                  "param '" + key + "' (" + it->second + ") should be in range [" +
-                      std::to_string(lo) + ", " + std::to_string(hi) + "]");
+                  "param '" + key + "' (" + it->second + ") should be in range [" + std::to_string(lo) + ", " +
+                      std::to_string(hi) + "]");
   *out = static_cast<int>(v);
   return Status::OK();
 }
 
-faiss::MetricType FaissMetric(Metric m) {
-  return m == Metric::kL2 ? faiss::METRIC_L2 : faiss::METRIC_INNER_PRODUCT;
-}
+faiss::MetricType FaissMetric(Metric m) { return m == Metric::kL2 ? faiss::METRIC_L2 : faiss::METRIC_INNER_PRODUCT; }
 
 }  // namespace
 
 const char* MetricName(Metric m) {
   switch (m) {
-    case Metric::kL2: return "L2";
-    case Metric::kIP: return "IP";
-    case Metric::kCosine: return "COSINE";
+    case Metric::kL2:
+      return "L2";
+    case Metric::kIP:
+      return "IP";
+    case Metric::kCosine:
+      return "COSINE";
   }
   return "L2";
 }
@@ -104,24 +110,22 @@ Status ParseIndexSpec(const std::map<std::string, std::string>& extra, IndexSpec
   } else if (spec.type_name == "IVF_FLAT") {
     spec.type = IndexType::kIvfFlat;
     spec.nlist = 128;
-    if (!(s = IntParam(p, "nlist", 1, 65536, legacy::kIllegalNlist, &spec.nlist, &present)).ok())
-      return s;
+    if (!(s = IntParam(p, "nlist", 1, 65536, legacy::kIllegalNlist, &spec.nlist, &present)).ok()) return s;
     params["nlist"] = spec.nlist;
   } else if (spec.type_name == "HNSW" || spec.type_name == "AUTOINDEX") {
     spec.type = IndexType::kHnsw;
     spec.m = spec.type_name == "HNSW" ? 16 : 18;
     spec.ef_construction = spec.type_name == "HNSW" ? 200 : 240;
     if (!(s = IntParam(p, "M", 2, 2048, legacy::kIllegalArgument, &spec.m, &present)).ok()) return s;
-    if (!(s = IntParam(p, "efConstruction", 1, std::numeric_limits<int>::max(),
-                       legacy::kIllegalArgument, &spec.ef_construction, &present))
+    if (!(s = IntParam(p, "efConstruction", 1, std::numeric_limits<int>::max(), legacy::kIllegalArgument,
+                       &spec.ef_construction, &present))
              .ok())
       return s;
     params["M"] = spec.m;
     params["efConstruction"] = spec.ef_construction;
   } else {
     return Status(code::kIndexNotSupported, legacy::kIllegalIndexType,
-                  "invalid index type: " + spec.type_name +
-                      " (supported: FLAT, IVF_FLAT, HNSW, AUTOINDEX)");
+                  "invalid index type: " + spec.type_name + " (supported: FLAT, IVF_FLAT, HNSW, AUTOINDEX)");
   }
   spec.params_json = params.dump();
   spec.index_name = out->index_name;
@@ -129,8 +133,7 @@ Status ParseIndexSpec(const std::map<std::string, std::string>& extra, IndexSpec
   return Status::OK();
 }
 
-Status ParseSearchKnobs(const std::map<std::string, std::string>& kv, const IndexSpec* index,
-                        SearchKnobs* out) {
+Status ParseSearchKnobs(const std::map<std::string, std::string>& kv, const IndexSpec* index, SearchKnobs* out) {
   std::map<std::string, std::string> p;
   Status s = Flatten(kv, &p);
   if (!s.ok()) return s;
@@ -139,18 +142,12 @@ Status ParseSearchKnobs(const std::map<std::string, std::string>& kv, const Inde
   if (!(s = IntParam(p, "topk", 1, kMaxTopK, legacy::kIllegalTopK, &k.topk, &present)).ok())
     return Status(code::kParameterInvalid, legacy::kIllegalTopK,
                   "topk [" + p["topk"] + "] is invalid, it should be in range [1, 16384]");
-  if (!present)
-    return Status(code::kParameterMissing, legacy::kIllegalTopK, "topk not found in search_params");
-  if (!(s = IntParam(p, "offset", 0, kMaxTopK, legacy::kIllegalArgument, &k.offset, &present)).ok())
-    return s;
+  if (!present) return Status(code::kParameterMissing, legacy::kIllegalTopK, "topk not found in search_params");
+  if (!(s = IntParam(p, "offset", 0, kMaxTopK, legacy::kIllegalArgument, &k.offset, &present)).ok()) return s;
   if (k.topk + k.offset > kMaxTopK)
     return Status(code::kParameterInvalid, legacy::kIllegalTopK,
-                  "topk + offset should be in range [1, 16384], but got " +
-                      std::to_string(k.topk + k.offset));
-  if (!(s = IntParam(p, "round_decimal", -1, 6, legacy::kIllegalArgument, &k.round_decimal,
-                     &present))
-           .ok())
-    return s;
+                  "topk + offset should be in range [1, 16384], but got " + std::to_string(k.topk + k.offset));
+  if (!(s = IntParam(p, "round_decimal", -1, 6, legacy::kIllegalArgument, &k.round_decimal, &present)).ok()) return s;
   auto it = p.find("ignore_growing");
   k.ignore_growing = it != p.end() && Lower(it->second) == "true";
   if (index == nullptr)
@@ -162,16 +159,14 @@ Status ParseSearchKnobs(const std::map<std::string, std::string>& kv, const Inde
     if (!(s = ParseMetric(it->second, &m)).ok()) return s;
     if (m != index->metric)
       return Status(code::kParameterInvalid, legacy::kIllegalMetricType,
-                    std::string("metric type not match: invalid parameter[expected=") +
-                        MetricName(index->metric) + "][actual=" + MetricName(m) + "]");
+                    std::string("metric type not match: invalid parameter[expected=") + MetricName(index->metric) +
+                        "][actual=" + MetricName(m) + "]");
   }
   if (index->type == IndexType::kIvfFlat) {
     k.nprobe = std::min(8, index->nlist);
-    if (!(s = IntParam(p, "nprobe", 1, index->nlist, legacy::kIllegalArgument, &k.nprobe, &present))
-             .ok())
+    if (!(s = IntParam(p, "nprobe", 1, index->nlist, legacy::kIllegalArgument, &k.nprobe, &present)).ok())
       return Status(code::kParameterInvalid, legacy::kIllegalArgument,
-                    "nprobe (" + p["nprobe"] + ") should be in range [1, nlist=" +
-                        std::to_string(index->nlist) + "]");
+                    "nprobe (" + p["nprobe"] + ") should be in range [1, nlist=" + std::to_string(index->nlist) + "]");
   } else if (index->type == IndexType::kHnsw) {
     k.ef = std::max(k.topk + k.offset, 16);
     if (!(s = IntParam(p, "ef", 1, 32768, legacy::kIllegalArgument, &k.ef, &present)).ok()) return s;
@@ -205,8 +200,8 @@ Status VectorIndex::Build(const IndexSpec& spec, const float* data, size_t n, in
         break;
       case IndexType::kIvfFlat: {
         vi->quantizer_ = std::make_unique<faiss::IndexFlat>(dim, metric);
-        auto ivf = std::make_unique<faiss::IndexIVFFlat>(vi->quantizer_.get(), dim,
-                                                         static_cast<size_t>(spec.nlist), metric);
+        auto ivf =
+            std::make_unique<faiss::IndexIVFFlat>(vi->quantizer_.get(), dim, static_cast<size_t>(spec.nlist), metric);
         ivf->cp.niter = 10;
         ivf->train(static_cast<faiss::Index::idx_t>(n), data);
         vi->index_ = std::move(ivf);
@@ -221,15 +216,14 @@ Status VectorIndex::Build(const IndexSpec& spec, const float* data, size_t n, in
     }
     vi->index_->add(static_cast<faiss::Index::idx_t>(n), data);
   } catch (const std::exception& e) {
-    return Status(code::kServiceInternal, 21 /*BuildIndexError*/,
-                  std::string("index build failed: ") + e.what());
+    return Status(code::kServiceInternal, 21 /*BuildIndexError*/, std::string("index build failed: ") + e.what());
   }
   *out = std::move(vi);
   return Status::OK();
 }
 
-void VectorIndex::Search(const float* queries, size_t nq, int k, const SearchKnobs& knobs,
-                         const uint8_t* bitmap, float* scores, int64_t* labels) const {
+void VectorIndex::Search(const float* queries, size_t nq, int k, const SearchKnobs& knobs, const uint8_t* bitmap,
+                         float* scores, int64_t* labels) const {
   std::unique_ptr<faiss::IDSelectorBitmap> sel;
   if (bitmap != nullptr) sel = std::make_unique<faiss::IDSelectorBitmap>(rows_, bitmap);
   faiss::SearchParametersIVF ivf;
@@ -255,18 +249,15 @@ size_t VectorIndex::MemoryBytes() const {
   return vectors;
 }
 
-void BruteForceSearch(Metric metric, const float* data, const float* norms, size_t n, int dim,
-                      const float* queries, size_t nq, int k, const uint8_t* bitmap, float* scores,
-                      int64_t* labels) {
+void BruteForceSearch(Metric metric, const float* data, const float* norms, size_t n, int dim, const float* queries,
+                      size_t nq, int k, const uint8_t* bitmap, float* scores, int64_t* labels) {
   const bool higher = HigherIsBetter(metric);
   const size_t d = static_cast<size_t>(dim);
   using Hit = std::pair<float, int64_t>;
   for (size_t q = 0; q < nq; ++q) {
     const float* x = queries + q * d;
     // Keeps the k best; the heap's top is the worst of them.
-    auto worse = [higher](const Hit& a, const Hit& b) {
-      return higher ? a.first > b.first : a.first < b.first;
-    };
+    auto worse = [higher](const Hit& a, const Hit& b) { return higher ? a.first > b.first : a.first < b.first; };
     std::priority_queue<Hit, std::vector<Hit>, decltype(worse)> heap(worse);
     for (size_t i = 0; i < n; ++i) {
       if (bitmap != nullptr && !(bitmap[i >> 3] & (1u << (i & 7)))) continue;

@@ -57,8 +57,7 @@ inline constexpr int kMaxTopK = 16384;
 // Parses Search's search_params (topk, metric_type, params JSON, offset,
 // round_decimal, ignore_growing, and flattened nprobe / ef) against the collection's
 // index (nullptr when none). Booleans are case-insensitive.
-Status ParseSearchKnobs(const std::map<std::string, std::string>& kv, const IndexSpec* index,
-                        SearchKnobs* out);
+Status ParseSearchKnobs(const std::map<std::string, std::string>& kv, const IndexSpec* index, SearchKnobs* out);
 
 // Returns a copy of v normalized to unit length (zero vectors stay zero).
 void Normalize(float* v, int dim);
@@ -72,13 +71,12 @@ class VectorIndex {
   VectorIndex& operator=(const VectorIndex&) = delete;
 
   // Builds an index over n vectors of `dim` floats (already normalized for COSINE).
-  static Status Build(const IndexSpec& spec, const float* data, size_t n, int dim,
-                      std::unique_ptr<VectorIndex>* out);
+  static Status Build(const IndexSpec& spec, const float* data, size_t n, int dim, std::unique_ptr<VectorIndex>* out);
 
   // Top-k of each of nq queries restricted to rows whose bit is set in `bitmap`
   // (nullptr: all rows). Writes nq*k scores and labels; missing hits get label -1.
-  void Search(const float* queries, size_t nq, int k, const SearchKnobs& knobs,
-              const uint8_t* bitmap, float* scores, int64_t* labels) const;
+  void Search(const float* queries, size_t nq, int k, const SearchKnobs& knobs, const uint8_t* bitmap, float* scores,
+              int64_t* labels) const;
 
   size_t MemoryBytes() const;
 
@@ -93,8 +91,7 @@ class VectorIndex {
 
 // Exact top-k over `n` rows by scanning; same contract as VectorIndex::Search. For
 // COSINE the queries must be unit length and `norms` holds each row's L2 norm.
-void BruteForceSearch(Metric metric, const float* data, const float* norms, size_t n, int dim,
-                      const float* queries, size_t nq, int k, const uint8_t* bitmap, float* scores,
-                      int64_t* labels);
+void BruteForceSearch(Metric metric, const float* data, const float* norms, size_t n, int dim, const float* queries,
+                      size_t nq, int k, const uint8_t* bitmap, float* scores, int64_t* labels);
 
 }  // namespace mdrill::engine

@@ -6,23 +6,33 @@ namespace mdrill::engine {
 
 const char* DataTypeName(DataType t) {
   switch (t) {
-    case DataType::kBool: return "Bool";
-    case DataType::kInt8: return "Int8";
-    case DataType::kInt16: return "Int16";
-    case DataType::kInt32: return "Int32";
-    case DataType::kInt64: return "Int64";
-    case DataType::kFloat: return "Float";
-    case DataType::kDouble: return "Double";
-    case DataType::kVarChar: return "VarChar";
-    case DataType::kFloatVector: return "FloatVector";
-    case DataType::kNone: break;
+    case DataType::kBool:
+      return "Bool";
+    case DataType::kInt8:
+      return "Int8";
+    case DataType::kInt16:
+      return "Int16";
+    case DataType::kInt32:
+      return "Int32";
+    case DataType::kInt64:
+      return "Int64";
+    case DataType::kFloat:
+      return "Float";
+    case DataType::kDouble:
+      return "Double";
+    case DataType::kVarChar:
+      return "VarChar";
+    case DataType::kFloatVector:
+      return "FloatVector";
+    case DataType::kNone:
+      break;
   }
   return "None";
 }
 
 bool IsIntegerLike(DataType t) {
-  return t == DataType::kBool || t == DataType::kInt8 || t == DataType::kInt16 ||
-         t == DataType::kInt32 || t == DataType::kInt64;
+  return t == DataType::kBool || t == DataType::kInt8 || t == DataType::kInt16 || t == DataType::kInt32 ||
+         t == DataType::kInt64;
 }
 
 bool IsReal(DataType t) { return t == DataType::kFloat || t == DataType::kDouble; }
@@ -65,9 +75,7 @@ int CollectionSchema::VectorIndex() const {
 
 namespace {
 
-Status Illegal(const std::string& why) {
-  return Status(code::kCollectionIllegalSchema, legacy::kIllegalArgument, why);
-}
+Status Illegal(const std::string& why) { return Status(code::kCollectionIllegalSchema, legacy::kIllegalArgument, why); }
 
 bool ValidName(const std::string& n) {
   if (n.empty() || n.size() > 255) return false;
@@ -106,9 +114,9 @@ Status ValidateAndAssignIds(CollectionSchema* s) {
     if (f.type == DataType::kFloatVector) {
       ++vectors;
       if (f.dim < 1 || f.dim > kMaxDim)
-        return Status(code::kParameterInvalid, legacy::kIllegalDimension,
-                      "invalid dimension of field " + f.name + ": " + std::to_string(f.dim) +
-                          " (must be within [1, 32768])");
+        return Status(
+            code::kParameterInvalid, legacy::kIllegalDimension,
+            "invalid dimension of field " + f.name + ": " + std::to_string(f.dim) + " (must be within [1, 32768])");
     }
     if (f.type == DataType::kVarChar && (f.max_length < 1 || f.max_length > 65535))
       return Illegal("max_length of field " + f.name + " must be within [1, 65535]");
@@ -132,10 +140,14 @@ size_t Column::size() const {
 }
 
 void Column::Reserve(size_t rows) {
-  if (type == DataType::kFloatVector) vecs.reserve(rows * static_cast<size_t>(dim));
-  else if (IsIntegerLike(type)) ints.reserve(rows);
-  else if (IsReal(type)) reals.reserve(rows);
-  else strs.reserve(rows);
+  if (type == DataType::kFloatVector)
+    vecs.reserve(rows * static_cast<size_t>(dim));
+  else if (IsIntegerLike(type))
+    ints.reserve(rows);
+  else if (IsReal(type))
+    reals.reserve(rows);
+  else
+    strs.reserve(rows);
 }
 
 void Column::AppendRow(const Column& o, size_t row) {

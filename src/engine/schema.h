@@ -42,8 +42,8 @@ struct FieldSchema {
   DataType type = DataType::kNone;
   bool is_primary = false;
   bool auto_id = false;
-  int dim = 0;                          // FloatVector only
-  int max_length = kDefaultMaxLength;   // VarChar only
+  int dim = 0;                         // FloatVector only
+  int max_length = kDefaultMaxLength;  // VarChar only
 };
 
 struct CollectionSchema {

@@ -9,9 +9,7 @@ namespace mdrill::milvus {
 
 namespace {
 
-Status FromProto(const pb::Status& s) {
-  return Status(s.code(), static_cast<int>(s.error_code()), s.reason());
-}
+Status FromProto(const pb::Status& s) { return Status(s.code(), static_cast<int>(s.error_code()), s.reason()); }
 
 void AddKv(google::protobuf::RepeatedPtrField<pb::KeyValuePair>* kvs, const std::string& k, const std::string& v) {
   auto* kv = kvs->Add();
@@ -95,8 +93,10 @@ Status MilvusClient::Connect(const ConnectOptions& o, Deadline d) {
   channel_ = grpc::CreateCustomChannel(o.address, grpc::InsecureChannelCredentials(), args);
   stub_ = pb::MilvusService::NewStub(channel_);
   db_name_ = o.db_name.empty() ? "default" : o.db_name;
-  if (!o.token.empty()) authorization_ = Base64Encode(o.token);
-  else if (!o.user.empty()) authorization_ = Base64Encode(o.user + ":" + o.password);
+  if (!o.token.empty())
+    authorization_ = Base64Encode(o.token);
+  else if (!o.user.empty())
+    authorization_ = Base64Encode(o.user + ":" + o.password);
   identifier_ = 0;
   pb::ConnectRequest req;
   req.mutable_client_info()->set_sdk_type("milvus-drill");
@@ -251,7 +251,8 @@ Status MilvusClient::Flush(const std::string& name, Deadline d) {
     for (int64_t id : resp.coll_segids().at(name).data()) state.add_segmentids(id);
   while (true) {
     auto left = std::chrono::duration_cast<Deadline>(until - std::chrono::steady_clock::now());
-    if (left.count() <= 0) return Status::Transport(grpc::StatusCode::DEADLINE_EXCEEDED, "flush did not finish in time");
+    if (left.count() <= 0)
+      return Status::Transport(grpc::StatusCode::DEADLINE_EXCEEDED, "flush did not finish in time");
     pb::GetFlushStateResponse st;
     if (!(s = Call(&pb::MilvusService::Stub::GetFlushState, state, &st, left)).ok()) return s;
     if (st.flushed()) return Status::OK();

@@ -26,9 +26,9 @@ using Deadline = std::chrono::milliseconds;
 
 struct ConnectOptions {
   std::string address = "127.0.0.1:19530";  // host:port
-  std::string user;                          // with password: the authorization header
+  std::string user;                         // with password: the authorization header
   std::string password;
-  std::string token;                         // alternative to user/password ("user:password")
+  std::string token;  // alternative to user/password ("user:password")
   std::string db_name = "default";
 };
 
@@ -63,7 +63,7 @@ struct IndexInfo {
 struct MutationInfo {
   std::vector<int64_t> int_ids;
   std::vector<std::string> str_ids;
-  int64_t count = 0;   // inserted, upserted or deleted
+  int64_t count = 0;  // inserted, upserted or deleted
   uint64_t timestamp = 0;
 };
 
@@ -79,8 +79,8 @@ struct SearchParams {
   std::vector<float> vectors;  // nq * dim
   int dim = 0;
   int topk = 10;
-  std::string anns_field;      // empty: let the server pick
-  std::string metric_type;     // empty: the index's
+  std::string anns_field;   // empty: let the server pick
+  std::string metric_type;  // empty: the index's
   std::string params_json = "{}";
   std::string filter;
   std::vector<std::string> output_fields;
@@ -126,8 +126,8 @@ class MilvusClient {
   Result<uint64_t> AllocTimestamp(Deadline d);
 
   Status CreateCollection(const CollectionSpec& spec, Deadline d);
-  Status CreateCollection(const std::string& name, const pb::CollectionSchema& schema,
-                          pb::ConsistencyLevel consistency, int shards, Deadline d);
+  Status CreateCollection(const std::string& name, const pb::CollectionSchema& schema, pb::ConsistencyLevel consistency,
+                          int shards, Deadline d);
   Result<pb::DescribeCollectionResponse> DescribeCollection(const std::string& name, Deadline d);
   // As pymilvus: DescribeCollection, "not found" -> false.
   Result<bool> HasCollection(const std::string& name, Deadline d);
@@ -135,16 +135,15 @@ class MilvusClient {
   Result<std::vector<std::string>> ListCollections(Deadline d);
   Result<int64_t> RowCount(const std::string& name, Deadline d);  // GetCollectionStatistics
 
-  Result<MutationInfo> Insert(const std::string& name, const std::vector<pb::FieldData>& columns,
-                              uint32_t num_rows, Deadline d);
-  Result<MutationInfo> Upsert(const std::string& name, const std::vector<pb::FieldData>& columns,
-                              uint32_t num_rows, Deadline d);
+  Result<MutationInfo> Insert(const std::string& name, const std::vector<pb::FieldData>& columns, uint32_t num_rows,
+                              Deadline d);
+  Result<MutationInfo> Upsert(const std::string& name, const std::vector<pb::FieldData>& columns, uint32_t num_rows,
+                              Deadline d);
   Result<MutationInfo> Delete(const std::string& name, const std::string& expr, Deadline d);
   // Flush, then poll GetFlushState every 0.5 s until flushed or the deadline.
   Status Flush(const std::string& name, Deadline d);
 
-  Status CreateIndex(const std::string& name, const std::string& field, const IndexParams& params,
-                     Deadline d);
+  Status CreateIndex(const std::string& name, const std::string& field, const IndexParams& params, Deadline d);
   Result<IndexInfo> DescribeIndex(const std::string& name, Deadline d);
   // Polls DescribeIndex until Finished (Failed is an error) or the deadline.
   Status WaitIndex(const std::string& name, Deadline d);
@@ -163,8 +162,8 @@ class MilvusClient {
   Result<pb::QueryResults> Query(const std::string& name, const std::string& expr,
                                  const std::vector<std::string>& output_fields, int64_t limit,
                                  pb::ConsistencyLevel consistency, Deadline d, Freshness freshness = Freshness());
-  Result<int64_t> Count(const std::string& name, const std::string& expr, pb::ConsistencyLevel consistency,
-                        Deadline d, Freshness freshness = Freshness());
+  Result<int64_t> Count(const std::string& name, const std::string& expr, pb::ConsistencyLevel consistency, Deadline d,
+                        Freshness freshness = Freshness());
 
  private:
   void Prepare(grpc::ClientContext* ctx, Deadline d) const;

@@ -58,6 +58,48 @@ const char* Verdict(const Printer& p, int exit_code) {
   return p.T(exit_code == kExitPass ? "PASS" : exit_code == kExitFail ? "FAIL" : "COULD NOT JUDGE");
 }
 
+void PrintWritesAndRecall(Printer& p, const Judgement& j) {
+  const auto& c = j.consistency;
+  if (c.judgeable) {
+    p.F("\n  writes: %lld inserts (%lld ok, %lld failed, %lld unknown), %lld rows acknowledged, "
+        "lost %zu, duplicated %zu; unknown rows found %lld / not found %lld\n",
+        static_cast<long long>(c.insert_ops), static_cast<long long>(c.ok_inserts),
+        static_cast<long long>(c.failed_inserts), static_cast<long long>(c.unknown_inserts),
+        static_cast<long long>(c.acknowledged), c.lost.size(), c.duplicated.size(),
+        static_cast<long long>(c.unknown_found), static_cast<long long>(c.unknown_not_found));
+    if (c.rpo_us) p.F("  RPO: %s\n", p.Seconds(c.rpo_us).c_str());
+  } else {
+    p.F("\n  writes: not judged (%s)\n", c.why_not.c_str());
+  }
+  p.F("  split-brain signals: %lld (ids acknowledged twice %zu, timestamps going backwards %lld)\n",
+      static_cast<long long>(j.split_brain.signals()), j.split_brain.ids_acknowledged_twice.size(),
+      static_cast<long long>(j.split_brain.ts_violation_count));
+  auto recall = [&](int phase) {
+    const auto& r = j.recall.by_phase[phase];
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.3f", r.mean);
+    return r.count > 0 ? std::string(buf) : std::string("n/a");
+  };
+  p.F("  recall@10: before %s, during %s, after %s (mean over searches; exact ground truth)\n", recall(0).c_str(),
+      recall(1).c_str(), recall(2).c_str());
+}
+
+void PrintChecks(Printer& p, std::FILE* out, const Judgement& j, Lang lang) {
+  p.S("\n  checks:\n");
+  for (const auto& ch : j.checks) {
+    std::string measured = "n/a";
+    if (ch.measured) {
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "%.3f", *ch.measured);
+      measured = buf;
+    }
+    std::fprintf(out, "    %-4s  %-40s %s %-10s %s %.3f\n", ch.judged ? p.T(ch.pass ? "PASS" : "FAIL") : "N/J",
+                 lang == Lang::kZh ? ch.title_zh.c_str() : ch.name.c_str(), p.T("measured"), measured.c_str(),
+                 ch.comparison.c_str(), ch.threshold);
+    std::fprintf(out, "          %s\n", Definition(p, ch.definition).c_str());
+  }
+}
+
 }  // namespace
 
 void PrintJudgement(std::FILE* out, const Judgement& j, Lang lang) {
@@ -107,46 +149,12 @@ void PrintJudgement(std::FILE* out, const Judgement& j, Lang lang) {
 
   const auto& a = j.availability;
   p.F("\n  availability: requests %.4f%% (%lld/%lld, %s), time %.4f%% (%s)\n", a.request.pct,
-      static_cast<long long>(a.request.good), static_cast<long long>(a.request.total),
-      GradeText(lang, a.request.grade), a.time.pct, GradeText(lang, a.time.grade));
+      static_cast<long long>(a.request.good), static_cast<long long>(a.request.total), GradeText(lang, a.request.grade),
+      a.time.pct, GradeText(lang, a.time.grade));
   p.F("    nines %.2f, projected downtime %.1f min/year\n", a.request.nines, a.request.downtime_min_per_year);
 
-  const auto& c = j.consistency;
-  if (c.judgeable) {
-    p.F("\n  writes: %lld inserts (%lld ok, %lld failed, %lld unknown), %lld rows acknowledged, "
-        "lost %zu, duplicated %zu; unknown rows found %lld / not found %lld\n",
-        static_cast<long long>(c.insert_ops), static_cast<long long>(c.ok_inserts),
-        static_cast<long long>(c.failed_inserts), static_cast<long long>(c.unknown_inserts),
-        static_cast<long long>(c.acknowledged), c.lost.size(), c.duplicated.size(),
-        static_cast<long long>(c.unknown_found), static_cast<long long>(c.unknown_not_found));
-    if (c.rpo_us) p.F("  RPO: %s\n", p.Seconds(c.rpo_us).c_str());
-  } else {
-    p.F("\n  writes: not judged (%s)\n", c.why_not.c_str());
-  }
-  p.F("  split-brain signals: %lld (ids acknowledged twice %zu, timestamps going backwards %lld)\n",
-      static_cast<long long>(j.split_brain.signals()), j.split_brain.ids_acknowledged_twice.size(),
-      static_cast<long long>(j.split_brain.ts_violation_count));
-  auto recall = [&](int phase) {
-    const auto& r = j.recall.by_phase[phase];
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.3f", r.mean);
-    return r.count > 0 ? std::string(buf) : std::string("n/a");
-  };
-  p.F("  recall@10: before %s, during %s, after %s (mean over searches; exact ground truth)\n", recall(0).c_str(),
-      recall(1).c_str(), recall(2).c_str());
-
-  p.S("\n  checks:\n");
-  for (const auto& ch : j.checks) {
-    std::string measured = "n/a";
-    if (ch.measured) {
-      char buf[32];
-      std::snprintf(buf, sizeof buf, "%.3f", *ch.measured);
-      measured = buf;
-    }
-    std::fprintf(out, "    %-4s  %-40s %s %-10s %s %.3f\n", ch.judged ? p.T(ch.pass ? "PASS" : "FAIL") : "N/J",
-                 p.T(ch.name.c_str()), p.T("measured"), measured.c_str(), ch.comparison.c_str(), ch.threshold);
-    std::fprintf(out, "          %s\n", Definition(p, ch.definition).c_str());
-  }
+  PrintWritesAndRecall(p, j);
+  PrintChecks(p, out, j, lang);
   for (const auto& why : j.cannot_judge) p.F("    could not judge: %s\n", why.c_str());
   p.F("  verdict: %s\n", Verdict(p, j.exit_code));
 }
@@ -168,12 +176,16 @@ void PrintTest(std::FILE* out, const TestResult& r, Lang lang) {
   for (const auto& ch : r.judgement.checks) {
     if (!ch.judged) continue;
     if (ch.name == "rto") {
-      if (ch.pass) p.F("  [ok] RTO (strict) met (< %.0f s)\n", ch.threshold);
-      else p.F("  [x] RTO (strict) NOT met (>= %.0f s)\n", ch.threshold);
+      if (ch.pass)
+        p.F("  [ok] RTO (strict) met (< %.0f s)\n", ch.threshold);
+      else
+        p.F("  [x] RTO (strict) NOT met (>= %.0f s)\n", ch.threshold);
     }
     if (ch.name == "failed_requests") {
-      if (ch.pass) p.F("  [ok] failed requests met (< %.0f)\n", ch.threshold);
-      else p.F("  [x] failed requests NOT met (>= %.0f)\n", ch.threshold);
+      if (ch.pass)
+        p.F("  [ok] failed requests met (< %.0f)\n", ch.threshold);
+      else
+        p.F("  [x] failed requests NOT met (>= %.0f)\n", ch.threshold);
     }
   }
   p.F("  history: %s\n  result:  %s\n", r.history_path.c_str(), r.result_path.c_str());

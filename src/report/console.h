@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "drill/runner.h"
+#include "drill/run/runner.h"
 #include "report/i18n.h"
 
 namespace mdrill::report {
@@ -25,8 +25,7 @@ void PrintSuite(std::FILE* out, const std::vector<drill::TestResult>& results, L
 // The seed's RTO analysis (mean, min, max, median, distribution) of `rtos_s` and its
 // availability analysis of `ok` searches out of `total`: the end of PrintSuite, and
 // what `milvus-drill analyze` prints over stored runs.
-void PrintAnalysis(std::FILE* out, const std::vector<double>& rtos_s, int64_t total, int64_t ok,
-                   Lang lang = Lang::kEn);
+void PrintAnalysis(std::FILE* out, const std::vector<double>& rtos_s, int64_t total, int64_t ok, Lang lang = Lang::kEn);
 
 // Prints a judgement alone (what `milvus-drill check` shows).
 void PrintJudgement(std::FILE* out, const drill::Judgement& j, Lang lang = Lang::kEn);

@@ -44,10 +44,14 @@ class Stmt {
   sqlite3_stmt* get() { return s_; }
   void Bind(int i, int64_t v) { sqlite3_bind_int64(s_, i, v); }
   void Bind(int i, double v) { sqlite3_bind_double(s_, i, v); }
-  void Bind(int i, const std::string& v) { sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT); }
+  void Bind(int i, const std::string& v) {
+    sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+  }
   void Bind(int i, const std::optional<double>& v) {
-    if (v) Bind(i, *v);
-    else sqlite3_bind_null(s_, i);
+    if (v)
+      Bind(i, *v);
+    else
+      sqlite3_bind_null(s_, i);
   }
   int Step() { return sqlite3_step(s_); }
   int64_t Int(int c) { return sqlite3_column_int64(s_, c); }
@@ -101,7 +105,8 @@ StoredTest FromResult(const json& r) {
     for (const auto& c : r["checks"])
       if (c.value("name", "") == "failed_requests" && c.contains("measured") && c["measured"].is_number())
         p.failed = static_cast<int64_t>(c["measured"].get<double>());
-  if (r.contains("consistency") && r["consistency"].is_object()) p.lost = r["consistency"].value("lost_count", int64_t{0});
+  if (r.contains("consistency") && r["consistency"].is_object())
+    p.lost = r["consistency"].value("lost_count", int64_t{0});
   if (r.contains("phases") && r["phases"].contains("phases")) {
     for (const auto& [name, ph] : r["phases"]["phases"].items()) {
       (void)name;
@@ -135,7 +140,8 @@ Result<std::unique_ptr<HistoryStore>> HistoryStore::Open(const std::string& path
   }
   if (version > kSchemaVersion)
     return Status::InvalidArgument("history " + path + ": written by a newer milvus-drill (schema " +
-                                   std::to_string(version) + ", this one knows " + std::to_string(kSchemaVersion) + ")");
+                                   std::to_string(version) + ", this one knows " + std::to_string(kSchemaVersion) +
+                                   ")");
   if (Status s = store->Exec(kSchema); !s.ok()) return s;
   if (Status s = store->Exec("PRAGMA user_version = 1"); !s.ok()) return s;
   return store;
@@ -204,12 +210,14 @@ Result<int64_t> HistoryStore::AddRun(const RunInfo& info, int exit_code, const s
     int64_t test_id = sqlite3_last_insert_rowid(db_);
     if (!r.contains("checks") || !r["checks"].is_array()) continue;
     for (const auto& c : r["checks"]) {
-      Stmt ck(db_, "INSERT INTO checks(test_id, name, measured, threshold, comparison, judged, pass) VALUES(?,?,?,?,?,?,?)");
+      Stmt ck(db_,
+              "INSERT INTO checks(test_id, name, measured, threshold, comparison, judged, pass) VALUES(?,?,?,?,?,?,?)");
       if (!ck.ok()) return fail("prepare checks");
       ck.Bind(1, test_id);
       ck.Bind(2, c.value("name", std::string()));
-      ck.Bind(3, c.contains("measured") && c["measured"].is_number() ? std::optional<double>(c["measured"].get<double>())
-                                                                      : std::nullopt);
+      ck.Bind(3, c.contains("measured") && c["measured"].is_number()
+                     ? std::optional<double>(c["measured"].get<double>())
+                     : std::nullopt);
       ck.Bind(4, c.value("threshold", 0.0));
       ck.Bind(5, c.value("comparison", std::string()));
       ck.Bind(6, int64_t{c.value("judged", false)});

@@ -42,8 +42,8 @@ struct StoredRun {
 };
 
 struct StoredTest {
-  TrendPoint point;      // run id, time, target, label and the test's figures
-  std::string scenario;  // "worker" for "worker.proxy"
+  TrendPoint point;                         // run id, time, target, label and the test's figures
+  std::string scenario;                     // "worker" for "worker.proxy"
   int64_t search_total = 0, search_ok = 0;  // the seed's availability analysis counts searches
   double elapsed_s = 0;
   std::string history_path;
@@ -51,9 +51,9 @@ struct StoredTest {
 
 // Which tests to read; empty/unset fields do not filter.
 struct TestFilter {
-  std::string scenario;           // "worker" matches worker.proxy and worker.querynode
+  std::string scenario;  // "worker" matches worker.proxy and worker.querynode
   std::vector<int64_t> run_ids;
-  std::optional<int> last_runs;   // only the tests of the newest N runs
+  std::optional<int> last_runs;  // only the tests of the newest N runs
 };
 
 // The scenario of a test name: the part before the first '.'.

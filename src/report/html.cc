@@ -8,6 +8,7 @@
 #include <ctime>
 #include <exception>
 
+#include "drill/check/check.h"
 #include "report/html_internal.h"
 #include "report/timeline.h"
 
@@ -31,26 +32,7 @@ const json* FindCheck(const json& result, const std::string& name) {
 }
 
 // A check's figure in its own unit, so "3.00 s" and "99.9000 %" read as such.
-std::string CheckValue(const std::string& name, double v) {
-  if (name == "rto") return Secs(v);
-  if (name == "availability") return Fixed(v, 4) + " %";
-  if (name.rfind("recall", 0) == 0) return Fixed(v, 3);
-  if (std::fabs(v) < 1e15 && v == std::trunc(v)) return std::to_string(static_cast<int64_t>(v));
-  return Fixed(v, 3);
-}
-
-const char* CheckLabel(Lang lang, const std::string& name) {
-  if (name == "rto") return Tr(lang, "RTO");
-  if (name == "failed_requests") return Tr(lang, "Failed requests");
-  if (name == "availability") return Tr(lang, "Availability");
-  if (name == "lost_writes") return Tr(lang, "Lost writes");
-  if (name == "duplicated_writes") return Tr(lang, "Duplicated writes");
-  if (name == "split_brain") return Tr(lang, "Split-brain signals");
-  if (name == "recall_after") return Tr(lang, "Recall after recovery");
-  if (name == "stale_reads") return Tr(lang, "Stale reads");
-  if (name.rfind("target hit", 0) == 0) return Tr(lang, "Target hit: active coordinator changed");
-  return nullptr;
-}
+std::string CheckValue(const json& check, double v) { return drill::FormatFigure(v, drill::CheckFromJson(check).unit); }
 
 std::string Lower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
@@ -116,7 +98,7 @@ bool CheckFailed(const json& result, const std::string& name) {
 std::string MetLine(const json& result, const std::string& name, Lang lang, const char* met, const char* not_met) {
   const json* c = FindCheck(result, name);
   if (!c || !Bool(At(*c, "judged"))) return Tr(lang, "not judged");
-  std::string thr = Str(At(*c, "comparison")) + " " + CheckValue(name, Num(At(*c, "threshold")).value_or(0));
+  std::string thr = Str(At(*c, "comparison")) + " " + CheckValue(*c, Num(At(*c, "threshold")).value_or(0));
   return std::string(Bool(At(*c, "pass")) ? Tr(lang, met) : Tr(lang, not_met)) + " (" + thr + ")";
 }
 
@@ -180,14 +162,14 @@ std::string Checks(const json& r, Lang lang) {
   if (checks.is_array()) {
     for (const auto& c : checks) {
       std::string name = Str(At(c, "name"));
-      const char* label = CheckLabel(lang, name);
-      bool same = label && Lower(label) == Lower(name);  // "Target hit: ..." is its own name
-      std::string cell = (label && !same ? Esc(label) + "<br>" : std::string()) + "<code>" + Esc(name) + "</code>";
+      const std::string& label = drill::TitleIn(drill::CheckFromJson(c), LangCode(lang));
+      bool same = Lower(label) == Lower(name);  // "Target hit: ..." is its own name
+      std::string cell = (!same ? Esc(label) + "<br>" : std::string()) + "<code>" + Esc(name) + "</code>";
       auto measured = Num(At(c, "measured"));
       Mark mark = !Bool(At(c, "judged")) ? Mark::kNotJudged : Bool(At(c, "pass")) ? Mark::kPass : Mark::kFail;
-      s += "<tr>" + Td(cell) + Td(measured ? Esc(CheckValue(name, *measured)) : "n/a", "num") +
+      s += "<tr>" + Td(cell) + Td(measured ? Esc(CheckValue(c, *measured)) : "n/a", "num") +
            Td(Esc(Str(At(c, "comparison"))), "num") +
-           Td(Esc(CheckValue(name, Num(At(c, "threshold")).value_or(0))), "num") + Td(Badge(lang, mark, false)) +
+           Td(Esc(CheckValue(c, Num(At(c, "threshold")).value_or(0))), "num") + Td(Badge(lang, mark, false)) +
            Td(Esc(Str(At(c, "definition"))), "def") + "</tr>";
     }
   }

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "drill/history.h"
+#include "drill/history/history.h"
 #include "report/i18n.h"
 
 namespace mdrill::report {

@@ -112,16 +112,7 @@ const Phrase kConsole[] = {
     {"trend chart: %s\n", "趋势图: %s\n"},
     {"analysis over %zu tests of %zu runs (the seed's RTO, searches)\n",
      "分析范围: %zu 次测试，%zu 次运行（原脚本的 RTO，查询）\n"},
-    // Check names and the fixed parts of their definitions.
-    {"rto", "RTO"},
-    {"failed_requests", "失败请求数"},
-    {"availability", "可用性"},
-    {"lost_writes", "丢失的写入"},
-    {"duplicated_writes", "重复的写入"},
-    {"split_brain", "脑裂迹象"},
-    {"recall_after", "恢复后召回率"},
-    {"stale_reads", "陈旧读取"},
-    {"target hit: active coordinator changed", "命中目标: 活跃协调者已切换"},
+    // The fixed parts of the checks' definitions (their titles are in drill/check).
     {"strict RTO (fault.start to sustained recovery), slowest op kind",
      "严格 RTO（从故障开始到持续恢复），取最慢的操作类型"},
     {"seed RTO (first failure to first success after it), slowest op kind",
@@ -138,14 +129,16 @@ const Phrase kConsole[] = {
     {"mean recall@k of searches in the after phase", "恢复后阶段查询的平均召回率@k"},
     {"seed RTO per op kind: from the intended start of the first failed-or-unknown op to the end of the first ok op "
      "after it in intended-start order",
-     "原脚本定义的 RTO（按操作类型）：从第一个失败或结果未知的操作的计划开始时刻，到按计划开始时刻排序其后第一个成功操作的结束时刻"},
+     "原脚本定义的 "
+     "RTO（按操作类型）：从第一个失败或结果未知的操作的计划开始时刻，到按计划开始时刻排序其后第一个成功操作的结束时刻"},
     {"every run of bad ops is an outage", "每一段连续的失败操作算一次中断"},
     {"overall = slowest kind", "总体 = 最慢的操作类型"},
     {"strict RTO per op kind: from fault.start to the start of the first window (width W, aligned to fault.start, "
      "ops by intended start, empty windows skipped) after the first bad window that begins K consecutive windows "
      "with success rate >= min_success and corrected p99 <= bound (default max(200 ms, 5 x warm-up p99))",
      "严格 RTO（按操作类型）：从故障开始到第一个坏窗口之后、连续 K 个窗口都满足成功率 >= min_success 且修正 p99 <= 上限"
-     "（默认 max(200 ms, 5 × 预热 p99)）的第一个窗口的开始（窗口宽 W，与故障开始对齐，按计划开始时刻归入，空窗口跳过）"},
+     "（默认 max(200 ms, 5 × 预热 p99)）的第一个窗口的开始（窗口宽 "
+     "W，与故障开始对齐，按计划开始时刻归入，空窗口跳过）"},
     {"0 when no window was bad", "没有坏窗口时为 0"},
     {nullptr, nullptr},
 };
@@ -181,10 +174,14 @@ const char* Tr(Lang lang, const char* en) {
 const char* GradeText(Lang lang, drill::Grade grade) {
   if (lang == Lang::kEn) return drill::GradeName(grade);
   switch (grade) {
-    case drill::Grade::kFourNines: return "四个九（99.99%）";
-    case drill::Grade::kThreeNines: return "三个九（99.9%）";
-    case drill::Grade::kTwoNines: return "两个九（99%）";
-    case drill::Grade::kBelow99: return "不达标（< 99%）";
+    case drill::Grade::kFourNines:
+      return "四个九（99.99%）";
+    case drill::Grade::kThreeNines:
+      return "三个九（99.9%）";
+    case drill::Grade::kTwoNines:
+      return "两个九（99%）";
+    case drill::Grade::kBelow99:
+      return "不达标（< 99%）";
   }
   return "?";
 }

@@ -11,7 +11,7 @@
 #include <string>
 #include <string_view>
 
-#include "drill/checkers.h"
+#include "drill/check/checkers.h"
 
 namespace mdrill::report {
 

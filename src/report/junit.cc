@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "drill/check/check.h"
+
 namespace mdrill::report {
 
 namespace {
@@ -31,27 +33,34 @@ std::string XmlEscape(const std::string& text) {
   out.reserve(text.size());
   for (char c : text) {
     switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&apos;"; break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&apos;";
+        break;
       default:
         // Control characters are not allowed in XML 1.0 (except tab, newline, CR).
-        if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r') out += ' ';
-        else out += c;
+        if (static_cast<unsigned char>(c) < 0x20 && c != '\t' && c != '\n' && c != '\r')
+          out += ' ';
+        else
+          out += c;
     }
   }
   return out;
 }
 
-std::string CheckFigure(const std::string& name, double v) {
-  if (name == "rto") return Fixed(v, 2) + " s";
-  if (name == "availability") return Fixed(v, 4) + " %";
-  if (name.rfind("recall", 0) == 0) return Fixed(v, 3);
-  // Counts and yes/no (1/0) checks.
-  if (v == static_cast<double>(static_cast<long long>(v))) return std::to_string(static_cast<long long>(v));
-  return Fixed(v, 3);
+std::string CheckFigure(const json& check, double v) {
+  return drill::FormatFigure(v, drill::CheckFromJson(check).unit);
 }
 
 std::string RenderJunit(const std::vector<json>& results, const std::string& suite, const std::string& started_iso) {
@@ -77,20 +86,21 @@ std::string RenderJunit(const std::vector<json>& results, const std::string& sui
         ++tests;
         cases += "    <testcase classname=\"" + classname + "\" name=\"" + XmlEscape(name) + "\" time=\"0\">\n";
         bool judged = c.value("judged", false);
-        std::string threshold = Str(c, "comparison") + " " + CheckFigure(name, Num(c, "threshold"));
+        std::string threshold = Str(c, "comparison") + " " + CheckFigure(c, Num(c, "threshold"));
         std::string measured =
-            c.contains("measured") && c["measured"].is_number() ? CheckFigure(name, Num(c, "measured")) : "n/a";
+            c.contains("measured") && c["measured"].is_number() ? CheckFigure(c, Num(c, "measured")) : "n/a";
         std::string definition = XmlEscape(Str(c, "definition"));
         if (!judged) {
           ++skipped;
           cases += "      <skipped message=\"" + XmlEscape("not judged: " + Str(c, "definition")) + "\"/>\n";
         } else if (!c.value("pass", false)) {
           ++failures;
-          cases += "      <failure message=\"" + XmlEscape(name + ": measured " + measured + ", required " + threshold) +
-                   "\" type=\"threshold\">" + definition + "</failure>\n";
+          cases += "      <failure message=\"" +
+                   XmlEscape(name + ": measured " + measured + ", required " + threshold) + "\" type=\"threshold\">" +
+                   definition + "</failure>\n";
         } else {
-          cases += "      <system-out>" + XmlEscape("measured " + measured + ", required " + threshold) +
-                   "</system-out>\n";
+          cases +=
+              "      <system-out>" + XmlEscape("measured " + measured + ", required " + threshold) + "</system-out>\n";
         }
         cases += "    </testcase>\n";
       }

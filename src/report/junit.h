@@ -18,9 +18,10 @@ namespace mdrill::report {
 std::string RenderJunit(const std::vector<nlohmann::json>& results, const std::string& suite,
                         const std::string& started_iso);
 
-// "17.20 s", "3", "99.9000 %" ...: a check's figure with its unit, as the JUnit
+// "17.20 s", "3", "99.9000 %" ...: `value` in the unit `check` (a check as a result
+// file holds it) carries, as the JUnit
 // messages and the HTML show it.
-std::string CheckFigure(const std::string& check_name, double value);
+std::string CheckFigure(const nlohmann::json& check, double value);
 
 // XML/HTML text escaping of &, <, >, " and '.
 std::string XmlEscape(const std::string& text);

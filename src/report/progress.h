@@ -10,7 +10,7 @@
 #include <cstdio>
 #include <string>
 
-#include "drill/runner.h"
+#include "drill/run/runner.h"
 #include "report/i18n.h"
 
 namespace mdrill::report {
@@ -37,9 +37,9 @@ class LiveProgress {
   Lang lang_;
   double period_s_;
   bool drawn_ = false;
-  std::string test_;             // the test the rate window belongs to
-  double next_line_s_ = 0;       // plain mode: when the next line is due
-  double window_start_s_ = 0;    // ops/s over the last ~second
+  std::string test_;           // the test the rate window belongs to
+  double next_line_s_ = 0;     // plain mode: when the next line is due
+  double window_start_s_ = 0;  // ops/s over the last ~second
   int64_t window_start_ops_ = 0;
   double rate_ = 0;
   std::string last_;

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "drill/history.h"
+#include "drill/history/history.h"
 
 namespace mdrill::report {
 

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <mutex>
 
+#include "util/wall_clock.h"
+
 namespace mdrill {
 
 inline constexpr int kLogicalBits = 18;
@@ -14,11 +16,7 @@ inline uint64_t ComposeTs(uint64_t physical_ms, uint64_t logical) {
 }
 inline uint64_t PhysicalMs(uint64_t ts) { return ts >> kLogicalBits; }
 
-inline uint64_t NowMs() {
-  return static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                   std::chrono::system_clock::now().time_since_epoch())
-                                   .count());
-}
+inline uint64_t NowMs() { return static_cast<uint64_t>(UnixMs()); }
 
 // Hands out strictly increasing hybrid timestamps, never below a floor set from
 // recovered state (so a restart after a clock step backwards cannot go back in time).

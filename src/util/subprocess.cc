@@ -1,16 +1,198 @@
 #include "util/subprocess.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <thread>
 
 namespace mdrill {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// argv as execvp wants it: pointers into `argv`, null-terminated.
+std::vector<char*> ExecArgs(const std::vector<std::string>& argv) {
+  std::vector<char*> args;
+  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
+  args.push_back(nullptr);
+  return args;
+}
+
+// In the child after fork(), async-signal-safe calls only: points stdin, stdout and
+// stderr at the given fds (-1: leave as inherited) and execs. When that fails, writes
+// `exec_error`, the reason and `suffix` to stderr (nothing when `exec_error` is empty)
+// and exits 127.
+[[noreturn]] void ExecChild(const std::vector<char*>& args, int in_fd, int out_fd, int err_fd,
+                            const std::string& exec_error, const char* suffix) {
+  if (in_fd >= 0) ::dup2(in_fd, STDIN_FILENO);
+  if (out_fd >= 0) ::dup2(out_fd, STDOUT_FILENO);
+  if (err_fd >= 0) ::dup2(err_fd, STDERR_FILENO);
+  ::execvp(args[0], args.data());
+  if (!exec_error.empty()) {
+    const char* why = std::strerror(errno);
+    (void)!::write(STDERR_FILENO, exec_error.data(), exec_error.size());
+    (void)!::write(STDERR_FILENO, why, std::strlen(why));
+    (void)!::write(STDERR_FILENO, suffix, std::strlen(suffix));
+  }
+  ::_exit(127);
+}
+
+// SIGKILL, then reap; the wait status goes to `status`.
+void KillAndReap(pid_t pid, int* status) {
+  ::kill(pid, SIGKILL);
+  ::waitpid(pid, status, 0);
+}
+
+void CloseFd(int* fd) {
+  if (*fd >= 0) ::close(*fd);
+  *fd = -1;
+}
+
+bool WriteAll(int fd, const std::string& data) {
+  size_t done = 0;
+  while (done < data.size()) {
+    ssize_t n = ::write(fd, data.data() + done, data.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    done += static_cast<size_t>(n);
+  }
+  return true;
+}
+
+// The child's stdin: a memfd holding `input`, /dev/null, or -1 for "inherit" (in
+// *fd). False, errno set, when the memfd or /dev/null cannot be opened.
+bool OpenStdin(const CommandOptions& o, int* fd) {
+  *fd = -1;
+  if (o.input.empty()) {
+    if (o.inherit_stdin) return true;
+    *fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+    return *fd >= 0;
+  }
+  *fd = ::memfd_create("mdrill-stdin", MFD_CLOEXEC);
+  if (*fd < 0) return false;
+  if (!WriteAll(*fd, o.input) || ::lseek(*fd, 0, SEEK_SET) != 0) {
+    int saved = errno;
+    CloseFd(fd);
+    errno = saved;
+    return false;
+  }
+  return true;
+}
+
+// A running RunCommand child: its pid and the read ends of its stdout and stderr
+// pipes (-1 when not captured), closed by the destructor.
+struct Child {
+  pid_t pid = -1;
+  pollfd fds[2] = {{-1, POLLIN, 0}, {-1, POLLIN, 0}};
+  Child() = default;
+  Child(const Child&) = delete;
+  Child& operator=(const Child&) = delete;
+  ~Child() {
+    for (auto& f : fds) CloseFd(&f.fd);
+  }
+};
+
+// Forks and execs argv with its streams set up as `o` says.
+Status StartChild(const std::vector<std::string>& argv, const CommandOptions& o, Child* child) {
+  int in_fd = -1;
+  if (!OpenStdin(o, &in_fd)) return Status::Internal(std::string("cannot prepare stdin: ") + std::strerror(errno));
+  int out_pipe[2] = {-1, -1}, err_pipe[2] = {-1, -1};
+  const bool separate_err = o.stderr_to == CommandOptions::Stderr::kCapture;
+  if (::pipe2(out_pipe, O_CLOEXEC) != 0 || (separate_err && ::pipe2(err_pipe, O_CLOEXEC) != 0)) {
+    int saved = errno;
+    for (int* fd : {&in_fd, &out_pipe[0], &out_pipe[1]}) CloseFd(fd);
+    return Status::Internal(std::string("pipe: ") + std::strerror(saved));
+  }
+  int child_err = separate_err ? err_pipe[1] : o.stderr_to == CommandOptions::Stderr::kToStdout ? out_pipe[1] : -1;
+  std::vector<char*> args = ExecArgs(argv);
+  std::string exec_error = o.report_exec_failure ? "exec " + argv[0] + ": " : "";
+  pid_t pid = ::fork();
+  if (pid == 0) ExecChild(args, in_fd, out_pipe[1], child_err, exec_error, "");
+  int fork_errno = errno;
+  for (int* fd : {&in_fd, &out_pipe[1], &err_pipe[1]}) CloseFd(fd);
+  child->fds[0].fd = out_pipe[0];
+  child->fds[1].fd = err_pipe[0];
+  if (pid < 0) return Status::Internal(std::string("fork: ") + std::strerror(fork_errno));
+  child->pid = pid;
+  return Status::OK();
+}
+
+// Waits up to `wait_ms` for output, then reads once from each ready pipe into its
+// sink; a pipe at end of file (or failing) is closed and dropped. Returns poll's
+// result (< 0 on error, errno kept).
+int ReadReady(Child* c, std::string* const sinks[2], int* open_fds, int wait_ms) {
+  int r = ::poll(c->fds, 2, wait_ms);  // poll ignores negative fds
+  char buf[4096];
+  for (int i = 0; i < 2 && r > 0; ++i) {
+    if (c->fds[i].fd < 0 || c->fds[i].revents == 0) continue;
+    ssize_t n = ::read(c->fds[i].fd, buf, sizeof buf);
+    if (n > 0) {
+      sinks[i]->append(buf, static_cast<size_t>(n));
+    } else if (n == 0 || errno != EINTR) {
+      CloseFd(&c->fds[i].fd);
+      --*open_fds;
+    }
+  }
+  return r;
+}
+
+// Reads the child's output until it exits and its pipes close, or `o.linger` after
+// it exited when a grandchild holds them; kills it at `timeout`. The child is reaped
+// in every case, its wait status in `status`.
+Status Collect(Child* c, const std::vector<std::string>& argv, const CommandOptions& o,
+               std::chrono::milliseconds timeout, CommandOutput* result, int* status) {
+  std::string* const sinks[2] = {&result->out, &result->err};
+  int open_fds = (c->fds[0].fd >= 0) + (c->fds[1].fd >= 0);
+  bool exited = false;
+  const auto deadline = Clock::now() + timeout;
+  Clock::time_point exited_at{};
+  while (true) {
+    if (!exited && ::waitpid(c->pid, status, WNOHANG) == c->pid) {
+      exited = true;
+      exited_at = Clock::now();
+    }
+    if (exited && (open_fds == 0 || Clock::now() - exited_at > o.linger)) break;
+    if (!exited && Clock::now() >= deadline) {
+      KillAndReap(c->pid, status);
+      return Status::Transport(4, ShellJoin(argv) + " timed out after " + std::to_string(timeout.count()) +
+                                      " ms and was killed; it may or may not have taken effect");
+    }
+    if (open_fds == 0) {  // pipes closed, child not reaped yet
+      ::usleep(2000);
+      continue;
+    }
+    if (ReadReady(c, sinks, &open_fds, 20) < 0 && errno != EINTR) {
+      int poll_errno = errno;
+      if (!exited) KillAndReap(c->pid, status);
+      return Status::Internal(std::string("poll: ") + std::strerror(poll_errno));
+    }
+  }
+  // What is already in pipes a grandchild holds (at most a few pipe buffers' worth).
+  int reads = 0;
+  while (reads++ < 64 && open_fds > 0 && ReadReady(c, sinks, &open_fds, 0) > 0) continue;
+  return Status::OK();
+}
+
+// RunCommand without the exit code's interpretation: what was read goes to `result`
+// even on error, and the wait status (0 when the child never ran) to `status`.
+Status RunInto(const std::vector<std::string>& argv, const CommandOptions& o, std::chrono::milliseconds timeout,
+               CommandOutput* result, int* status) {
+  *status = 0;
+  if (argv.empty()) return Status::InvalidArgument("empty command");
+  Child child;
+  if (Status s = StartChild(argv, o, &child); !s.ok()) return s;
+  return Collect(&child, argv, o, timeout, result, status);
+}
+
+}  // namespace
 
 Subprocess::~Subprocess() {
   if (pid_ > 0) Stop(std::chrono::milliseconds(0));
@@ -28,8 +210,7 @@ Subprocess& Subprocess::operator=(Subprocess&& o) noexcept {
   return *this;
 }
 
-bool Subprocess::Start(const std::vector<std::string>& argv, const std::string& log_path,
-                       std::string* error) {
+bool Subprocess::Start(const std::vector<std::string>& argv, const std::string& log_path, std::string* error) {
   if (argv.empty()) {
     *error = "empty command";
     return false;
@@ -42,27 +223,18 @@ bool Subprocess::Start(const std::vector<std::string>& argv, const std::string& 
       return false;
     }
   }
-  std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
+  int devnull = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  std::vector<char*> args = ExecArgs(argv);
+  std::string exec_error = "exec " + argv[0] + ": ";
   pid_t pid = ::fork();
+  if (pid == 0) ExecChild(args, devnull, log_fd, log_fd, exec_error, "\n");
+  int fork_errno = errno;
+  CloseFd(&log_fd);
+  CloseFd(&devnull);
   if (pid < 0) {
-    *error = std::string("fork: ") + std::strerror(errno);
-    if (log_fd >= 0) ::close(log_fd);
+    *error = std::string("fork: ") + std::strerror(fork_errno);
     return false;
   }
-  if (pid == 0) {
-    if (log_fd >= 0) {
-      ::dup2(log_fd, STDOUT_FILENO);
-      ::dup2(log_fd, STDERR_FILENO);
-    }
-    int devnull = ::open("/dev/null", O_RDONLY);
-    if (devnull >= 0) ::dup2(devnull, STDIN_FILENO);
-    ::execvp(args[0], args.data());
-    std::fprintf(stderr, "exec %s: %s\n", args[0], std::strerror(errno));
-    ::_exit(127);
-  }
-  if (log_fd >= 0) ::close(log_fd);
   pid_ = pid;
   status_ = 0;
   return true;
@@ -83,9 +255,9 @@ bool Subprocess::running() {
 bool Subprocess::Signal(int sig) { return running() && ::kill(pid_, sig) == 0; }
 
 bool Subprocess::Wait(std::chrono::milliseconds timeout) {
-  auto deadline = std::chrono::steady_clock::now() + timeout;
+  auto deadline = Clock::now() + timeout;
   while (running()) {
-    if (std::chrono::steady_clock::now() >= deadline) return false;
+    if (Clock::now() >= deadline) return false;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   return true;
@@ -97,10 +269,7 @@ void Subprocess::Stop(std::chrono::milliseconds grace) {
     ::kill(pid_, SIGTERM);
     if (Wait(grace)) return;
   }
-  ::kill(pid_, SIGKILL);
-  int st = 0;
-  ::waitpid(pid_, &st, 0);
-  status_ = st;
+  KillAndReap(pid_, &status_);
   pid_ = -1;
 }
 
@@ -115,47 +284,49 @@ bool PidAlive(pid_t pid) {
   return !(n > 0 && close != nullptr && close[1] == ' ' && close[2] == 'Z');
 }
 
-int RunCapture(const std::vector<std::string>& argv, std::string* out,
-               std::chrono::milliseconds timeout, bool merge_stderr) {
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) return -1;
-  std::vector<char*> args;
-  for (const auto& a : argv) args.push_back(const_cast<char*>(a.c_str()));
-  args.push_back(nullptr);
-  pid_t pid = ::fork();
-  if (pid < 0) return -1;
-  if (pid == 0) {
-    ::dup2(fds[1], STDOUT_FILENO);
-    if (merge_stderr) ::dup2(fds[1], STDERR_FILENO);
-    ::execvp(args[0], args.data());
-    ::_exit(127);
-  }
-  ::close(fds[1]);
-  ::fcntl(fds[0], F_SETFL, O_NONBLOCK);
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  char buf[4096];
+Result<CommandOutput> RunCommand(const std::vector<std::string>& argv, const CommandOptions& options,
+                                 std::chrono::milliseconds timeout) {
+  CommandOutput result;
   int st = 0;
-  bool exited = false;
-  while (true) {
-    ssize_t n = ::read(fds[0], buf, sizeof buf);
-    if (n > 0) {
-      out->append(buf, static_cast<size_t>(n));
+  if (Status s = RunInto(argv, options, timeout, &result, &st); !s.ok()) return s;
+  if (WIFEXITED(st))
+    result.exit_code = WEXITSTATUS(st);
+  else if (WIFSIGNALED(st))
+    result.exit_code = 128 + WTERMSIG(st);
+  return result;
+}
+
+int RunCapture(const std::vector<std::string>& argv, std::string* out, std::chrono::milliseconds timeout,
+               bool merge_stderr) {
+  CommandOptions o;
+  o.inherit_stdin = true;
+  o.stderr_to = merge_stderr ? CommandOptions::Stderr::kToStdout : CommandOptions::Stderr::kInherit;
+  o.linger = std::chrono::milliseconds(0);  // do not wait for grandchildren holding the pipe
+  o.report_exec_failure = false;
+  CommandOutput result;
+  int st = 0;
+  Status s = RunInto(argv, o, timeout, &result, &st);
+  out->append(result.out);
+  return s.ok() && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+std::string ShellJoin(const std::vector<std::string>& argv) {
+  std::string line;
+  for (const auto& a : argv) {
+    if (!line.empty()) line += ' ';
+    bool plain = !a.empty();
+    for (char c : a)
+      if (!(std::isalnum(static_cast<unsigned char>(c)) || (c != '\0' && std::strchr("_./=:,@%+-", c) != nullptr)))
+        plain = false;
+    if (plain) {
+      line += a;
       continue;
     }
-    if (n == 0 && exited) break;
-    if (!exited && ::waitpid(pid, &st, WNOHANG) == pid) exited = true;
-    if (n == 0 && exited) break;
-    if (n < 0 && exited) break;  // drained; grandchildren may still hold the pipe
-    if (std::chrono::steady_clock::now() > deadline) {
-      ::kill(pid, SIGKILL);
-      ::waitpid(pid, &st, 0);
-      ::close(fds[0]);
-      return -1;
-    }
-    if (n < 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    line += '\'';
+    for (char c : a) line += (c == '\'') ? std::string("'\\''") : std::string(1, c);
+    line += '\'';
   }
-  ::close(fds[0]);
-  return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+  return line;
 }
 
 }  // namespace mdrill

@@ -1,9 +1,12 @@
-// Child processes: start with argv, signal by pid, wait with a deadline.
+// Child processes: start with argv, feed stdin, capture output, signal by pid, wait
+// with a deadline.
 //
-// Processes are always addressed by the pid this class got from fork(); nothing is
-// ever looked up or killed by name. A Subprocess that is destroyed while its child
-// still runs kills it (SIGKILL) and reaps it, so no child outlives its owner's
-// scope. Not thread-safe.
+// Every fork/exec of milvus-drill goes through this file. Processes are always
+// addressed by the pid fork() returned; nothing is ever looked up or killed by name.
+// A Subprocess that is destroyed while its child still runs kills it (SIGKILL) and
+// reaps it, so no child outlives its owner's scope; RunCommand and RunCapture kill
+// (SIGKILL) and reap theirs at the deadline. Subprocess is not thread-safe; the free
+// functions are thread-compatible (no shared state).
 #pragma once
 
 #include <sys/types.h>
@@ -11,6 +14,8 @@
 #include <chrono>
 #include <string>
 #include <vector>
+
+#include "util/status.h"
 
 namespace mdrill {
 
@@ -47,10 +52,50 @@ class Subprocess {
 // True when `pid` exists and is not a zombie (an exited child nobody reaped yet).
 bool PidAlive(pid_t pid);
 
-// Runs a command to completion, capturing stdout (and stderr too when
-// `merge_stderr`); returns the exit code, or -1 when it could not run or was
-// killed at `timeout`.
-int RunCapture(const std::vector<std::string>& argv, std::string* out,
-               std::chrono::milliseconds timeout, bool merge_stderr = false);
+// How RunCommand connects the child's standard streams.
+struct CommandOptions {
+  // Written to the child's stdin through a memfd (no pipe: no SIGPIPE and no deadlock
+  // when the child does not read it). Empty: stdin is /dev/null, or this process's
+  // stdin when `inherit_stdin`.
+  std::string input;
+  bool inherit_stdin = false;
+  // Where the child's stderr goes: captured apart (CommandOutput::err), into the
+  // stdout capture (CommandOutput::out), or this process's stderr.
+  enum class Stderr { kCapture, kToStdout, kInherit };
+  Stderr stderr_to = Stderr::kCapture;
+  // After the child exits, how long to keep reading pipes that a grandchild it left
+  // behind still holds open (what is already in them is read either way).
+  std::chrono::milliseconds linger{200};
+  // When argv[0] cannot be executed, write "exec <argv[0]>: <reason>" to the child's
+  // stderr. The exit code is 127 either way.
+  bool report_exec_failure = true;
+};
+
+// What a command that ran to completion left.
+struct CommandOutput {
+  int exit_code = -1;  // the exit status; 128+N when killed by signal N
+  std::string out;     // stdout
+  std::string err;     // stderr, when CommandOptions::stderr_to is kCapture
+};
+
+// Runs argv[0] (searched in PATH) with argv[1..] until it exits, its streams set up
+// as `options` says. Returns its output whatever the exit code (127 when argv[0]
+// cannot be executed). Errors: InvalidArgument for an empty argv; Internal when the
+// stdin memfd, pipes, fork or poll fail; Transport(4 = DEADLINE_EXCEEDED) when it
+// still runs at `timeout` (it is then killed; what it did may or may not have taken
+// effect). The reason names the command as ShellJoin(argv).
+Result<CommandOutput> RunCommand(const std::vector<std::string>& argv, const CommandOptions& options,
+                                 std::chrono::milliseconds timeout);
+
+// Runs a command to completion with this process's stdin, capturing stdout (and
+// stderr too when `merge_stderr`, else stderr is inherited); returns the exit code
+// (127 when argv[0] cannot be executed), or -1 when it could not be started, was
+// killed by a signal, or was killed at `timeout`.
+int RunCapture(const std::vector<std::string>& argv, std::string* out, std::chrono::milliseconds timeout,
+               bool merge_stderr = false);
+
+// argv as a shell would need it typed: words with characters outside
+// [A-Za-z0-9_./=:,@%+-] are single-quoted. For messages and plans only; nothing runs a shell.
+std::string ShellJoin(const std::vector<std::string>& argv);
 
 }  // namespace mdrill

@@ -64,11 +64,11 @@ bool EtcdFixture::Start(std::string* error) {
     if (!p->Start(lab::EtcdArgv(m, members_), dir_ + "/" + m.name + ".log", error)) return false;
     procs_.push_back(std::move(p));
   }
-  lab::EtcdClient c(endpoints());
+  etcd::EtcdClient c(endpoints());
   auto until = std::chrono::steady_clock::now() + std::chrono::seconds(15);
   Status last;
   while (std::chrono::steady_clock::now() < until) {
-    last = c.Put("/fixture/ready", "1", 0, lab::Deadline(500));
+    last = c.Put("/fixture/ready", "1", 0, etcd::Deadline(500));
     if (last.ok()) return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }

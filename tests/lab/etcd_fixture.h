@@ -6,8 +6,8 @@
 #include <string>
 #include <vector>
 
-#include "lab/etcd_client.h"
-#include "lab/etcd_cluster.h"
+#include "etcd/client.h"
+#include "lab/supervisor/etcd_cluster.h"
 #include "util/subprocess.h"
 
 namespace mdrill::testing {

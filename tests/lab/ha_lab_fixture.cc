@@ -4,13 +4,12 @@
 #include <random>
 
 #include "lab/etcd_fixture.h"
-#include "lab/supervisor.h"
+#include "lab/supervisor/client.h"
 #include "testing/server_process.h"
 
 namespace mdrill::testing {
 
 namespace rec = ::milvusdrill::lab;
-
 
 HaLabProcess::HaLabProcess() : dir_(TempDir("ha")) {
   base_ = FreePortRun(16);  // etcd 6, coordinators 2, query nodes 3, proxies 2, front door
@@ -32,16 +31,16 @@ int HaLabProcess::Cli(std::vector<std::string> args, std::string* out) {
 }
 
 bool HaLabProcess::Up(std::string* out, std::vector<std::string> extra) {
-  std::vector<std::string> args = {"lab", "up", "--topology", "ha", "--base-port", std::to_string(base_),
-                                   "--front-door", front_door(), "--restart-delay", "1000"};
+  std::vector<std::string> args = {
+      "lab",          "up",         "--topology",      "ha",  "--base-port", std::to_string(base_),
+      "--front-door", front_door(), "--restart-delay", "1000"};
   args.insert(args.end(), extra.begin(), extra.end());
   auto t0 = std::chrono::steady_clock::now();
   if (Cli(args, out) != 0) return false;
   up_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-  std::ifstream in(lab::SupervisorAddressFile(dir_));
-  std::string addr;
-  if (!(in >> addr)) return false;
-  stub_ = rec::Supervisor::NewStub(grpc::CreateChannel(addr, grpc::InsecureChannelCredentials()));
+  auto stub = lab::ConnectSupervisor(dir_);
+  if (!stub.ok()) return false;
+  stub_ = std::move(stub.value());
   return true;
 }
 

@@ -1,11 +1,12 @@
 // The recorded run judged again from its histories: the JSON result holds exactly
 // the figures the checkers compute, and the console report prints them in English
 // and in Chinese with the seed's words.
+#include "report/console.h"
+
 #include <gtest/gtest.h>
 #include <stdio.h>
 
-#include "drill/runner.h"
-#include "report/console.h"
+#include "drill/run/runner.h"
 #include "report/recorded_run.h"
 
 namespace mdrill::report {
@@ -78,7 +79,8 @@ TEST(RecordedRun, ConsoleInEnglish) {
   std::string test = Capture([&](std::FILE* f) { PrintTest(f, judged[0].result, Lang::kEn); });
   EXPECT_NE(test.find("Failover test report: coordinator"), std::string::npos);
   int64_t searches = 0;
-  for (const auto& ph : judged[0].recorded["phases"]["phases"]) searches += ph["by_kind"]["search"]["count"].get<int64_t>();
+  for (const auto& ph : judged[0].recorded["phases"]["phases"])
+    searches += ph["by_kind"]["search"]["count"].get<int64_t>();
   EXPECT_NE(test.find("total searches: " + std::to_string(searches) + "\n"), std::string::npos) << test;
   EXPECT_NE(test.find("[ok] RTO (strict) met (< 15 s)"), std::string::npos);
   std::vector<drill::TestResult> all;
@@ -98,8 +100,8 @@ TEST(RecordedRun, ConsoleInChineseUsesTheSeedsWords) {
   for (const char* term : {"故障转移测试报告", "总查询数", "成功率", "平均延迟", "总耗时", "RTO 达标", "失败请求数达标",
                            "可用性", "各阶段成功率", "检查项", "结论: 通过"})
     EXPECT_NE(test.find(term), std::string::npos) << term << "\n" << test;
-  for (const char* term : {"测试总结", "可用性分析", "总查询数", "成功查询数", "失败查询数", "预计年度宕机时间", "等级: 四个九",
-                           "没有 RTO 数据"})
+  for (const char* term : {"测试总结", "可用性分析", "总查询数", "成功查询数", "失败查询数", "预计年度宕机时间",
+                           "等级: 四个九", "没有 RTO 数据"})
     EXPECT_NE(suite.find(term), std::string::npos) << term << "\n" << suite;
   // No English phrase of the report is left.
   for (const char* en : {"total searches", "success rate", "mean latency", "elapsed", "Test summary", "verdict",

@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "drill/history.h"
+#include "drill/history/history.h"
 #include "report/recorded_run.h"
 
 namespace mdrill::report {

@@ -4,6 +4,7 @@
 
 #include <regex>
 
+#include "drill/check/check.h"
 #include "report/recorded_run.h"
 
 namespace mdrill::report {
@@ -103,10 +104,16 @@ TEST(Junit, UnjudgedIsSkippedAndARunErrorIsAnError) {
 }
 
 TEST(Junit, FiguresHaveUnits) {
-  EXPECT_EQ(CheckFigure("rto", 2.5), "2.50 s");
-  EXPECT_EQ(CheckFigure("failed_requests", 3), "3");
-  EXPECT_EQ(CheckFigure("availability", 99.95), "99.9500 %");
-  EXPECT_EQ(CheckFigure("recall_after", 0.9), "0.900");
+  // Each check carries its unit (drill/check/*_check.cc); JUnit prints it.
+  auto check = [](const char* name, drill::CheckUnit unit) {
+    return drill::ToJson(drill::Titled(drill::MakeCheck(name, 1, 1, "<", ""), name, name, unit));
+  };
+  EXPECT_EQ(CheckFigure(check("rto", drill::kSeconds), 2.5), "2.50 s");
+  EXPECT_EQ(CheckFigure(check("failed_requests", drill::kCount), 3), "3");
+  EXPECT_EQ(CheckFigure(check("availability", drill::kPercent), 99.95), "99.9500 %");
+  EXPECT_EQ(CheckFigure(check("recall_after", drill::kRatio), 0.9), "0.900");
+  // A check from a file written before units were recorded: a plain figure.
+  EXPECT_EQ(CheckFigure(nlohmann::json{{"name", "rto"}}, 2.5), "2.500");
   EXPECT_EQ(XmlEscape(std::string("a\x01<")), "a &lt;");
 }
 

@@ -55,9 +55,11 @@ TEST(LiveProgress, TerminalRedrawsInPlace) {
   p.Update(At(1.2, 40, 3, "t=1.0s kill coordinator-0"));
   p.Line("[coordinator] t=1.0s fault: kill coordinator-0");
   std::string out = m.Text();
-  EXPECT_EQ(out.rfind("\r\033[K[coordinator] fault 1.2/30 s | 36.4 ops/s | 40 ops, 3 failed | fault: t=1.0s kill coordinator-0"
-                      "\r\033[K[coordinator] t=1.0s fault: kill coordinator-0\n[coordinator] fault 1.2/30 s"),
-            out.find("\r\033[K[coordinator] fault"))
+  EXPECT_EQ(
+      out.rfind(
+          "\r\033[K[coordinator] fault 1.2/30 s | 36.4 ops/s | 40 ops, 3 failed | fault: t=1.0s kill coordinator-0"
+          "\r\033[K[coordinator] t=1.0s fault: kill coordinator-0\n[coordinator] fault 1.2/30 s"),
+      out.find("\r\033[K[coordinator] fault"))
       << out;
   p.Clear();
   EXPECT_EQ(m.Text().substr(m.Text().size() - 4), "\r\033[K");

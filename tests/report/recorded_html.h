@@ -6,7 +6,7 @@
 
 #include <vector>
 
-#include "drill/history.h"
+#include "drill/history/history.h"
 #include "report/html.h"
 #include "report/recorded_run.h"
 

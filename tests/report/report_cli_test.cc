@@ -44,8 +44,8 @@ class ReportCli : public ::testing::Test {
     coord["exit_code"] = rto < 15 ? 0 : 1;
     // The histories as they are in this tree (the recorded paths were the recording's).
     for (auto& t : run["tests"])
-      t["history"] = testing::RecordedRunDir() + "/" +
-                     std::filesystem::path(t["history"].get<std::string>()).filename().string();
+      t["history"] =
+          testing::RecordedRunDir() + "/" + std::filesystem::path(t["history"].get<std::string>()).filename().string();
     run["exit_code"] = rto < 15 ? 0 : 1;
     std::string path = (dir_ / name).string();
     std::ofstream(path) << run.dump();
@@ -74,7 +74,8 @@ TEST_F(ReportCli, TrendOverThreeImportedRuns) {
         << out;
     EXPECT_NE(out.find("as run " + std::to_string(k + 1)), std::string::npos) << out;
   }
-  ASSERT_EQ(Drill({"trend", "--scenario", "coordinator", "--history", db_, "--html", (dir_ / "t.html").string()}, &out), 0)
+  ASSERT_EQ(Drill({"trend", "--scenario", "coordinator", "--history", db_, "--html", (dir_ / "t.html").string()}, &out),
+            0)
       << out;
   auto rows = LinesWith(out, "coordinator ");
   ASSERT_EQ(rows.size(), 3u) << out;

@@ -1,8 +1,14 @@
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
 
 #include "util/crc32.h"
+#include "util/durable_append.h"
 #include "util/hybrid_ts.h"
 #include "util/subprocess.h"
 
@@ -40,6 +46,153 @@ TEST(Subprocess, RunCapture) {
   std::string out;
   EXPECT_EQ(RunCapture({"sh", "-c", "echo hello; exit 3"}, &out, std::chrono::milliseconds(5000)), 3);
   EXPECT_EQ(out, "hello\n");
+}
+
+std::string ReadAll(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+class DurableAppendTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / ("mdrill-durable-" + std::to_string(::getpid()) + "-" +
+                                                     ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    std::filesystem::remove_all(dir_);
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::filesystem::path dir_;
+};
+
+TEST_F(DurableAppendTest, AppendsSurviveReopen) {
+  const std::string path = (dir_ / "journal").string();
+  {
+    DurableAppendFile f;
+    ASSERT_TRUE(f.Open(path).ok());
+    EXPECT_TRUE(f.is_open());
+    ASSERT_TRUE(f.Append("one\n").ok());
+    ASSERT_TRUE(f.AppendLine("two").ok());
+    ASSERT_TRUE(f.Close().ok());
+  }
+  EXPECT_EQ(ReadAll(path), "one\ntwo\n");
+  DurableAppendFile again;
+  ASSERT_TRUE(again.Open(path).ok());
+  ASSERT_TRUE(again.Append(std::string("\0bin", 4)).ok());  // bytes as given
+  EXPECT_EQ(ReadAll(path), std::string("one\ntwo\n\0bin", 12));
+  ASSERT_TRUE(again.Truncate(8).ok());  // drop a partial record
+  EXPECT_EQ(ReadAll(path), "one\ntwo\n");
+}
+
+TEST_F(DurableAppendTest, AppendLineStartsAFreshLineAfterATornOne) {
+  const std::string path = (dir_ / "journal").string();
+  std::ofstream(path) << "whole\ntor";  // a crash mid-append
+  DurableAppendFile f;
+  ASSERT_TRUE(f.Open(path).ok());
+  ASSERT_TRUE(f.AppendLine("next").ok());
+  EXPECT_EQ(ReadAll(path), "whole\ntor\nnext\n");
+}
+
+TEST_F(DurableAppendTest, MissingDirectoryIsAnError) {
+  DurableAppendFile f;
+  Status s = f.Open((dir_ / "missing" / "journal").string());
+  EXPECT_FALSE(s.ok());
+  EXPECT_NE(s.reason().find("missing"), std::string::npos) << s.reason();
+  EXPECT_FALSE(f.is_open());
+  EXPECT_FALSE(f.Append("x\n").ok());  // not open: an error, not a crash
+  EXPECT_FALSE(WriteFileAtomically((dir_ / "missing" / "record").string(), "x").ok());
+}
+
+TEST_F(DurableAppendTest, WriteFileAtomicallyReplacesTheWholeFile) {
+  const std::string path = (dir_ / "record").string();
+  ASSERT_TRUE(WriteFileAtomically(path, "first, longer").ok());
+  ASSERT_TRUE(WriteFileAtomically(path, "second").ok());
+  EXPECT_EQ(ReadAll(path), "second");
+  EXPECT_FALSE(std::filesystem::exists(path + ".tmp"));
+}
+
+}  // namespace
+}  // namespace mdrill
+
+// ---------------------------------------------------------------- durations, RunCommand
+
+#include "util/durations.h"
+
+namespace mdrill {
+namespace {
+
+TEST(Durations, UnitsFractionsAndBareSeconds) {
+  const std::pair<const char*, double> seconds[] = {{"500ms", 0.5}, {"20s", 20},  {"2m", 120}, {"1.5", 1.5},
+                                                    {"0s", 0},      {".5s", 0.5}, {"5.", 5},   {"1e3ms", 1}};
+  for (const auto& [text, want] : seconds) {
+    SCOPED_TRACE(text);
+    auto got = ParseDurationSeconds(text);
+    ASSERT_TRUE(got.ok()) << got.status().ToString();
+    EXPECT_DOUBLE_EQ(got.value(), want);
+  }
+  const std::pair<const char*, int64_t> ms[] = {{"500ms", 500}, {"1.5s", 1500}, {"2m", 120000},
+                                                {"5", 5000},    {"0.5ms", 0},   {"0s", 0}};
+  for (const auto& [text, want] : ms) {
+    SCOPED_TRACE(text);
+    auto got = ParseDurationMs(text);
+    ASSERT_TRUE(got.ok()) << got.status().ToString();
+    EXPECT_EQ(got.value(), want);
+  }
+}
+
+TEST(Durations, RefusesAnythingButAPlainFiniteDecimalWithAKnownUnit) {
+  for (const char* bad : {"", "abc", "-1s", "+1s", "5h", "s", "ms", "10 s", " 5s", "5s ", "10sec", "nan", "nanms",
+                          "inf", "infs", "1e400", "0x10s", "2e7s", "10000001ms"}) {
+    SCOPED_TRACE(bad);
+    auto s = ParseDurationSeconds(bad);
+    auto m = ParseDurationMs(bad);
+    ASSERT_FALSE(s.ok());
+    ASSERT_FALSE(m.ok());
+    EXPECT_EQ(s.status().code(), code::kParameterInvalid);
+    EXPECT_EQ(s.status().reason(), m.status().reason());
+  }
+  EXPECT_TRUE(ParseDurationSeconds("1e7m").ok());  // the bound is inclusive, in the unit written
+}
+
+TEST(Durations, ErrorNamesTheInput) {
+  EXPECT_EQ(ParseDurationSeconds("soon").status().reason(), "'soon' is not a duration (500ms, 20s, 2m)");
+  EXPECT_EQ(ParseDurationMs("5h").status().reason(), "'5h' is not a duration (500ms, 20s, 2m)");
+}
+
+TEST(RunCommand, StreamsExitCodeExecFailureAndTimeout) {
+  auto r = RunCommand({"sh", "-c", "cat; echo oops >&2; exit 3"}, CommandOptions{"manifest\n"},
+                      std::chrono::milliseconds(5000));
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(r->exit_code, 3);
+  EXPECT_EQ(r->out, "manifest\n");
+  EXPECT_EQ(r->err, "oops\n");
+
+  CommandOptions merged;
+  merged.stderr_to = CommandOptions::Stderr::kToStdout;
+  auto m = RunCommand({"sh", "-c", "echo a; echo b >&2; kill -9 $$"}, merged, std::chrono::milliseconds(5000));
+  ASSERT_TRUE(m.ok());
+  EXPECT_EQ(m->out, "a\nb\n");
+  EXPECT_EQ(m->err, "");
+  EXPECT_EQ(m->exit_code, 128 + SIGKILL);
+
+  auto missing = RunCommand({"/nonexistent/tool"}, CommandOptions{}, std::chrono::milliseconds(5000));
+  ASSERT_TRUE(missing.ok());
+  EXPECT_EQ(missing->exit_code, 127);
+  EXPECT_EQ(missing->err.rfind("exec /nonexistent/tool: ", 0), 0u) << missing->err;
+
+  auto slow = RunCommand({"sleep", "5"}, CommandOptions{}, std::chrono::milliseconds(100));
+  ASSERT_FALSE(slow.ok());
+  EXPECT_EQ(slow.status().transport_code(), 4);
+  EXPECT_NE(slow.status().reason().find("sleep 5 timed out after 100 ms"), std::string::npos);
+  EXPECT_EQ(RunCommand({}, CommandOptions{}, std::chrono::milliseconds(100)).status().code(), code::kParameterInvalid);
+
+  std::string out;
+  EXPECT_EQ(RunCapture({"sh", "-c", "echo partial; sleep 5"}, &out, std::chrono::milliseconds(300)), -1);
+  EXPECT_EQ(out, "partial\n");  // what was read before the deadline is kept
+  EXPECT_EQ(ShellJoin({"docker", "ps", "--format", "{{json .}}", "it's"}),
+            "docker ps --format '{{json .}}' 'it'\\''s'");
 }
 
 }  // namespace

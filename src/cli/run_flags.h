@@ -1,0 +1,40 @@
+// The flags of `milvus-drill run | check | heal`, shared by run_cmd.cc (which
+// defines them) and run_reports.cc (which records them with a run).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "drill/check/checkers.h"
+#include "lab/supervisor/topology.h"
+
+namespace mdrill::cli {
+
+// Every flag of `run`, `check` and `heal`. Where a flag sets an option struct's field
+// directly (thresholds, the lab's data directory), its default is that struct's.
+struct RunFlags {
+  std::string test = "all";
+  std::string file;  // -f run.yaml
+  std::string target = "lab";
+  std::string host = "127.0.0.1";
+  int port = 19530;
+  std::string user, password;
+  std::string ns = "milvus", context, kubectl = "kubectl", docker = "docker", project;
+  bool chaos_mesh = false;
+  std::string lab_dir = lab::TopologyOptions{}.data_dir;
+  bool keep = false;
+  bool dry_run = false;
+  double search_rate = 10, insert_rate = 10, query_rate = 10, probe_rate = 0;
+  std::string deadline = "5s", duration, fault_at, fault_for;
+  int replicas = 3, rows = 1000, dim = 128;
+  drill::Thresholds thresholds;  // --rto-max, --failed-max, --availability-min, --lost-max (run and check)
+  std::string out_dir = "./milvus-drill-runs";
+  std::string json, html, junit, history_db, label;
+  std::string lang = "en";
+  std::string etcd, etcd_root = "by-dev", coord_role = "rootcoord";
+  bool no_history = false;
+  // check
+  std::string history;
+};
+
+}  // namespace mdrill::cli

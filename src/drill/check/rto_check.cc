@@ -1,0 +1,39 @@
+// Check "rto": the RTO the thresholds name (strict by default) < rto_max_s.
+#include "drill/check/check.h"
+#include "drill/check/checkers.h"
+
+namespace mdrill::drill {
+namespace {
+
+std::optional<double> UsToSeconds(const std::optional<int64_t>& us) {
+  if (!us) return std::nullopt;
+  return static_cast<double>(*us) / 1e6;
+}
+
+std::vector<Check> RtoRule(const CheckInput& in) {
+  const Thresholds& t = in.options.thresholds;
+  const Judgement& j = in.figures;
+  const bool strict = t.rto_basis == RtoBasis::kStrict && j.strict_rto.fault_start_us.has_value();
+  const bool recovered = strict ? !j.strict_rto.never_recovered : j.seed_rto.recovered;
+  const std::optional<int64_t> rto = strict ? j.strict_rto.rto_us : j.seed_rto.rto_us;
+  std::string def = strict ? "strict RTO (fault.start to sustained recovery), slowest op kind"
+                           : "seed RTO (first failure to first success after it), slowest op kind";
+  if (t.rto_basis == RtoBasis::kStrict && !strict) def += "; no fault.start event, so the seed definition";
+  Check c = Titled(MakeCheck("rto", UsToSeconds(rto), t.rto_max_s, "<", def), "RTO", "RTO", kSeconds);
+  if (!recovered) {
+    // Never recovering is the worst RTO there is, not a reason to abstain.
+    c.judged = true;
+    c.pass = false;
+    c.definition += "; never recovered";
+  } else if (!rto) {
+    c.judged = true;
+    c.pass = true;
+    c.definition += "; nothing failed, nothing to recover from";
+  }
+  return {c};
+}
+
+const RegisterCheck kRegistered(10, &RtoRule);
+
+}  // namespace
+}  // namespace mdrill::drill

@@ -1,0 +1,159 @@
+// History: the record of one drill run, the only thing the checkers see.
+//
+// A run's workload clients append one Op per operation and the nemesis and the
+// driver append Events (phase changes, fault start/end, what the fault hit). The
+// checkers (drill/checkers.h) are pure functions of a History, so a run can be
+// judged again, later, from its file.
+//
+// Times are int64 microseconds since the run's epoch (the run start). An Op keeps
+// three of them because the workload is open-loop: latency counts from the moment
+// the generator meant to start the call (intended_us), not from when a busy client
+// got round to it (start_us), so a stalled server cannot hide its stall
+// (coordinated omission).
+//
+// File format: JSON lines, UTF-8, one record per line, each ending in '\n':
+//   {"type":"meta", ...free-form run description...}            first line
+//   {"type":"op","kind":"insert","intended_us":..,"start_us":..,"end_us":..,
+//    "outcome":"ok"|"fail"|"unknown","code":..,"error":"..",
+//    "ids":[..] (omitted when empty),"ts":.. (omitted when 0),
+//    "recall":.. (omitted when < 0),"value":.. (omitted when < 0)}
+//   {"type":"event","t_us":..,"name":"fault.start","detail":".."}
+// Ops and events may interleave in any order (clients finish out of order).
+#pragma once
+
+#include <cstdint>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "util/status.h"
+
+namespace mdrill::drill {
+
+// kUnknown: a timeout or transport error after which the operation may or may not
+// have taken effect (Jepsen's "info"). Checkers never count an unknown insert as
+// lost or as duplicated.
+enum class Outcome { kOk, kFail, kUnknown };
+
+// "ok", "fail", "unknown".
+const char* OutcomeName(Outcome outcome);
+// Parses OutcomeName's spelling; false for anything else.
+bool ParseOutcome(std::string_view text, Outcome* outcome);
+
+// Op kinds the checkers treat specially. Any other kind string is allowed and is
+// measured like "search" (success, latency, RTO per kind).
+inline constexpr const char* kKindSearch = "search";
+inline constexpr const char* kKindInsert = "insert";  // consistency + split-brain checkers
+inline constexpr const char* kKindQuery = "query";
+inline constexpr const char* kKindCount = "count";
+inline constexpr const char* kKindProbe = "probe";
+inline constexpr const char* kKindFinal = "final";  // the final read; not part of the workload
+
+// Event names. "phase" carries warmup|fault|recovery|after in detail; "target"
+// carries free text about what the fault hit ("active coordinator before: X after: Y").
+inline constexpr const char* kEventPhase = "phase";
+inline constexpr const char* kEventFaultStart = "fault.start";
+inline constexpr const char* kEventFaultEnd = "fault.end";
+inline constexpr const char* kEventTarget = "target";
+
+struct Op {
+  std::string kind;         // "search", "insert", "query", "count", "probe", "final" ...
+  int64_t intended_us = 0;  // when the open-loop generator meant to start it
+  int64_t start_us = 0;     // when the call was actually issued
+  int64_t end_us = 0;       // when the outcome was known
+  Outcome outcome = Outcome::kOk;
+  int32_t code = 0;          // Milvus error code, or gRPC status code for transport errors
+  std::string error;         // error text, empty when ok
+  std::vector<int64_t> ids;  // insert: primary keys sent/acknowledged; final: every pk found by the
+                             // final read (repeats = a pk stored more than once)
+  uint64_t ts = 0;           // insert: mutation timestamp the server returned (hybrid:
+                             // physical ms << 18 | logical); 0 = none
+  double recall = -1;        // search: recall@k against exact ground truth; -1 when not computed
+  int64_t value = -1;        // count: the count returned; -1 when none
+
+  bool ok() const { return outcome == Outcome::kOk; }
+  bool operator==(const Op&) const = default;
+};
+
+struct Event {
+  int64_t t_us = 0;
+  std::string name;
+  std::string detail;  // for people
+  // Structured facts for checkers (a JSON object; null when the event has none),
+  // e.g. a "target" event's {"before", "after", "changed"}.
+  nlohmann::json data = nullptr;
+
+  bool operator==(const Event&) const = default;
+};
+
+struct History {
+  nlohmann::json meta = nlohmann::json::object();
+  std::vector<Op> ops;        // in file order
+  std::vector<Event> events;  // in file order
+  // Set by ReadHistory when the file's last line was cut short (a writer killed
+  // mid-line) and was skipped. The run may have ended early.
+  bool truncated = false;
+};
+
+// One JSON line (without the trailing '\n') for an op, an event, or the meta record.
+// Meta fields are written as given, plus "type":"meta" (overriding any "type" key).
+std::string ToJsonLine(const Op& op);
+std::string ToJsonLine(const Event& event);
+std::string MetaJsonLine(const nlohmann::json& meta);
+
+// The JSON object ToJsonLine prints, and its inverse. OpFromJson/EventFromJson
+// reject missing or mistyped required fields with InvalidArgument naming the field;
+// unknown fields are ignored so newer writers stay readable.
+nlohmann::json ToJson(const Op& op);
+nlohmann::json ToJson(const Event& event);
+Status OpFromJson(const nlohmann::json& j, Op* op);
+Status EventFromJson(const nlohmann::json& j, Event* event);
+
+// Reads a history file into *history (replacing its contents).
+// Blank lines are skipped. The first record must be a meta record; later meta
+// records are merged into meta (later keys win), so a writer may add a closing
+// summary. A last line that does not end in '\n' and does not parse is the torn
+// tail a killed writer leaves: it is skipped and history->truncated is set.
+// Any other malformed line fails with InvalidArgument "<path>:<line>: <why>"
+// (lines numbered from 1). Fails with Internal when the file cannot be read.
+Status ReadHistory(const std::string& path, History* history);
+
+// Writes a whole history (meta first, then ops, then events) to `path`,
+// replacing the file. For tests and for re-judging tools; runs use HistoryWriter.
+Status WriteHistory(const std::string& path, const History& history);
+
+// Appends records to a history file as a run produces them.
+// Each record is written with one write(2) of a whole line, so after a crash the
+// file holds every record whose Append returned plus at most one torn last line,
+// which ReadHistory tolerates. Thread-safe: Append and WriteMeta may be called
+// from many threads; lines never interleave.
+class HistoryWriter {
+ public:
+  HistoryWriter() = default;
+  ~HistoryWriter();  // closes the file
+  HistoryWriter(const HistoryWriter&) = delete;
+  HistoryWriter& operator=(const HistoryWriter&) = delete;
+
+  // Creates (truncating) the file at `path`. Internal on an I/O error.
+  Status Open(const std::string& path);
+  // Writes a meta record. The first record written must be a meta record:
+  // Append before the first WriteMeta fails with InvalidArgument. Later WriteMeta
+  // calls add records that ReadHistory merges into the first.
+  Status WriteMeta(const nlohmann::json& meta);
+  Status Append(const Op& op);
+  Status Append(const Event& event);
+  // Closes the file; later calls fail. Idempotent.
+  Status Close();
+
+ private:
+  Status WriteLine(std::string line, bool is_meta);
+
+  std::mutex mu_;
+  int fd_ = -1;
+  std::string path_;
+  bool meta_written_ = false;
+};
+
+}  // namespace mdrill::drill

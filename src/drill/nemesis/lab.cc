@@ -1,0 +1,112 @@
+#include "drill/nemesis/lab.h"
+
+#include <grpcpp/grpcpp.h>
+
+#include <fstream>
+
+#include "lab.grpc.pb.h"
+#include "lab/supervisor/client.h"
+#include "util/selector.h"
+
+namespace mdrill::drill {
+
+namespace rec = ::milvusdrill::lab;
+
+namespace {
+
+std::string Seconds(std::chrono::milliseconds d) { return std::to_string(d.count()) + "ms"; }
+
+}  // namespace
+
+LabNemesis::LabNemesis(std::string data_dir, uint64_t seed) : data_dir_(std::move(data_dir)), seed_(seed), rng_(seed) {}
+LabNemesis::~LabNemesis() = default;
+
+Result<rec::StatusResponse> LabNemesis::LabStatus() {
+  auto stub = lab::ConnectSupervisor(data_dir_);
+  if (!stub.ok()) return stub.status();
+  return lab::SupervisorStatus(stub.value().get());
+}
+
+Result<std::string> LabNemesis::ActiveCoordinator() {
+  auto st = LabStatus();
+  if (!st.ok()) return st.status();
+  for (const auto& c : st->components())
+    if (c.role() == "coordinator" && c.state() == "active") return c.name() + " (pid " + std::to_string(c.pid()) + ")";
+  return std::string();
+}
+
+Result<std::vector<Target>> LabNemesis::Resolve(const FaultSpec& spec) {
+  if (Status s = ValidateSpec(spec); !s.ok()) return s;
+  auto mode = ParseMode(spec.mode);
+  if (!mode.ok()) return mode.status();
+  auto st = LabStatus();
+  if (!st.ok()) return st.status();
+  std::vector<Target> candidates;
+  std::string active;
+  for (const auto& c : st->components()) {
+    std::map<std::string, std::string> labels(c.labels().begin(), c.labels().end());
+    bool match = false;
+    std::string err;
+    if (!MatchSelector(spec.selector, labels, &match, &err)) return Status::InvalidArgument(err);
+    if (!match || c.pid() == 0 || c.state() == "paused" || c.state() == "partitioned") continue;
+    if (c.state() == "active") active = c.name();
+    candidates.push_back({c.name(), c.address()});
+  }
+  std::sort(candidates.begin(), candidates.end(), [](const Target& a, const Target& b) { return a.name < b.name; });
+  if ((mode->kind == Mode::kActive || mode->kind == Mode::kStandby) && active.empty())
+    return Status::InvalidArgument("no active coordinator among " + spec.selector);
+  return SelectTargets(candidates, mode.value(), active, seed_, &rng_, "lab component matching " + spec.selector);
+}
+
+Result<AppliedFault> LabNemesis::Plan(const FaultSpec& spec) {
+  auto targets = Resolve(spec);
+  if (!targets.ok()) return targets.status();
+  AppliedFault f;
+  f.id = FaultId(spec);
+  f.backend = Backend();
+  f.spec = spec;
+  f.targets = targets.value();
+  f.planned_unix_ms = UnixMs();
+  for (const auto& t : f.targets) {
+    Command c{{"lab", spec.action, "-l", "instance=" + t.name, "--mode", "all", "--data-dir", data_dir_}, ""};
+    if (spec.duration.count() > 0) c.args.insert(c.args.end(), {"--for", Seconds(spec.duration)});
+    if (spec.action == "kill" && spec.duration.count() > 0) c.args.push_back("--no-restart");
+    f.steps.push_back(c);
+  }
+  f.undo.push_back({{"lab", "heal", "--data-dir", data_dir_}, ""});
+  return f;
+}
+
+Status LabNemesis::Send(const std::string& action, const std::string& selector, const FaultSpec& spec) {
+  auto stub = lab::ConnectSupervisor(data_dir_);
+  if (!stub.ok()) return stub.status();
+  rec::FaultRequest req;
+  req.set_action(action);
+  req.set_selector(selector);
+  req.set_mode("all");
+  req.set_duration_ms(spec.duration.count());
+  req.set_no_restart(action == "kill" && spec.duration.count() > 0);
+  req.set_loss_pct(static_cast<int>(spec.loss_pct));
+  req.set_delay_ms(spec.latency_ms);
+  return lab::SendFault(stub.value().get(), req);
+}
+
+Status LabNemesis::Inject(const AppliedFault& fault) {
+  for (const auto& t : fault.targets)
+    if (Status s = Send(fault.spec.action, "instance=" + t.name, fault.spec); !s.ok()) return s;
+  return Status::OK();
+}
+
+Status LabNemesis::Heal(const AppliedFault& fault) {
+  if (fault.spec.action == "kill" && fault.spec.duration.count() == 0) return Status::OK();  // restarts by itself
+  FaultSpec none;
+  return Send("heal", "", none);
+}
+
+std::string LabNemesis::Describe(const FaultSpec& spec) const {
+  std::string d = "milvus-drill lab " + spec.action + " " + DescribeTargets(spec.mode, spec.selector);
+  if (spec.duration.count() > 0) d += " --for " + Seconds(spec.duration);
+  return d + " --data-dir " + data_dir_;
+}
+
+}  // namespace mdrill::drill

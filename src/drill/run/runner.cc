@@ -1,0 +1,461 @@
+#include "drill/run/runner.h"
+
+#include <algorithm>
+#include <cmath>
+#include <ctime>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "drill/nemesis/fault_journal.h"
+
+namespace mdrill::drill {
+
+namespace dm = mdrill::milvus;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+std::string Stamp() {
+  std::time_t t = std::time(nullptr);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y%m%d-%H%M%S", std::localtime(&t));
+  return buf;
+}
+
+std::string Fmt(double v, int digits = 1) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.*f", digits, v);
+  return buf;
+}
+
+// Creates the test collection with the base data, indexed and loaded. Returns the
+// base rows' primary keys. Refuses a collection that exists already: it is not ours.
+Result<std::vector<int64_t>> Prepare(dm::MilvusClient* c, const TestPlan& plan, const RunOptions& o,
+                                     const Dataset& data, bool* created) {
+  const dm::Deadline call(30000);
+  auto has = c->HasCollection(plan.collection, call);
+  if (!has.ok()) return has.status();
+  if (has.value())
+    return Status::InvalidArgument("collection '" + plan.collection +
+                                   "' already exists and this run did not create it; the drill never drops a "
+                                   "collection it did not create (drop it yourself, or use another scenario name)");
+  dm::CollectionSpec spec;
+  spec.name = plan.collection;
+  spec.dim = data.options().dim;
+  spec.description = "milvus-drill test collection (dropped after the run)";
+  if (Status s = c->CreateCollection(spec, call); !s.ok()) return s;
+  *created = true;
+  std::vector<int64_t> pks;
+  const int batch = 1000, dim = data.options().dim;
+  for (int row = 0; row < data.options().base_rows; row += batch) {
+    int n = std::min(batch, data.options().base_rows - row);
+    std::vector<float> v(data.base().begin() + static_cast<size_t>(row) * dim,
+                         data.base().begin() + static_cast<size_t>(row + n) * dim);
+    auto r = c->Insert(plan.collection, {dm::FloatVectorColumn("embedding", dim, v)}, n, call);
+    if (!r.ok()) return r.status();
+    pks.insert(pks.end(), r->int_ids.begin(), r->int_ids.end());
+  }
+  dm::IndexParams ip;
+  ip.index_type = o.index_type;
+  ip.metric_type = o.metric_type;
+  ip.params_json = o.index_params;
+  if (Status s = c->CreateIndex(plan.collection, "embedding", ip, call); !s.ok()) return s;
+  if (Status s = c->WaitIndex(plan.collection, dm::Deadline(120000)); !s.ok()) return s;
+  if (Status s = c->LoadAndWait(plan.collection, o.replicas, dm::Deadline(120000)); !s.ok()) return s;
+  return pks;
+}
+
+// Every acknowledged row, read back with Strong consistency once the service
+// answers again: the "final" op of the history.
+Result<Op> FinalRead(const TestPlan& plan, const RunOptions& o, const std::vector<int64_t>& acked,
+                     const RunClock& clock) {
+  auto until = Clock::now() + std::chrono::milliseconds(static_cast<int64_t>(o.final_read_timeout_s * 1000));
+  Status last = Status::Internal("not tried");
+  while (Clock::now() < until) {
+    dm::MilvusClient c;
+    Op op;
+    op.kind = kKindFinal;
+    op.intended_us = op.start_us = clock.NowUs();
+    last = c.Connect(o.connect, dm::Deadline(5000));
+    auto count = last.ok() ? c.Count(plan.collection, "", dm::pb::Strong, dm::Deadline(10000)) : Result<int64_t>(last);
+    if (count.ok()) {
+      op.value = count.value();
+      bool complete = true;
+      for (size_t i = 0; i < acked.size() && complete; i += 500) {
+        std::string expr = "id in [";
+        for (size_t j = i; j < std::min(acked.size(), i + 500); ++j)
+          expr += (j > i ? "," : "") + std::to_string(acked[j]);
+        auto r = c.Query(plan.collection, expr + "]", {"id"}, 16384, dm::pb::Strong, dm::Deadline(10000));
+        if (!r.ok()) {
+          last = r.status();
+          complete = false;
+          break;
+        }
+        for (const auto& f : r->fields_data())
+          if (f.field_name() == "id")
+            op.ids.insert(op.ids.end(), f.scalars().long_data().data().begin(), f.scalars().long_data().data().end());
+      }
+      if (complete) {
+        op.end_us = clock.NowUs();
+        return op;
+      }
+    } else {
+      last = count.status();
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  return Status::Internal("the final read did not succeed within " + Fmt(o.final_read_timeout_s, 0) +
+                          " s: " + last.ToString());
+}
+
+CheckOptions ChecksFor(const TestPlan& plan, const RunOptions& o) {
+  CheckOptions c = o.check;
+  if (plan.rto_max_s) c.thresholds.rto_max_s = *plan.rto_max_s;
+  if (plan.availability_min_pct) c.thresholds.availability_min_pct = *plan.availability_min_pct;
+  if (plan.failed_max) c.thresholds.failed_max = *plan.failed_max;
+  if (plan.lost_max) c.thresholds.lost_max = *plan.lost_max;
+  return c;
+}
+
+}  // namespace
+
+TestPlan ApplyOverrides(TestPlan plan, const RunOptions& o) {
+  if (o.duration_s) plan.duration_s = *o.duration_s;
+  for (auto& f : plan.faults) {
+    if (o.fault_at_s) f.at_s = *o.fault_at_s;
+    if (o.fault_for_s && f.spec.duration.count() > 0)
+      f.spec.duration = std::chrono::milliseconds(static_cast<int64_t>(*o.fault_for_s * 1000));
+  }
+  return plan;
+}
+
+Judgement JudgeFile(const History& history, const CheckOptions& options) { return Judge(history, options); }
+
+std::string DescribePlan(const TestPlan& plan, const RunOptions& o, Nemesis* nemesis) {
+  TestPlan p = ApplyOverrides(plan, o);
+  std::string out = "test " + p.name + ": collection " + p.collection + " (created, dropped after), " +
+                    Fmt(p.duration_s) + " s of searches " + Fmt(p.search_rate.value_or(o.workload.search_rate), 0) +
+                    "/s, inserts " + Fmt(p.insert_rate.value_or(o.workload.insert_rate), 0) + "/s, queries " +
+                    Fmt(p.query_rate.value_or(o.workload.query_rate), 0) + "/s against " + o.connect.address + "\n";
+  for (const auto& f : p.faults) {
+    out += "  at " + Fmt(f.at_s) + " s: " + nemesis->Describe(f.spec);
+    auto targets = nemesis->Resolve(f.spec);
+    if (targets.ok()) {
+      out += "  -> now would hit:";
+      for (const auto& t : targets.value()) out += " " + t.name;
+    } else {
+      out += "  -> cannot resolve now: " + targets.status().reason();
+    }
+    out += "\n";
+  }
+  if (!p.expect.empty()) out += "  then check: " + p.expect + "\n";
+  return out;
+}
+
+namespace {
+
+// Checks a plan before anything is created; the reason when it cannot run.
+std::string PlanError(const TestPlan& plan) {
+  for (const auto& f : plan.faults) {
+    if (f.spec.action != "kill" && f.spec.duration.count() <= 0)
+      return "a " + f.spec.action + " fault needs a lifetime of at least 1 ms (`for:` / --fault-for)";
+    if (f.at_s >= plan.duration_s)
+      return "a fault at " + Fmt(f.at_s) + " s is not within the test's " + Fmt(plan.duration_s) +
+             " s: nothing would be injected";
+  }
+  return "";
+}
+
+WorkloadOptions WorkloadFor(const TestPlan& plan, const RunOptions& o) {
+  WorkloadOptions wo = o.workload;
+  wo.connect = o.connect;
+  wo.collection = plan.collection;
+  if (plan.search_rate) wo.search_rate = *plan.search_rate;
+  if (plan.insert_rate) wo.insert_rate = *plan.insert_rate;
+  if (plan.query_rate) wo.query_rate = *plan.query_rate;
+  if (plan.probe_rate) wo.probe_rate = *plan.probe_rate;
+  if (plan.deadline_s) wo.deadline_ms = static_cast<int>(*plan.deadline_s * 1000);
+  return wo;
+}
+
+// One test from start to verdict, in three parts: Prepare (collection, history,
+// workload), Schedule (inject each fault on time, heal each at its deadline, watch
+// the target) and Finish (heal, stop, final read, drop, judge, write the result).
+// Any part that fails sets the result's error; the later parts still clean up.
+class TestRun {
+ public:
+  TestRun(TestPlan plan, const RunOptions& o, Nemesis* nemesis, TestResult* res)
+      : plan_(std::move(plan)), o_(o), nemesis_(nemesis), res_(res), data_(o.data) {
+    journal_ = o.journal_path.empty() ? o.out_dir + "/faults.journal" : o.journal_path;
+  }
+
+  bool Prepare();
+  void Schedule();
+  void Finish();
+
+ private:
+  struct Pending {
+    AppliedFault fault;
+    double heal_at_s;
+    bool healed = false;
+  };
+
+  void Say(const std::string& line) { o_.progress("[" + plan_.name + "] " + line); }
+  double NowS() const { return clock_.NowUs() / 1e6; }
+  bool InjectNext(double now_s);
+  void Heal(Pending& p, const std::string& why);
+  void WatchTarget(double now_s);
+  void RecordTarget(bool changed, const std::string& detail_tail);
+  void Tick();
+  void SleepUntilNextWake();
+  void Judge();
+
+  TestPlan plan_;
+  const RunOptions& o_;
+  Nemesis* nemesis_;
+  TestResult* res_;
+  Dataset data_;
+  std::string journal_, stem_;
+  dm::MilvusClient admin_;
+  std::vector<int64_t> pks_;
+  HistoryWriter history_;
+  RunClock clock_;
+  std::unique_ptr<Workload> workload_;
+  std::vector<FaultStep> faults_;
+  size_t next_ = 0;
+  std::vector<Pending> applied_;
+  bool watching_target_ = false;
+  double target_deadline_s_ = 0;
+  Clock::time_point started_ = Clock::now();
+};
+
+bool TestRun::Prepare() {
+  std::filesystem::create_directories(o_.out_dir);
+  Status s = admin_.Connect(o_.connect, dm::Deadline(10000));
+  bool created = false;
+  auto pks = s.ok() ? drill::Prepare(&admin_, plan_, o_, data_, &created) : Result<std::vector<int64_t>>(s);
+  if (!pks.ok()) {
+    res_->error = "cannot prepare the test collection: " + pks.status().ToString();
+    // Created by this run before the failure: ours to drop.
+    if (created) (void)admin_.DropCollection(plan_.collection, dm::Deadline(30000));
+    return false;
+  }
+  pks_ = pks.value();
+  Say("collection " + plan_.collection + " ready: " + std::to_string(pks_.size()) + " rows, " + o_.index_type + ", " +
+      std::to_string(o_.replicas) + " replicas");
+  stem_ = o_.out_dir + "/" + plan_.name + "-" + Stamp();
+  res_->history_path = stem_ + ".history.jsonl";
+  if (Status hs = history_.Open(res_->history_path); !hs.ok()) {
+    res_->error = hs.reason();
+    (void)admin_.DropCollection(plan_.collection, dm::Deadline(30000));
+    return false;
+  }
+  (void)history_.WriteMeta({{"test", plan_.name},
+                            {"target", o_.target},
+                            {"address", o_.connect.address},
+                            {"collection", plan_.collection},
+                            {"duration_s", plan_.duration_s},
+                            {"replicas", o_.replicas},
+                            {"index", o_.index_type + " " + o_.index_params},
+                            {"unix_ms", UnixMs()}});
+  clock_ = RunClock();
+  workload_ = std::make_unique<Workload>(WorkloadFor(plan_, o_), &data_, pks_, &history_, &clock_);
+  // The base rows are the history's first insert, so the final read checks them too.
+  Op load;
+  load.kind = kKindInsert;
+  load.ids = pks_;
+  (void)history_.Append(load);
+  (void)history_.Append(Event{clock_.NowUs(), kEventPhase, "warmup"});
+  workload_->Start();
+  return true;
+}
+
+void TestRun::Heal(Pending& p, const std::string& why) {
+  if (p.healed) return;
+  Status hs = nemesis_->Heal(p.fault);
+  p.healed = true;
+  (void)JournalHealed(journal_, p.fault.id, why);
+  (void)history_.Append(Event{clock_.NowUs(), kEventFaultEnd,
+                              p.fault.id + " healed (" + why + ")" + (hs.ok() ? "" : ": " + hs.reason())});
+  Say("t=" + Fmt(NowS()) + "s healed " + p.fault.id + (hs.ok() ? "" : ": " + hs.reason()));
+}
+
+// Plans, journals and injects faults_[next_]; false (with the error set) when the
+// run must stop.
+bool TestRun::InjectNext(double now_s) {
+  if (next_ == 0 && workload_->failed() > 0) {
+    res_->error = "not in a steady state before the fault: " + std::to_string(workload_->failed()) +
+                  " operations failed during the warm-up";
+    return false;
+  }
+  if (next_ == 0 && o_.active_coordinator) {
+    auto a = o_.active_coordinator();
+    if (a.ok()) res_->active_before = a.value();
+  }
+  auto f = nemesis_->Plan(faults_[next_].spec);
+  if (f.ok()) {
+    if (Status js = JournalApplied(journal_, f.value()); !js.ok()) f = js;
+  }
+  if (!f.ok()) {
+    res_->error = "cannot apply " + nemesis_->Describe(faults_[next_].spec) + ": " + f.status().reason();
+    return false;
+  }
+  std::string line = f->spec.action;
+  for (const auto& t : f->targets) line += " " + t.name;
+  if (next_ == 0) (void)history_.Append(Event{clock_.NowUs(), kEventPhase, "fault"});
+  double inject_s = NowS();
+  (void)history_.Append(Event{clock_.NowUs(), kEventFaultStart, f->id + ": " + line});
+  Status is = nemesis_->Inject(f.value());
+  res_->faults.push_back("t=" + Fmt(inject_s) + "s " + line + (is.ok() ? "" : " (failed: " + is.reason() + ")"));
+  Say("t=" + Fmt(inject_s) + "s fault: " + line);
+  // The fault lasts its duration from the moment it was injected.
+  applied_.push_back({f.value(), inject_s + f->spec.duration.count() / 1000.0});
+  if (!is.ok()) {
+    Heal(applied_.back(), "injection failed");
+    res_->error = "fault injection failed: " + is.reason();
+    return false;
+  }
+  if (f->spec.action == "kill" && f->spec.duration.count() == 0) {
+    // Instantaneous (kill): the platform restarts it (Kubernetes, the lab).
+    // Where it does not (docker: `docker kill` disables the restart policy),
+    // the undo runs at the end of the test.
+    if (f->undo.empty() || nemesis_->Backend() != "docker") {
+      applied_.back().healed = true;
+      (void)JournalHealed(journal_, f->id, "instantaneous");
+    } else {
+      applied_.back().heal_at_s = plan_.duration_s;
+    }
+  }
+  if (plan_.expect == "active-change" && o_.active_coordinator) {
+    watching_target_ = true;
+    target_deadline_s_ = now_s + 30;
+  }
+  ++next_;
+  return true;
+}
+
+void TestRun::RecordTarget(bool changed, const std::string& detail_tail) {
+  (void)history_.Append(
+      Event{clock_.NowUs(),
+            kEventTarget,
+            "active coordinator before: " + res_->active_before.value_or("?") + " after: " + detail_tail,
+            {{"before", res_->active_before.value_or("")},
+             {"after", res_->active_after.value_or("")},
+             {"changed", changed}}});
+  watching_target_ = false;
+}
+
+void TestRun::WatchTarget(double now_s) {
+  if (!watching_target_) return;
+  auto a = o_.active_coordinator();
+  bool changed = a.ok() && !a->empty() && res_->active_before && a.value() != *res_->active_before;
+  if (!changed && now_s <= target_deadline_s_) return;
+  res_->active_after = a.ok() ? a.value() : "";
+  RecordTarget(changed, res_->active_after.value_or("") + " changed: " + (changed ? "yes" : "no") + " (" +
+                            Fmt(now_s - faults_[0].at_s, 2) + " s after the fault)");
+  Say("t=" + Fmt(now_s) + "s active coordinator " + res_->active_before.value_or("?") + " -> " +
+      (res_->active_after->empty() ? "(none)" : *res_->active_after));
+}
+
+void TestRun::Tick() {
+  LiveStatus live;
+  live.test = plan_.name;
+  live.elapsed_s = NowS();
+  live.total_s = plan_.duration_s;
+  live.issued = workload_->issued();
+  live.failed = workload_->failed();
+  bool lasting = std::any_of(applied_.begin(), applied_.end(), [](const Pending& p) { return !p.healed; });
+  live.phase = next_ == 0 ? "warm-up" : lasting ? "fault" : "after fault";
+  if (!res_->faults.empty()) live.fault = res_->faults.back() + (lasting ? " (in force)" : "");
+  o_.tick(live);
+}
+
+// Wakes for the next fault or heal on time, else every 100 ms.
+void TestRun::SleepUntilNextWake() {
+  double wake_s = NowS() + 0.1;
+  if (next_ < faults_.size()) wake_s = std::min(wake_s, faults_[next_].at_s);
+  for (const auto& p : applied_)
+    if (!p.healed) wake_s = std::min(wake_s, p.heal_at_s);
+  std::this_thread::sleep_until(clock_.FromUs(static_cast<int64_t>(wake_s * 1e6)));
+}
+
+void TestRun::Schedule() {
+  faults_ = plan_.faults;
+  std::stable_sort(faults_.begin(), faults_.end(), [](const auto& a, const auto& b) { return a.at_s < b.at_s; });
+  auto end_at = clock_.FromUs(static_cast<int64_t>(plan_.duration_s * 1e6));
+  while (Clock::now() < end_at && res_->error.empty()) {
+    double now_s = NowS();
+    if (o_.interrupted()) {
+      res_->error = "interrupted";
+      break;
+    }
+    if (next_ < faults_.size() && now_s >= faults_[next_].at_s) {
+      if (!InjectNext(now_s)) break;
+      continue;
+    }
+    for (auto& p : applied_)
+      if (!p.healed && now_s >= p.heal_at_s) Heal(p, "lifetime over");
+    WatchTarget(now_s);
+    Tick();
+    SleepUntilNextWake();
+  }
+}
+
+void TestRun::Finish() {
+  for (auto& p : applied_) Heal(p, res_->error.empty() ? "end of test" : res_->error);
+  if (watching_target_) RecordTarget(false, "(none seen) changed: no");
+  workload_->Stop();
+  (void)history_.Append(Event{clock_.NowUs(), kEventPhase, "after"});
+  Say("workload stopped: " + std::to_string(workload_->issued()) + " operations, " +
+      std::to_string(workload_->failed()) + " not ok");
+  std::vector<int64_t> acked = pks_;  // the base rows, then every acknowledged insert
+  for (int64_t pk : workload_->ledger().All()) acked.push_back(pk);
+  auto final_op = FinalRead(plan_, o_, acked, clock_);
+  if (final_op.ok())
+    (void)history_.Append(final_op.value());
+  else
+    Say("final read failed: " + final_op.status().reason());
+  if (!res_->error.empty()) (void)history_.WriteMeta({{"error", res_->error}});
+  Status drop = admin_.DropCollection(plan_.collection, dm::Deadline(30000));
+  if (!drop.ok()) Say("could not drop " + plan_.collection + ": " + drop.ToString());
+  (void)history_.Close();
+  Judge();
+}
+
+void TestRun::Judge() {
+  History h;
+  if (Status rs = ReadHistory(res_->history_path, &h); !rs.ok()) {
+    res_->error = rs.reason();
+    return;
+  }
+  res_->judgement = drill::Judge(h, ChecksFor(plan_, o_));
+  res_->exit_code = res_->error.empty() ? res_->judgement.exit_code : kExitCannotJudge;
+  res_->elapsed_s = std::chrono::duration<double>(Clock::now() - started_).count();
+  res_->result_path = stem_ + ".result.json";
+  nlohmann::json j = ToJson(res_->judgement);
+  j["test"] = plan_.name;
+  j["exit_code"] = res_->exit_code;
+  j["error"] = res_->error;
+  j["faults"] = res_->faults;
+  j["history"] = res_->history_path;
+  j["elapsed_s"] = res_->elapsed_s;
+  std::ofstream(res_->result_path) << j.dump(2) << "\n";
+}
+
+}  // namespace
+
+TestResult RunTest(const TestPlan& raw, const RunOptions& o, Nemesis* nemesis) {
+  TestPlan plan = ApplyOverrides(raw, o);
+  TestResult res;
+  res.test = plan.name;
+  res.error = PlanError(plan);
+  if (!res.error.empty()) return res;
+  TestRun run(std::move(plan), o, nemesis, &res);
+  if (!run.Prepare()) return res;
+  run.Schedule();
+  run.Finish();
+  return res;
+}
+
+}  // namespace mdrill::drill

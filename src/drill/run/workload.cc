@@ -1,0 +1,188 @@
+#include "drill/run/workload.h"
+
+#include <cmath>
+
+namespace mdrill::drill {
+
+namespace dm = mdrill::milvus;
+
+void Ledger::Add(const std::vector<int64_t>& pks) {
+  std::lock_guard<std::mutex> lock(mu_);
+  pks_.insert(pks_.end(), pks.begin(), pks.end());
+}
+
+std::vector<int64_t> Ledger::All() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return pks_;
+}
+
+bool Ledger::Pick(std::mt19937_64* rng, int64_t* pk) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (pks_.empty()) return false;
+  *pk = pks_[std::uniform_int_distribution<size_t>(0, pks_.size() - 1)(*rng)];
+  return true;
+}
+
+Outcome ClassifyOutcome(const Status& s, bool mutation) {
+  if (s.ok()) return Outcome::kOk;
+  // A write that failed in transit, or that the proxy could not confirm, may have
+  // been applied: only the final read can tell.
+  if (mutation && (s.IsTransport() || s.code() == code::kServiceUnavailable)) return Outcome::kUnknown;
+  return Outcome::kFail;
+}
+
+struct Workload::Pool {
+  std::string kind;
+  double rate = 0;
+  int clients = 1;
+  std::mutex mu;
+  std::condition_variable cv;
+  std::deque<std::pair<int64_t, int64_t>> queue;  // (sequence, intended_us)
+  bool done = false;
+  std::thread scheduler;
+  std::vector<std::thread> workers;
+};
+
+Workload::Workload(WorkloadOptions o, const Dataset* dataset, std::vector<int64_t> base_pks, HistoryWriter* history,
+                   const RunClock* clock)
+    : o_(std::move(o)), dataset_(dataset), base_pks_(std::move(base_pks)), history_(history), clock_(clock) {}
+
+Workload::~Workload() { Stop(); }
+
+void Workload::Start() {
+  for (auto [kind, rate] : {std::pair<const char*, double>{kKindSearch, o_.search_rate},
+                            {kKindInsert, o_.insert_rate},
+                            {kKindQuery, o_.query_rate},
+                            {kKindProbe, o_.probe_rate}}) {
+    if (rate <= 0) continue;
+    auto pool = std::make_unique<Pool>();
+    pool->kind = kind;
+    pool->rate = rate;
+    // Enough clients for every operation that can be in flight within one deadline.
+    pool->clients = std::clamp(static_cast<int>(std::ceil(rate * o_.deadline_ms / 1000.0)) + 2, 2, o_.max_clients);
+    Pool* p = pool.get();
+    for (int i = 0; i < p->clients; ++i) p->workers.emplace_back([this, p] { Work(p); });
+    p->scheduler = std::thread([this, p] { Schedule(p); });
+    pools_.push_back(std::move(pool));
+  }
+}
+
+void Workload::Stop() {
+  stop_ = true;
+  for (auto& p : pools_) {
+    if (p->scheduler.joinable()) p->scheduler.join();
+    {
+      std::lock_guard<std::mutex> lock(p->mu);
+      p->done = true;
+    }
+    p->cv.notify_all();
+    for (auto& w : p->workers)
+      if (w.joinable()) w.join();
+  }
+  pools_.clear();
+}
+
+void Workload::Schedule(Pool* p) {
+  const int64_t start = clock_->NowUs();
+  const double period_us = 1e6 / p->rate;
+  for (int64_t k = 0; !stop_; ++k) {
+    int64_t intended = start + static_cast<int64_t>(std::llround(k * period_us));
+    std::this_thread::sleep_until(clock_->FromUs(intended));
+    if (stop_) break;
+    {
+      std::lock_guard<std::mutex> lock(p->mu);
+      p->queue.emplace_back(k, intended);
+    }
+    p->cv.notify_one();
+  }
+}
+
+void Workload::Work(Pool* p) {
+  dm::MilvusClient client;
+  bool connected = false;
+  std::mt19937_64 rng(o_.seed ^ std::hash<std::thread::id>()(std::this_thread::get_id()));
+  while (true) {
+    std::pair<int64_t, int64_t> task;
+    {
+      std::unique_lock<std::mutex> lock(p->mu);
+      p->cv.wait(lock, [p] { return p->done || !p->queue.empty(); });
+      if (p->queue.empty()) return;  // done, and nothing left to run
+      task = p->queue.front();
+      p->queue.pop_front();
+    }
+    Op op = Execute(p->kind, task.first, &client, &connected, &rng);
+    op.intended_us = task.second;
+    ++issued_;
+    if (!op.ok()) ++failed_;
+    (void)history_->Append(op);
+  }
+}
+
+Op Workload::Execute(const std::string& kind, int64_t seq, dm::MilvusClient* client, bool* connected,
+                     std::mt19937_64* rng) {
+  Op op;
+  op.kind = kind;
+  op.start_us = clock_->NowUs();
+  const dm::Deadline deadline(o_.deadline_ms);
+  Status s;
+  bool mutation = kind == kKindInsert;
+  if (!*connected) {
+    s = client->Connect(o_.connect, deadline);
+    *connected = s.ok();
+  }
+  if (s.ok() && kind == kKindSearch) {
+    int probe = static_cast<int>(seq % dataset_->options().probes);
+    dm::SearchParams sp;
+    sp.collection = o_.collection;
+    sp.dim = dataset_->options().dim;
+    sp.vectors.assign(dataset_->probe(probe), dataset_->probe(probe) + sp.dim);
+    sp.topk = dataset_->options().topk;
+    sp.params_json = o_.search_params;
+    auto r = client->Search(sp, deadline);
+    s = r.status();
+    if (r.ok()) {
+      std::vector<int64_t> got;
+      if (!r->hits.empty())
+        for (const auto& h : r->hits[0]) got.push_back(h.id);
+      op.recall = RecallAtK(got, dataset_->truth(probe), base_pks_);
+      op.value = static_cast<int64_t>(got.size());
+    }
+  } else if (s.ok() && kind == kKindInsert) {
+    auto vectors = dataset_->InsertBatch(o_.insert_rows, rng);
+    auto r = client->Insert(o_.collection, {dm::FloatVectorColumn("embedding", dataset_->options().dim, vectors)},
+                            o_.insert_rows, deadline);
+    s = r.status();
+    if (r.ok()) {
+      op.ids = r->int_ids;
+      op.ts = r->timestamp;
+      ledger_.Add(r->int_ids);
+    }
+  } else if (s.ok() && kind == kKindProbe) {
+    s = client->GetVersion(deadline).status();
+  } else if (s.ok()) {
+    int64_t pk = 0;
+    if (seq % 2 == 1 && ledger_.Pick(rng, &pk)) {
+      // A point lookup of an acknowledged row, Strong: it must be there.
+      op.kind = kKindQuery;
+      op.ids = {pk};
+      auto r = client->Query(o_.collection, "id in [" + std::to_string(pk) + "]", {"id"}, 10, dm::pb::Strong, deadline);
+      s = r.status();
+      if (r.ok()) op.value = r->fields_data_size() > 0 ? r->fields_data(0).scalars().long_data().data_size() : 0;
+    } else {
+      op.kind = kKindCount;
+      auto r = client->Count(o_.collection, "", dm::pb::Strong, deadline);
+      s = r.status();
+      if (r.ok()) op.value = r.value();
+    }
+  }
+  op.end_us = clock_->NowUs();
+  op.outcome = ClassifyOutcome(s, mutation);
+  if (!s.ok()) {
+    op.code = s.IsTransport() ? s.transport_code() : s.code();
+    op.error = (s.IsTransport() ? "grpc: " : "milvus: ") + s.reason();
+    if (s.IsTransport()) *connected = *connected && s.transport_code() != 16;  // re-authenticate next time
+  }
+  return op;
+}
+
+}  // namespace mdrill::drill

@@ -1,0 +1,80 @@
+// EtcdClient: the etcd v3 calls the lab needs, over etcd's gRPC API.
+//
+// Every call takes a deadline and makes one RPC; nothing retries by itself. The
+// channel lists every endpoint and fails over between them (pick_first). Errors
+// come back as Status: transport failures carry the gRPC code. Thread-safe.
+#pragma once
+
+#include <grpcpp/grpcpp.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "etcd.grpc.pb.h"
+#include "util/status.h"
+
+namespace mdrill::etcd {
+
+using Deadline = std::chrono::milliseconds;
+
+// How often a lease holder renews a lease of `ttl_seconds`: a quarter of the TTL,
+// computed in milliseconds (whole seconds would make it 0 for any TTL under 4 s, a
+// renewal loop that never sleeps), and never under 100 ms.
+inline std::chrono::milliseconds KeepAliveInterval(int64_t ttl_seconds) {
+  return std::max(std::chrono::milliseconds(100), std::chrono::milliseconds(ttl_seconds * 1000 / 4));
+}
+
+struct EtcdKv {
+  std::string key;
+  std::string value;
+  int64_t create_revision = 0;
+  int64_t mod_revision = 0;
+  int64_t lease = 0;
+};
+
+class EtcdClient {
+ public:
+  // endpoints: "127.0.0.1:2379" etc.
+  explicit EtcdClient(const std::vector<std::string>& endpoints);
+
+  Result<std::optional<EtcdKv>> Get(const std::string& key, Deadline d);
+  Result<std::vector<EtcdKv>> GetPrefix(const std::string& prefix, Deadline d);
+  Status Put(const std::string& key, const std::string& value, int64_t lease, Deadline d);
+  Result<int64_t> Delete(const std::string& key, Deadline d);
+  Result<int64_t> DeletePrefix(const std::string& prefix, Deadline d);
+  // Creates `key` only when it does not exist; true when this call created it.
+  Result<bool> CreateIfAbsent(const std::string& key, const std::string& value, int64_t lease, Deadline d);
+  // Writes key=value only while `guard_key` is attached to lease `guard_lease`
+  // (a fencing check: only the current holder of an election can write). The
+  // revision of the write; 0 when the guard no longer holds.
+  Result<int64_t> PutIfLeaseHolds(const std::string& guard_key, int64_t guard_lease, const std::string& key,
+                                  const std::string& value, Deadline d);
+
+  // Keys under `prefix` modified after revision `after`, in modification order,
+  // and the store's revision at the time of the read.
+  Result<std::pair<int64_t, std::vector<EtcdKv>>> GetPrefixSince(const std::string& prefix, int64_t after, Deadline d);
+  // The store's current revision.
+  Result<int64_t> Revision(Deadline d);
+
+  Result<int64_t> LeaseGrant(int64_t ttl_seconds, Deadline d);
+  // One keep-alive round trip; the remaining TTL in seconds (<= 0: the lease is gone).
+  Result<int64_t> KeepAliveOnce(int64_t lease, Deadline d);
+  Status LeaseRevoke(int64_t lease, Deadline d);
+
+ private:
+  void Prepare(grpc::ClientContext* ctx, Deadline d) const;
+
+  std::shared_ptr<grpc::Channel> channel_;
+  std::unique_ptr<etcdserverpb::KV::Stub> kv_;
+  std::unique_ptr<etcdserverpb::Lease::Stub> lease_;
+};
+
+// The key just past every key with `prefix` (etcd's range_end for prefixes).
+std::string PrefixEnd(const std::string& prefix);
+
+}  // namespace mdrill::etcd

@@ -1,0 +1,126 @@
+#include "lab/ha/etcd_log.h"
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "etcd/keys.h"
+#include "util/durable_append.h"
+#include "util/wall_clock.h"
+
+namespace mdrill::lab {
+
+namespace rec = ::milvusdrill::lab;
+using Clock = std::chrono::steady_clock;
+
+LogTailer::LogTailer(etcd::EtcdClient* etcd, Catalog* catalog, EtcdLogOptions options)
+    : etcd_(etcd), catalog_(catalog), options_(std::move(options)) {}
+
+LogTailer::~LogTailer() { Stop(); }
+
+void LogTailer::Start() {
+  thread_ = std::thread([this] { Loop(); });
+}
+
+void LogTailer::Stop() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void LogTailer::Poke() {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    poked_ = true;
+  }
+  cv_.notify_all();
+}
+
+bool LogTailer::WaitApplied(int64_t rev, Clock::time_point until) {
+  std::unique_lock<std::mutex> lock(mu_);
+  if (applied_.load() < rev) {  // read the log now rather than at the next poll
+    poked_ = true;
+    cv_.notify_all();
+  }
+  return cv_.wait_until(lock, until, [&] { return applied_.load() >= rev || stopping_; }) && applied_.load() >= rev;
+}
+
+bool LogTailer::Load(const std::string& value, rec::WalRecord* r) const {
+  if (value.empty()) return false;
+  if (value[0] == 'I') return r->ParseFromArray(value.data() + 1, static_cast<int>(value.size() - 1));
+  std::ifstream in(value.substr(1), std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return in.good() || in.eof() ? r->ParseFromString(ss.str()) : false;
+}
+
+void LogTailer::Loop() {
+  while (true) {
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait_for(lock, options_.poll, [this] { return stopping_ || poked_; });
+      if (stopping_) return;
+      poked_ = false;
+    }
+    // Taken before the read: whatever was acknowledged before this instant was
+    // committed before the read, so it is in what the read returns.
+    const int64_t read_at_ms = UnixMs();
+    auto r = etcd_->GetPrefixSince(etcd::LogPrefix(options_.prefix), applied_.load(), etcd::Deadline(1000));
+    if (!r.ok()) continue;
+    for (const auto& kv : r->second) {
+      rec::WalRecord record;
+      if (!Load(kv.value, &record)) {
+        std::fprintf(stderr, "log: cannot read record %s; retrying\n", kv.key.c_str());
+        break;  // stay before it: never skip a record
+      }
+      Status s = catalog_->ApplyReplicated(record);
+      if (!s.ok()) std::fprintf(stderr, "log: record %s: %s\n", kv.key.c_str(), s.ToString().c_str());
+      ++records_;
+      if (record.ts() > max_ts_.load()) max_ts_ = record.ts();
+      applied_ = kv.mod_revision;
+    }
+    if (!r->second.empty() && applied_.load() < r->second.back().mod_revision) continue;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (r->first > applied_.load()) applied_ = r->first;
+      serviceable_ms_ = read_at_ms;
+    }
+    cv_.notify_all();
+  }
+}
+
+EtcdLog::EtcdLog(etcd::EtcdClient* etcd, FencedAllocator* alloc, const Election* election, std::string election_key,
+                 LogTailer* tailer, EtcdLogOptions options)
+    : etcd_(etcd),
+      alloc_(alloc),
+      election_(election),
+      election_key_(std::move(election_key)),
+      tailer_(tailer),
+      options_(std::move(options)) {}
+
+Status EtcdLog::Append(rec::WalRecord* r) {
+  std::string bytes;
+  if (!r->SerializeToString(&bytes)) return Status::Internal("cannot serialize a log record");
+  std::string value;
+  if (bytes.size() <= options_.inline_limit) {
+    value = "I" + bytes;
+  } else {
+    std::string path = options_.storage_dir + "/" + std::to_string(r->ts()) + ".rec";
+    if (Status s = WriteFileAtomically(path, bytes); !s.ok()) return s;
+    value = "F" + path;
+  }
+  auto rev = etcd_->PutIfLeaseHolds(election_key_, election_->lease(), etcd::LogKey(options_.prefix, r->ts()), value,
+                                    etcd::Deadline(3000));
+  if (!rev.ok()) return rev.status();
+  if (rev.value() == 0)
+    return Status(code::kServiceNotReady, legacy::kNotReadyServe + 1, "this coordinator is no longer the active one");
+  tailer_->Poke();
+  if (!tailer_->WaitApplied(rev.value(), Clock::now() + std::chrono::seconds(5)))
+    return Status::Internal("the record was committed but not applied locally in time");
+  return Status::OK();
+}
+
+}  // namespace mdrill::lab

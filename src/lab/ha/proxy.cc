@@ -1,0 +1,299 @@
+#include "lab/ha/proxy.h"
+
+#include <grpcpp/grpcpp.h>
+#include <signal.h>
+
+#include <atomic>
+#include <cstdio>
+#include <map>
+#include <mutex>
+#include <random>
+#include <thread>
+
+#include "etcd/client.h"
+#include "etcd/keys.h"
+#include "lab/ha/session.h"
+#include "lab/server/convert.h"
+#include "lab/server/grpc_options.h"
+#include "milvus.grpc.pb.h"
+#include "util/hybrid_ts.h"
+#include "util/stop_signals.h"
+
+namespace mdrill::lab {
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+using Stub = pb::MilvusService::Stub;
+
+pb::Status* StatusOf(pb::Status* s) { return s; }
+template <typename Resp>
+pb::Status* StatusOf(Resp* r) {
+  return r->mutable_status();
+}
+
+class ProxyService final : public pb::MilvusService::Service {
+ public:
+  ProxyService(const ProxyOptions& o, etcd::EtcdClient* etcd) : o_(o), etcd_(etcd) {
+    std::random_device rd;
+    next_identifier_ = static_cast<int64_t>((static_cast<uint64_t>(rd()) << 20) | 1);
+  }
+
+  using Ctx = grpc::ServerContext;
+
+  grpc::Status Connect(Ctx*, const pb::ConnectRequest*, pb::ConnectResponse* resp) override {
+    resp->mutable_status();
+    resp->mutable_server_info()->set_build_tags("v2.5.12-milvus-drill");
+    resp->mutable_server_info()->set_deploy_mode("CLUSTER");
+    resp->set_identifier(next_identifier_++);
+    return grpc::Status::OK;
+  }
+  grpc::Status GetVersion(Ctx*, const pb::GetVersionRequest*, pb::GetVersionResponse* resp) override {
+    resp->mutable_status();
+    resp->set_version("v2.5.12-milvus-drill");
+    return grpc::Status::OK;
+  }
+  grpc::Status CheckHealth(Ctx*, const pb::CheckHealthRequest*, pb::CheckHealthResponse* resp) override {
+    resp->mutable_status();
+    bool coord = !ActiveCoordinator(false).empty();
+    bool nodes = !QueryNodes(false).empty();
+    resp->set_ishealthy(coord && nodes);
+    if (!coord) resp->add_reasons("no active coordinator");
+    if (!nodes) resp->add_reasons("no live query node");
+    return grpc::Status::OK;
+  }
+
+#define MDRILL_WRITE(Method, Req, Resp, ddl)                                                                 \
+  grpc::Status Method(Ctx* ctx, const pb::Req* req, pb::Resp* resp) override {                               \
+    grpc::Status g =                                                                                         \
+        ToCoordinator(ctx, resp, [&](Stub* s, grpc::ClientContext* c) { return s->Method(c, *req, resp); }); \
+    if (ddl && StatusOf(resp)->code() == 0) Barrier(ctx);                                                    \
+    return g;                                                                                                \
+  }
+#define MDRILL_READ(Method, Req, Resp, strong)                                                                        \
+  grpc::Status Method(Ctx* ctx, const pb::Req* req, pb::Resp* resp) override {                                        \
+    return ToQueryNode(ctx, resp, strong, [&](Stub* s, grpc::ClientContext* c) { return s->Method(c, *req, resp); }); \
+  }
+
+  MDRILL_WRITE(AllocTimestamp, AllocTimestampRequest, AllocTimestampResponse, false)
+  MDRILL_WRITE(CreateCollection, CreateCollectionRequest, Status, true)
+  MDRILL_WRITE(DropCollection, DropCollectionRequest, Status, true)
+  MDRILL_WRITE(Insert, InsertRequest, MutationResult, false)
+  MDRILL_WRITE(Upsert, UpsertRequest, MutationResult, false)
+  MDRILL_WRITE(Delete, DeleteRequest, MutationResult, false)
+  MDRILL_WRITE(Flush, FlushRequest, FlushResponse, false)
+  MDRILL_WRITE(CreateIndex, CreateIndexRequest, Status, true)
+  MDRILL_WRITE(DropIndex, DropIndexRequest, Status, true)
+  MDRILL_WRITE(LoadCollection, LoadCollectionRequest, Status, true)
+  MDRILL_WRITE(ReleaseCollection, ReleaseCollectionRequest, Status, true)
+
+  MDRILL_READ(ListDatabases, ListDatabasesRequest, ListDatabasesResponse, false)
+  MDRILL_READ(HasCollection, HasCollectionRequest, BoolResponse, true)
+  MDRILL_READ(DescribeCollection, DescribeCollectionRequest, DescribeCollectionResponse, true)
+  MDRILL_READ(ShowCollections, ShowCollectionsRequest, ShowCollectionsResponse, true)
+  MDRILL_READ(GetCollectionStatistics, GetCollectionStatisticsRequest, GetCollectionStatisticsResponse, true)
+  MDRILL_READ(GetFlushState, GetFlushStateRequest, GetFlushStateResponse, true)
+  MDRILL_READ(DescribeIndex, DescribeIndexRequest, DescribeIndexResponse, true)
+  MDRILL_READ(GetIndexState, GetIndexStateRequest, GetIndexStateResponse, true)
+  MDRILL_READ(GetIndexBuildProgress, GetIndexBuildProgressRequest, GetIndexBuildProgressResponse, true)
+  MDRILL_READ(GetLoadingProgress, GetLoadingProgressRequest, GetLoadingProgressResponse, true)
+  MDRILL_READ(GetLoadState, GetLoadStateRequest, GetLoadStateResponse, true)
+  MDRILL_READ(GetReplicas, GetReplicasRequest, GetReplicasResponse, true)
+  MDRILL_READ(GetPersistentSegmentInfo, GetPersistentSegmentInfoRequest, GetPersistentSegmentInfoResponse, true)
+  MDRILL_READ(GetQuerySegmentInfo, GetQuerySegmentInfoRequest, GetQuerySegmentInfoResponse, true)
+  // An explicit Strong read pins the etcd revision as it arrives; other levels (and
+  // the collection's default) are the query node's to resolve (querynode.h).
+  MDRILL_READ(Search, SearchRequest, SearchResults,
+              req->consistency_level() == pb::Strong && !req->use_default_consistency())
+  MDRILL_READ(Query, QueryRequest, QueryResults,
+              req->consistency_level() == pb::Strong && !req->use_default_consistency())
+#undef MDRILL_WRITE
+#undef MDRILL_READ
+
+ private:
+  Clock::time_point DeadlineOf(const Ctx* ctx) const {
+    auto left = ctx->deadline() - std::chrono::system_clock::now();
+    if (left > std::chrono::seconds(60)) left = std::chrono::seconds(60);
+    return Clock::now() + std::chrono::duration_cast<Clock::duration>(left);
+  }
+
+  Stub* StubFor(const std::string& address) {
+    std::lock_guard<std::mutex> lock(mu_);
+    auto& s = stubs_[address];
+    if (!s) {
+      s = pb::MilvusService::NewStub(
+          grpc::CreateCustomChannel(address, grpc::InsecureChannelCredentials(), ComponentChannelArgs()));
+    }
+    return s.get();
+  }
+
+  std::string ActiveCoordinator(bool refresh) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!refresh && !coordinator_.empty()) return coordinator_;
+    }
+    auto holder = etcd_->Get(etcd::ElectionKey(o_.prefix), etcd::Deadline(1000));
+    std::string addr;
+    if (holder.ok() && holder->has_value()) {
+      const std::string& v = holder.value()->value;  // "ID@ADDRESS"
+      if (v.find('@') != std::string::npos) addr = v.substr(v.find('@') + 1);
+    }
+    std::lock_guard<std::mutex> lock(mu_);
+    coordinator_ = addr;
+    return addr;
+  }
+
+  void ForgetCoordinator() {
+    std::lock_guard<std::mutex> lock(mu_);
+    coordinator_.clear();
+  }
+
+  std::vector<std::string> QueryNodes(bool refresh) {
+    auto now = Clock::now();
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!refresh && now < nodes_until_ && !nodes_.empty()) return nodes_;
+    }
+    std::vector<std::string> out;
+    auto r = etcd_->GetPrefix(etcd::QueryNodeSessionPrefix(o_.prefix), etcd::Deadline(1000));
+    if (r.ok())
+      for (const auto& kv : r.value()) {
+        auto at = kv.value.find('@');
+        if (at != std::string::npos) out.push_back(kv.value.substr(at + 1));
+      }
+    std::lock_guard<std::mutex> lock(mu_);
+    if (r.ok()) {
+      nodes_ = out;
+      nodes_until_ = now + std::chrono::milliseconds(500);
+    }
+    return nodes_;
+  }
+
+  // After DDL: waits (within the caller's deadline) until every live query node has
+  // applied the log up to now, so a collection created, loaded or released is seen
+  // so by every node before the call returns, whatever consistency later reads ask.
+  void Barrier(Ctx* ctx) {
+    auto rev = etcd_->Revision(etcd::Deadline(1000));
+    if (!rev.ok()) return;
+    auto until = DeadlineOf(ctx);
+    for (const auto& addr : QueryNodes(true)) {
+      grpc::ClientContext c;
+      c.set_deadline(std::chrono::system_clock::now() +
+                     std::chrono::duration_cast<std::chrono::system_clock::duration>(
+                         std::min(until, Clock::now() + std::chrono::milliseconds(o_.per_try_ms)) - Clock::now()));
+      c.AddMetadata("x-drill-revision", std::to_string(rev.value()));
+      pb::GetVersionResponse v;
+      (void)StubFor(addr)->GetVersion(&c, pb::GetVersionRequest(), &v);
+    }
+  }
+
+  template <typename Resp, typename Call>
+  grpc::Status ToCoordinator(Ctx* ctx, Resp* resp, Call call) {
+    auto until = DeadlineOf(ctx);
+    std::string why = "no active coordinator";
+    bool refresh = false;
+    while (Clock::now() < until && !ctx->IsCancelled()) {
+      std::string addr = ActiveCoordinator(refresh);
+      refresh = true;
+      if (addr.empty()) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        continue;
+      }
+      grpc::ClientContext c;
+      c.set_deadline(std::chrono::system_clock::now() +
+                     std::chrono::duration_cast<std::chrono::system_clock::duration>(until - Clock::now()));
+      resp->Clear();
+      grpc::Status g = call(StubFor(addr), &c);
+      if (g.ok()) {
+        const pb::Status& st = *StatusOf(resp);
+        if (st.code() == code::kServiceNotReady) {  // a standby, or the new active still catching up
+          why = st.reason();
+          std::this_thread::sleep_for(std::chrono::milliseconds(50));
+          continue;
+        }
+        refresh = false;
+        return grpc::Status::OK;
+      }
+      why = "coordinator " + addr + ": " + g.error_message();
+      ForgetCoordinator();                                         // the next write asks etcd who is active
+      if (g.error_code() != grpc::StatusCode::UNAVAILABLE) break;  // may have executed: do not repeat
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    resp->Clear();
+    std::fprintf(stderr, "proxy %s: write failed: %s\n", o_.id.c_str(), why.c_str());
+    SetStatus(Status(code::kServiceUnavailable, legacy::kUnexpectedError, "proxy " + o_.id + ": " + why),
+              StatusOf(resp));
+    return grpc::Status::OK;
+  }
+
+  template <typename Resp, typename Call>
+  grpc::Status ToQueryNode(Ctx* ctx, Resp* resp, bool strong, Call call) {
+    auto until = DeadlineOf(ctx);
+    std::string revision;
+    if (strong) {
+      auto rev = etcd_->Revision(etcd::Deadline(1000));
+      if (!rev.ok()) {
+        SetStatus(Status(code::kServiceUnavailable, legacy::kUnexpectedError,
+                         "proxy " + o_.id + ": etcd: " + rev.status().reason()),
+                  StatusOf(resp));
+        return grpc::Status::OK;
+      }
+      revision = std::to_string(rev.value());
+    }
+    std::string why = "no live query node";
+    auto nodes = QueryNodes(false);
+    size_t start = rr_++;
+    for (size_t i = 0; i < nodes.size() && Clock::now() < until && !ctx->IsCancelled(); ++i) {
+      const std::string& addr = nodes[(start + i) % nodes.size()];
+      grpc::ClientContext c;
+      auto per_try = std::min(until, Clock::now() + std::chrono::milliseconds(o_.per_try_ms));
+      c.set_deadline(std::chrono::system_clock::now() +
+                     std::chrono::duration_cast<std::chrono::system_clock::duration>(per_try - Clock::now()));
+      if (!revision.empty()) c.AddMetadata("x-drill-revision", revision);
+      resp->Clear();
+      grpc::Status g = call(StubFor(addr), &c);
+      if (g.ok() && StatusOf(resp)->code() != code::kServiceUnavailable) return grpc::Status::OK;
+      why = "query node " + addr + ": " + (g.ok() ? StatusOf(resp)->reason() : g.error_message());
+    }
+    resp->Clear();
+    SetStatus(
+        Status(code::kChannelNotAvailable, legacy::kNoReplicaAvailable, "no available shard leaders (" + why + ")"),
+        StatusOf(resp));
+    return grpc::Status::OK;
+  }
+
+  const ProxyOptions& o_;
+  etcd::EtcdClient* etcd_;
+  std::atomic<int64_t> next_identifier_;
+  std::atomic<size_t> rr_{0};
+  std::mutex mu_;
+  std::map<std::string, std::unique_ptr<Stub>> stubs_;
+  std::string coordinator_;
+  std::vector<std::string> nodes_;
+  Clock::time_point nodes_until_{};
+};
+
+}  // namespace
+
+int RunProxy(const ProxyOptions& o) {
+  StopSignals stop_signals;  // before any thread starts
+  etcd::EtcdClient etcd(o.etcd);
+  ProxyService service(o, &etcd);
+  auto started = StartGrpcServer(ComponentServerOptions(o.listen), {&service});
+  if (!started.ok()) {
+    std::fprintf(stderr, "proxy %s: %s\n", o.id.c_str(), started.status().reason().c_str());
+    return 1;
+  }
+  Session session(&etcd, etcd::ProxySessionKey(o.prefix, o.id), o.listen, o.lease_ttl_seconds);
+  session.Start();
+  std::printf("proxy %s: serving the Milvus API on %s\n", o.id.c_str(), o.listen.c_str());
+  std::fflush(stdout);
+  stop_signals.Wait();
+  session.Stop();
+  started->server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(1));
+  std::printf("proxy %s: stopped\n", o.id.c_str());
+  std::fflush(stdout);
+  return 0;
+}
+
+}  // namespace mdrill::lab

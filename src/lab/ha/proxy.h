@@ -1,0 +1,29 @@
+// The lab's proxy: a stateless Milvus API server. Writes (DDL, insert, upsert,
+// delete, flush, index, load) go to the active coordinator, found through etcd and
+// retried on the next one while none is active or reachable (the coordinator had
+// not executed them), within the caller's deadline. Reads go to one live query
+// node, round robin; when that node fails or times out the same request is sent
+// to another, so losing a query node costs no request while another is alive.
+// Strong reads (and metadata reads) carry the current etcd revision so the query
+// node answers only once it has applied every write acknowledged before.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "lab/ha/defaults.h"
+
+namespace mdrill::lab {
+
+struct ProxyOptions {
+  std::string id = "proxy-0";
+  std::string listen = "127.0.0.1:19800";
+  std::vector<std::string> etcd;
+  int lease_ttl_seconds = kDefaultLeaseTtlSeconds;
+  std::string prefix = kDefaultEtcdRoot;
+  int per_try_ms = 2000;  // a query node that does not answer in this time is skipped
+};
+
+int RunProxy(const ProxyOptions& options);
+
+}  // namespace mdrill::lab

@@ -1,0 +1,469 @@
+#include "lab/server/catalog.h"
+
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <optional>
+
+#include "lab/server/convert.h"
+
+namespace mdrill::lab {
+
+namespace rec = ::milvusdrill::lab;
+
+struct Catalog::Entry {
+  int64_t id = 0;
+  uint64_t created_ts = 0;
+  int shards = 1;
+  int consistency = 2;
+  bool loaded = false;
+  int replicas = 0;
+  std::string index_name;
+  std::string index_field;
+  std::shared_ptr<engine::Collection> data;
+};
+
+Catalog::Catalog(CatalogOptions options, CatalogLog* log) : options_(std::move(options)), log_(log) {}
+
+Status LocalWalLog::Open(const std::string& data_dir, Catalog* catalog) {
+  std::error_code ec;
+  std::filesystem::create_directories(data_dir, ec);
+  if (ec) return Status::Internal("cannot create data directory " + data_dir + ": " + ec.message());
+  Status s = wal_.Open(data_dir + "/wal.log", [&](const rec::WalRecord& r) {
+    ts_.Observe(r.ts());
+    if (r.next_id() > next_id_) next_id_ = r.next_id();
+    return catalog->ApplyReplicated(r);
+  });
+  if (!s.ok()) return s;
+  if (next_id_ == 0) next_id_ = static_cast<int64_t>(ComposeTs(NowMs(), 0));  // like upstream's big ids
+  return Status::OK();
+}
+
+Result<int64_t> LocalWalLog::Ids(uint32_t count) {
+  std::lock_guard<std::mutex> lock(mu_);
+  int64_t first = next_id_;
+  next_id_ += count;
+  return first;
+}
+
+Status LocalWalLog::Append(rec::WalRecord* r) {
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    r->set_next_id(next_id_);
+  }
+  return wal_.Append(*r);
+}
+
+Catalog::~Catalog() {
+  {
+    std::lock_guard<std::mutex> lock(build_mu_);
+    stopping_ = true;
+  }
+  build_cv_.notify_all();
+  if (builder_.joinable()) builder_.join();
+}
+
+void Catalog::Start() {
+  builder_ = std::thread([this] { BuildLoop(); });
+}
+
+Result<uint64_t> Catalog::AllocTimestamp() {
+  if (log_ == nullptr) return Status(code::kServiceNotReady, legacy::kNotReadyServe, "read-only replica");
+  return log_->Timestamp();
+}
+
+std::shared_ptr<Catalog::Entry> Catalog::Find(const std::string& name) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = entries_.find(name);
+  return it == entries_.end() ? nullptr : it->second;
+}
+
+std::shared_ptr<Catalog::Entry> Catalog::FindId(int64_t id) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& [name, e] : entries_)
+    if (e->id == id) return e;
+  return nullptr;
+}
+
+CollectionView Catalog::View(const Entry& e) {
+  CollectionView v;
+  v.id = e.id;
+  v.name = e.data->schema().name;
+  v.created_ts = e.created_ts;
+  v.shards = e.shards;
+  v.consistency = e.consistency;
+  v.loaded = e.loaded;
+  v.replicas = e.replicas;
+  v.index_name = e.index_name;
+  v.index_field = e.index_field;
+  v.data = e.data;
+  return v;
+}
+
+Result<CollectionView> Catalog::Get(const std::string& name) const {
+  auto e = Find(name);
+  if (!e) return Status::CollectionNotFound(name);
+  std::lock_guard<std::mutex> lock(mu_);
+  return View(*e);
+}
+
+std::vector<CollectionView> Catalog::List() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  std::vector<CollectionView> out;
+  for (const auto& [name, e] : entries_) out.push_back(View(*e));
+  return out;
+}
+
+Status Catalog::Commit(rec::WalRecord* r) {
+  if (log_ == nullptr)
+    return Status(code::kServiceNotReady, legacy::kNotReadyServe,
+                  "this node is a read-only replica: write through a proxy");
+  auto ts = log_->Timestamp();
+  if (!ts.ok()) return ts.status();
+  r->set_ts(ts.value());
+  Status s = log_->Append(r);
+  if (!s.ok() || log_->replicated()) return s;
+  return Apply(*r);
+}
+
+namespace {
+
+// The collection a record other than CreateCollection and DropCollection changes;
+// nullopt for a record kind this build does not know.
+std::optional<int64_t> TargetCollection(const rec::WalRecord& r) {
+  switch (r.op_case()) {
+    case rec::WalRecord::kInsert:
+      return r.insert().collection_id();
+    case rec::WalRecord::kDelete:
+      return r.delete_().collection_id();
+    case rec::WalRecord::kCreateIndex:
+      return r.create_index().collection_id();
+    case rec::WalRecord::kDropIndex:
+      return r.drop_index().collection_id();
+    case rec::WalRecord::kLoad:
+      return r.load().collection_id();
+    case rec::WalRecord::kFlush:
+      return r.flush().collection_id();
+    case rec::WalRecord::kCompact:
+      return r.compact().collection_id();
+    default:
+      return std::nullopt;
+  }
+}
+
+}  // namespace
+
+Status Catalog::Apply(const rec::WalRecord& r) {
+  if (r.op_case() == rec::WalRecord::kCreateCollection) return ApplyCreateCollection(r);
+  if (r.op_case() == rec::WalRecord::kDropCollection) return ApplyDropCollection(r);
+  std::optional<int64_t> cid = TargetCollection(r);
+  if (!cid) return Status::Internal("unknown log record");
+  auto e = FindId(*cid);
+  if (!e) return Status::OK();  // dropped later in the log
+  switch (r.op_case()) {
+    case rec::WalRecord::kInsert:
+      return ApplyInsert(r, *e);
+    case rec::WalRecord::kDelete:
+      return ApplyDelete(r, *e);
+    case rec::WalRecord::kCreateIndex:
+      return ApplyCreateIndex(r, *e);
+    case rec::WalRecord::kDropIndex:
+      return ApplyDropIndex(*e);
+    case rec::WalRecord::kLoad:
+      return ApplyLoad(r, *e);
+    case rec::WalRecord::kFlush:
+      return ApplyFlush(*e);
+    case rec::WalRecord::kCompact:
+      return ApplyCompact(r, *e);
+    default:
+      return Status::Internal("unknown log record");
+  }
+}
+
+Status Catalog::ApplyCreateCollection(const rec::WalRecord& r) {
+  const auto& c = r.create_collection();
+  engine::CollectionSchema schema;
+  Status s = SchemaFromProto(c.schema(), &schema);
+  if (!s.ok()) return s;
+  auto e = std::make_shared<Entry>();
+  e->id = c.collection_id();
+  e->created_ts = r.ts();
+  e->shards = c.shards_num();
+  e->consistency = c.consistency_level();
+  e->data = std::make_shared<engine::Collection>(e->id, std::move(schema), options_.collection);
+  if (e->id >= next_collection_id_) next_collection_id_ = e->id + 1;
+  std::lock_guard<std::mutex> lock(mu_);
+  entries_[c.schema().name()] = std::move(e);
+  return Status::OK();
+}
+
+Status Catalog::ApplyDropCollection(const rec::WalRecord& r) {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (auto it = entries_.begin(); it != entries_.end(); ++it)
+    if (it->second->id == r.drop_collection().collection_id()) {
+      entries_.erase(it);
+      break;
+    }
+  return Status::OK();
+}
+
+Status Catalog::ApplyInsert(const rec::WalRecord& r, Entry& e) {
+  engine::Collection& c = *e.data;
+  engine::Batch b;
+  Status s = BatchFromFieldData(c.schema(), r.insert().columns(), r.insert().num_rows(), &b, true);
+  if (!s.ok()) return s;
+  if (r.insert().upsert()) {
+    const engine::Column& pk = b.columns[static_cast<size_t>(c.schema().PrimaryIndex())];
+    std::vector<engine::Value> keys;
+    for (size_t i = 0; i < b.rows; ++i)
+      keys.push_back(pk.type == engine::DataType::kInt64 ? engine::Value(pk.ints[i]) : engine::Value(pk.strs[i]));
+    c.Delete(keys, r.ts());
+  }
+  c.Insert(b, r.ts());
+  build_cv_.notify_all();
+  return Status::OK();
+}
+
+Status Catalog::ApplyDelete(const rec::WalRecord& r, Entry& e) {
+  std::vector<engine::Value> keys;
+  const auto& ids = r.delete_().keys();
+  for (int64_t k : ids.int_id().data()) keys.emplace_back(k);
+  for (const auto& k : ids.str_id().data()) keys.emplace_back(k);
+  e.data->Delete(keys, r.ts());
+  return Status::OK();
+}
+
+Status Catalog::ApplyCreateIndex(const rec::WalRecord& r, Entry& e) {
+  std::map<std::string, std::string> kv;
+  for (const auto& p : r.create_index().params()) kv[p.key()] = p.value();
+  engine::IndexSpec spec;
+  spec.index_name = r.create_index().index_name();
+  Status s = engine::ParseIndexSpec(kv, &spec);
+  if (s.ok()) s = e.data->SetIndex(spec);
+  if (!s.ok()) return s;
+  std::lock_guard<std::mutex> lock(mu_);
+  e.index_name = r.create_index().index_name();
+  e.index_field = r.create_index().field_name();
+  build_cv_.notify_all();
+  return Status::OK();
+}
+
+Status Catalog::ApplyDropIndex(Entry& e) {
+  e.data->DropIndex();
+  std::lock_guard<std::mutex> lock(mu_);
+  e.index_name.clear();
+  e.index_field.clear();
+  return Status::OK();
+}
+
+Status Catalog::ApplyLoad(const rec::WalRecord& r, Entry& e) {
+  std::lock_guard<std::mutex> lock(mu_);
+  e.loaded = r.load().loaded();
+  e.replicas = r.load().loaded() ? r.load().replica_number() : 0;
+  return Status::OK();
+}
+
+Status Catalog::ApplyFlush(Entry& e) {
+  e.data->Seal();
+  build_cv_.notify_all();
+  return Status::OK();
+}
+
+Status Catalog::ApplyCompact(const rec::WalRecord& r, Entry& e) {
+  const auto& k = r.compact();
+  Status s = e.data->Compact({k.segment_ids().begin(), k.segment_ids().end()}, k.new_segment_id());
+  // A merge only changes how rows are stored, not which rows there are: a replica
+  // that cannot apply one still answers the same, and failing here would keep a
+  // standalone server from replaying its log at all. So it is reported, not fatal.
+  if (!s.ok())
+    std::fprintf(stderr, "catalog: compaction of collection %lld skipped: %s\n", static_cast<long long>(e.id),
+                 s.reason().c_str());
+  build_cv_.notify_all();
+  return Status::OK();
+}
+
+Status Catalog::CreateCollection(engine::CollectionSchema schema, int shards, int consistency) {
+  Status s = engine::ValidateAndAssignIds(&schema);
+  if (!s.ok()) return s;
+  std::lock_guard<std::mutex> w(write_mu_);
+  if (auto e = Find(schema.name)) {
+    pb::CollectionSchema a, b;
+    SchemaToProto(schema, &a);
+    SchemaToProto(e->data->schema(), &b);
+    if (a.SerializeAsString() == b.SerializeAsString()) return Status::OK();
+    return Status(code::kParameterInvalid, legacy::kIllegalArgument,
+                  "create duplicate collection with different parameters, collection: " + schema.name);
+  }
+  rec::WalRecord r;
+  auto* c = r.mutable_create_collection();
+  c->set_collection_id(next_collection_id_ == 0 ? static_cast<int64_t>(ComposeTs(NowMs(), 1)) : next_collection_id_);
+  SchemaToProto(schema, c->mutable_schema());
+  c->set_shards_num(shards <= 0 ? 1 : shards);
+  c->set_consistency_level(static_cast<pb::ConsistencyLevel>(consistency));
+  return Commit(&r);
+}
+
+Status Catalog::DropCollection(const std::string& name) {
+  std::lock_guard<std::mutex> w(write_mu_);
+  auto e = Find(name);
+  if (!e) return Status::CollectionNotFound(name);
+  rec::WalRecord r;
+  r.mutable_drop_collection()->set_collection_id(e->id);
+  return Commit(&r);
+}
+
+Result<MutationOutcome> Catalog::Insert(const std::string& name, const engine::Batch& rows, bool upsert) {
+  auto e = Find(name);
+  if (!e) return Status::CollectionNotFound(name);
+  engine::Collection& c = *e->data;
+  const engine::CollectionSchema& schema = c.schema();
+  const int pk = schema.PrimaryIndex();
+  if (upsert && schema.fields[static_cast<size_t>(pk)].auto_id)
+    return Status(code::kParameterInvalid, legacy::kUpsertAutoIDTrue,
+                  "upsert is not supported on a collection whose primary key has autoID enabled");
+  Status s = c.ValidateInsert(rows);
+  if (!s.ok()) return s;
+  std::lock_guard<std::mutex> w(write_mu_);
+  engine::Batch b = rows;
+  if (schema.fields[static_cast<size_t>(pk)].auto_id) {
+    if (log_ == nullptr) return Status(code::kServiceNotReady, legacy::kNotReadyServe, "read-only replica");
+    auto first = log_->Ids(static_cast<uint32_t>(b.rows));
+    if (!first.ok()) return first.status();
+    auto& keys = b.columns[static_cast<size_t>(pk)].ints;
+    for (size_t i = 0; i < b.rows; ++i) keys.push_back(first.value() + static_cast<int64_t>(i));
+  }
+  rec::WalRecord r;
+  auto* ins = r.mutable_insert();
+  ins->set_collection_id(e->id);
+  ins->set_num_rows(static_cast<uint32_t>(b.rows));
+  ins->set_upsert(upsert);
+  for (size_t i = 0; i < schema.fields.size(); ++i)
+    ColumnToFieldData(schema.fields[i], b.columns[i], ins->add_columns());
+  if (!(s = Commit(&r)).ok()) return s;
+  MutationOutcome out;
+  out.keys = b.columns[static_cast<size_t>(pk)];
+  out.count = static_cast<int64_t>(b.rows);
+  out.ts = r.ts();
+  return out;
+}
+
+Result<MutationOutcome> Catalog::Delete(const std::string& name, const std::string& expr) {
+  auto e = Find(name);
+  if (!e) return Status::CollectionNotFound(name);
+  std::lock_guard<std::mutex> w(write_mu_);
+  std::vector<engine::Value> keys;
+  Status s = e->data->MatchDelete(expr, &keys);
+  if (!s.ok()) return s;
+  MutationOutcome out;
+  out.keys.type = e->data->schema().primary().type;
+  rec::WalRecord r;
+  auto* d = r.mutable_delete_();
+  d->set_collection_id(e->id);
+  for (const auto& k : keys) {
+    if (std::holds_alternative<int64_t>(k)) {
+      d->mutable_keys()->mutable_int_id()->add_data(std::get<int64_t>(k));
+      out.keys.ints.push_back(std::get<int64_t>(k));
+    } else {
+      d->mutable_keys()->mutable_str_id()->add_data(std::get<std::string>(k));
+      out.keys.strs.push_back(std::get<std::string>(k));
+    }
+  }
+  if (!(s = Commit(&r)).ok()) return s;
+  out.count = static_cast<int64_t>(keys.size());
+  out.ts = r.ts();
+  return out;
+}
+
+Status Catalog::CreateIndex(const std::string& name, const std::string& field, const std::string& index_name,
+                            const std::map<std::string, std::string>& params) {
+  auto e = Find(name);
+  if (!e) return Status::CollectionNotFound(name);
+  const auto& schema = e->data->schema();
+  int idx = schema.FieldIndex(field);
+  if (idx < 0)
+    return Status(code::kFieldNotFound, legacy::kIllegalArgument, "cannot create index on non-exist field: " + field);
+  if (schema.fields[static_cast<size_t>(idx)].type != engine::DataType::kFloatVector)
+    return Status(code::kIndexNotSupported, legacy::kIllegalIndexType,
+                  "only the vector field can be indexed here; " + field + " is " +
+                      engine::DataTypeName(schema.fields[static_cast<size_t>(idx)].type));
+  engine::IndexSpec spec;
+  Status s = engine::ParseIndexSpec(params, &spec);
+  if (!s.ok()) return s;
+  std::lock_guard<std::mutex> w(write_mu_);
+  if (auto cur = e->data->index()) {
+    if (cur->type_name == spec.type_name && cur->metric == spec.metric && cur->params_json == spec.params_json)
+      return Status::OK();
+    return e->data->SetIndex(spec);  // reports the conflict
+  }
+  rec::WalRecord r;
+  auto* ci = r.mutable_create_index();
+  ci->set_collection_id(e->id);
+  ci->set_field_name(field);
+  ci->set_index_name(index_name.empty() ? field : index_name);
+  for (const auto& [k, v] : params) {
+    auto* kv = ci->add_params();
+    kv->set_key(k);
+    kv->set_value(v);
+  }
+  return Commit(&r);
+}
+
+Status Catalog::DropIndex(const std::string& name) {
+  auto e = Find(name);
+  if (!e) return Status::CollectionNotFound(name);
+  std::lock_guard<std::mutex> w(write_mu_);
+  if (!e->data->index()) return Status::IndexNotFound("index not found on collection " + name);
+  if (Get(name)->loaded)
+    return Status(code::kParameterInvalid, legacy::kIllegalArgument,
+                  "index cannot be dropped, collection is loaded, please release it first");
+  rec::WalRecord r;
+  r.mutable_drop_index()->set_collection_id(e->id);
+  return Commit(&r);
+}
+
+Status Catalog::SetLoaded(const std::string& name, bool loaded, int replicas) {
+  auto e = Find(name);
+  if (!e) return Status::CollectionNotFound(name);
+  if (loaded && !e->data->index())
+    return Status::IndexNotFound("index not found[collection=" + name +
+                                 "]: create an index on the vector field before load");
+  if (loaded && replicas < 0) return Status::InvalidArgument("replica_number must not be negative");
+  std::lock_guard<std::mutex> w(write_mu_);
+  rec::WalRecord r;
+  auto* l = r.mutable_load();
+  l->set_collection_id(e->id);
+  l->set_loaded(loaded);
+  l->set_replica_number(replicas <= 0 ? 1 : replicas);
+  return Commit(&r);
+}
+
+Status Catalog::Flush(const std::string& name, std::vector<int64_t>* segments, uint64_t* ts) {
+  auto e = Find(name);
+  if (!e) return Status::CollectionNotFound(name);
+  std::lock_guard<std::mutex> w(write_mu_);
+  rec::WalRecord r;
+  r.mutable_flush()->set_collection_id(e->id);
+  Status s = Commit(&r);
+  if (!s.ok()) return s;
+  segments->clear();
+  for (const auto& seg : e->data->Segments())
+    if (seg.sealed) segments->push_back(seg.id);
+  *ts = r.ts();
+  return Status::OK();
+}
+
+void Catalog::BuildLoop() {
+  while (true) {
+    bool worked = false;
+    for (const auto& v : List()) worked = v.data->BuildPendingIndex() || worked;
+    std::unique_lock<std::mutex> lock(build_mu_);
+    if (stopping_) return;
+    if (!worked) build_cv_.wait_for(lock, std::chrono::milliseconds(200));
+    if (stopping_) return;
+  }
+}
+
+}  // namespace mdrill::lab

@@ -1,0 +1,59 @@
+#include "lab/supervisor/etcd_cluster.h"
+
+namespace mdrill::lab {
+
+std::vector<EtcdMember> PlanEtcd(int n, int base_port, const std::string& root_dir) {
+  std::vector<EtcdMember> out;
+  for (int i = 0; i < n; ++i) {
+    EtcdMember m;
+    m.name = "etcd-" + std::to_string(i);
+    m.client_port = base_port + 2 * i;
+    m.peer_port = base_port + 2 * i + 1;
+    m.data_dir = root_dir + "/" + m.name;
+    out.push_back(m);
+  }
+  return out;
+}
+
+std::vector<std::string> EtcdArgv(const EtcdMember& self, const std::vector<EtcdMember>& all) {
+  std::string cluster;
+  for (const auto& m : all)
+    cluster += (cluster.empty() ? "" : ",") + m.name + "=http://" + m.host + ":" + std::to_string(m.peer_port);
+  std::string client = "http://" + self.host + ":" + std::to_string(self.client_port);
+  std::string peer = "http://" + self.host + ":" + std::to_string(self.peer_port);
+  return {"etcd",
+          "--name",
+          self.name,
+          "--data-dir",
+          self.data_dir,
+          "--listen-client-urls",
+          client,
+          "--advertise-client-urls",
+          client,
+          "--listen-peer-urls",
+          peer,
+          "--initial-advertise-peer-urls",
+          peer,
+          "--initial-cluster",
+          cluster,
+          "--initial-cluster-token",
+          "milvus-drill-lab",
+          "--initial-cluster-state",
+          "new",
+          "--heartbeat-interval",
+          "50",
+          "--election-timeout",
+          "500",
+          "--logger",
+          "zap",
+          "--log-level",
+          "warn"};
+}
+
+std::vector<std::string> Endpoints(const std::vector<EtcdMember>& all) {
+  std::vector<std::string> out;
+  for (const auto& m : all) out.push_back(m.endpoint());
+  return out;
+}
+
+}  // namespace mdrill::lab

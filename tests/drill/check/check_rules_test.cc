@@ -1,0 +1,113 @@
+// The check rules (drill/check/*_check.cc): each registers itself, runs in its
+// order, and carries everything a report needs; the stale-read and target checks
+// judge from the history alone.
+#include <gtest/gtest.h>
+
+#include "drill/check/check.h"
+#include "drill/check/checkers.h"
+#include "drill/history/history_builder.h"
+
+namespace mdrill::drill {
+namespace {
+
+using testing::AddProbes;
+using testing::FinalRead;
+using testing::FindCheck;
+using testing::Insert;
+using testing::kMs;
+using testing::kS;
+using testing::MakeOp;
+
+// A history in which every rule applies: searches with recall, inserts and their
+// final read, Strong point lookups, a fault and a target event.
+History EveryRuleApplies(bool target_changed, bool lookup_finds_row) {
+  History h;
+  h.events.push_back({5 * kS, kEventFaultStart, "kill coordinator-0"});
+  AddProbes(
+      &h, 0, 20 * kS, 100 * kMs, [](int64_t) { return false; }, kKindSearch);
+  for (auto& op : h.ops) op.recall = 1.0;
+  h.ops.push_back(Insert(1 * kS, 1 * kS + 5 * kMs, {1, 2}));
+  Op lookup = MakeOp(kKindQuery, 2 * kS, Outcome::kOk, 2 * kMs, {1});
+  lookup.value = lookup_finds_row ? 1 : 0;
+  h.ops.push_back(lookup);
+  h.ops.push_back(FinalRead({1, 2}));
+  Event target{8 * kS, kEventTarget, "active coordinator before: a after: b changed: whatever"};
+  target.data = {{"before", "a"}, {"after", target_changed ? "b" : "a"}, {"changed", target_changed}};
+  h.events.push_back(target);
+  return h;
+}
+
+TEST(CheckRules, EveryRuleRegisteredAndInReportOrder) {
+  Judgement j = Judge(EveryRuleApplies(true, true));
+  std::vector<std::string> names;
+  for (const auto& c : j.checks) names.push_back(c.name);
+  EXPECT_EQ(names, (std::vector<std::string>{"rto", "failed_requests", "availability", "lost_writes",
+                                             "duplicated_writes", "split_brain", "recall_after", "stale_reads",
+                                             "target hit: active coordinator changed"}));
+  for (const auto& c : j.checks) {
+    EXPECT_FALSE(c.title.empty()) << c.name;
+    EXPECT_FALSE(c.title_zh.empty()) << c.name;
+    EXPECT_FALSE(c.definition.empty()) << c.name;
+    EXPECT_TRUE(c.judged) << c.name;
+    EXPECT_TRUE(c.pass) << c.name << ": " << c.definition;
+  }
+  EXPECT_EQ(j.exit_code, kExitPass);
+  // The seed's own words for its budget of failed requests.
+  EXPECT_EQ(FindCheck(j, "failed_requests")->title_zh, "失败请求数");
+}
+
+TEST(CheckRules, StaleReadAndMissedTargetFail) {
+  Judgement stale = Judge(EveryRuleApplies(true, false));
+  ASSERT_NE(FindCheck(stale, "stale_reads"), nullptr);
+  EXPECT_FALSE(FindCheck(stale, "stale_reads")->pass);
+  EXPECT_EQ(FindCheck(stale, "stale_reads")->measured, 1.0);
+  EXPECT_EQ(stale.exit_code, kExitFail);
+
+  Judgement missed = Judge(EveryRuleApplies(false, true));
+  const Check* target = FindCheck(missed, "target hit: active coordinator changed");
+  ASSERT_NE(target, nullptr);
+  EXPECT_FALSE(target->pass);  // the structured field decides, not the text
+  EXPECT_EQ(missed.exit_code, kExitFail);
+}
+
+TEST(CheckRules, TargetEventsWrittenBeforeStructuredDataStillJudge) {
+  History h = EveryRuleApplies(true, true);
+  h.events.back().data = nullptr;
+  h.events.back().detail = "active coordinator before: a after: b changed: yes (2.00 s after the fault)";
+  EXPECT_TRUE(FindCheck(Judge(h), "target hit: active coordinator changed")->pass);
+  h.events.back().detail = "active coordinator before: a after: a changed: no";
+  EXPECT_FALSE(FindCheck(Judge(h), "target hit: active coordinator changed")->pass);
+}
+
+TEST(CheckRules, RunErrorMakesTheVerdictCannotJudge) {
+  History h = EveryRuleApplies(true, false);  // a failing check too
+  h.meta["error"] = "no steady state";
+  Judgement j = Judge(h);
+  EXPECT_EQ(j.exit_code, kExitCannotJudge);
+  ASSERT_FALSE(j.cannot_judge.empty());
+  EXPECT_NE(j.cannot_judge.back().find("no steady state"), std::string::npos);
+}
+
+TEST(CheckRules, JsonRoundTripKeepsPresentation) {
+  Judgement j = Judge(EveryRuleApplies(true, true));
+  for (const auto& c : j.checks) {
+    Check back = CheckFromJson(ToJson(c));
+    EXPECT_EQ(back.name, c.name);
+    EXPECT_EQ(back.title_zh, c.title_zh);
+    EXPECT_EQ(back.unit.symbol, c.unit.symbol);
+    EXPECT_EQ(back.unit.decimals, c.unit.decimals);
+    EXPECT_EQ(back.measured, c.measured);
+  }
+  EXPECT_EQ(FormatFigure(3.0, kSeconds), "3.00 s");
+  EXPECT_EQ(FormatFigure(99.9, kPercent), "99.9000 %");
+  EXPECT_EQ(FormatFigure(2, kCount), "2");
+  EXPECT_EQ(FormatFigure(2.5, kCount), "2.500");
+  EXPECT_EQ(FormatFigure(0.9531, kRatio), "0.953");
+  // A check from a file written before titles and units: its name, a plain figure.
+  Check old = CheckFromJson({{"name", "rto"}, {"measured", 3.0}, {"threshold", 15}, {"comparison", "<"}});
+  EXPECT_EQ(old.title, "rto");
+  EXPECT_EQ(FormatFigure(*old.measured, old.unit), "3");
+}
+
+}  // namespace
+}  // namespace mdrill::drill

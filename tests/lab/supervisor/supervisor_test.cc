@@ -1,0 +1,177 @@
+// The HA lab through its CLI: `lab up --topology ha` (etcd x3, coordinator x2 under
+// the supervisor), status, kill and pause faults with expiry, bad fault requests,
+// and `lab down` leaving no process behind.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "lab.grpc.pb.h"
+#include "lab/etcd_fixture.h"
+#include "lab/supervisor/client.h"
+#include "testing/server_process.h"
+
+namespace mdrill::testing {
+namespace {
+
+namespace rec = ::milvusdrill::lab;
+using Clock = std::chrono::steady_clock;
+
+class HaLab : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = TempDir("halab");
+    base_ = FreePortRun(16);
+    std::string out;
+    auto t0 = Clock::now();
+    int rc = Cli({"lab", "up", "--topology", "ha", "--base-port", std::to_string(base_), "--front-door",
+                  "127.0.0.1:" + std::to_string(base_ + 15), "--restart-delay", "500"},
+                 &out);
+    up_seconds_ = std::chrono::duration<double>(Clock::now() - t0).count();
+    ASSERT_EQ(rc, 0) << out;
+    auto stub = lab::ConnectSupervisor(dir_);
+    ASSERT_TRUE(stub.ok()) << stub.status().ToString();
+    stub_ = std::move(stub.value());
+  }
+  void TearDown() override {
+    std::string out;
+    std::ifstream state(lab::StateFile(dir_));
+    auto j = nlohmann::json::parse(state, nullptr, false);
+    EXPECT_EQ(Cli({"lab", "down"}, &out), 0) << out;
+    // Every component the supervisor ever recorded is gone.
+    if (!j.is_discarded()) {
+      for (auto& c : j["components"]) {
+        if (c["pid"].get<int>() > 0) {
+          EXPECT_FALSE(PidAlive(c["pid"].get<int>())) << c["name"] << " still runs";
+        }
+      }
+    }
+    EXPECT_FALSE(PidAlive(j.value("supervisor_pid", 0))) << "supervisor still runs";
+  }
+  int Cli(std::vector<std::string> args, std::string* out) {
+    std::vector<std::string> argv = {"sh", "-c", "exec \"$@\" 2>&1", "sh", DrillBinary()};
+    argv.insert(argv.end(), args.begin(), args.end());
+    argv.push_back("--data-dir");
+    argv.push_back(dir_);
+    out->clear();
+    return RunCapture(argv, out, std::chrono::seconds(60));
+  }
+  rec::StatusResponse Status() {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(10));
+    rec::StatusResponse s;
+    EXPECT_TRUE(stub_->Status(&ctx, rec::StatusRequest(), &s).ok());
+    return s;
+  }
+  const rec::ComponentStatus* Find(const rec::StatusResponse& s, const std::string& name) {
+    for (const auto& c : s.components())
+      if (c.name() == name) return &c;
+    return nullptr;
+  }
+  int Count(const rec::StatusResponse& s, const std::string& state) {
+    int n = 0;
+    for (const auto& c : s.components()) n += c.state() == state;
+    return n;
+  }
+  std::string Active(const rec::StatusResponse& s) {
+    for (const auto& c : s.components())
+      if (c.state() == "active") return c.name();
+    return "";
+  }
+  std::string dir_;
+  int base_ = 0;
+  double up_seconds_ = 0;
+  std::unique_ptr<rec::Supervisor::Stub> stub_;
+};
+
+TEST_F(HaLab, UpStatusKillPauseDown) {
+  std::printf("lab up (etcd x3, coordinator x2, querynode x3, proxy x2, haproxy): ready in %.2f s\n", up_seconds_);
+  EXPECT_LT(up_seconds_, 20.0);
+  auto s = Status();
+  ASSERT_EQ(s.components_size(), 3 + 2 + 3 + 2 + 1);
+  int healthy_etcd = 0, healthy = 0;
+  for (const auto& c : s.components()) {
+    healthy += c.healthy();
+    if (c.role() == "etcd") healthy_etcd += c.healthy();
+    if (c.role() == "coordinator") {
+      EXPECT_EQ(c.labels().at("app"), "milvus-rootcoord");
+    }
+    EXPECT_GT(c.pid(), 0) << c.name();
+  }
+  EXPECT_EQ(healthy_etcd, 3);
+  EXPECT_EQ(healthy, 11);
+  EXPECT_EQ(Count(s, "active"), 1);
+  EXPECT_EQ(Count(s, "standby"), 1);
+
+  // kill -9 the active coordinator: a coordinator is active again, the killed one restarts.
+  std::string victim = Active(s);
+  int victim_pid = Find(s, victim)->pid();
+  std::string out;
+  ASSERT_EQ(Cli({"lab", "kill", "-l", "app=milvus-rootcoord", "--mode", "active"}, &out), 0) << out;
+  EXPECT_NE(out.find(victim), std::string::npos) << out;
+  auto until = Clock::now() + std::chrono::seconds(15);
+  bool recovered = false;
+  while (!recovered && Clock::now() < until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    s = Status();
+    const auto* v = Find(s, victim);
+    recovered = Count(s, "active") == 1 && Count(s, "standby") == 1 && v->restarts() == 1 && v->pid() != victim_pid;
+  }
+  EXPECT_TRUE(recovered) << "no single active coordinator with the victim restarted";
+
+  // pause with an expiry: paused now, running again after the deadline without anyone asking.
+  ASSERT_EQ(Cli({"lab", "pause", "-l", "app=etcd", "--mode", "one", "--for", "2s"}, &out), 0) << out;
+  s = Status();
+  EXPECT_EQ(Count(s, "paused"), 1);
+  std::string paused;
+  for (const auto& c : s.components()) {
+    if (c.state() == "paused") paused = c.name();
+  }
+  int pid = Find(s, paused)->pid();
+  std::ifstream st("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  std::getline(st, line);
+  EXPECT_NE(line.find(") T "), std::string::npos) << "not stopped: " << line;
+  std::this_thread::sleep_for(std::chrono::milliseconds(2600));
+  s = Status();
+  EXPECT_EQ(Count(s, "paused"), 0);
+  EXPECT_EQ(Find(s, paused)->pid(), pid);  // same process, continued
+  std::ifstream st2("/proc/" + std::to_string(pid) + "/stat");
+  std::getline(st2, line);
+  EXPECT_EQ(line.find(") T "), std::string::npos) << "still stopped: " << line;
+  std::ifstream journal(lab::FaultJournal(dir_));
+  std::string all((std::istreambuf_iterator<char>(journal)), std::istreambuf_iterator<char>());
+  EXPECT_NE(all.find("\"by\":\"expired\""), std::string::npos) << all;
+}
+
+TEST_F(HaLab, BadFaultRequestsAreRefusedClearly) {
+  std::string out;
+  // Logs: listed, readable by component name, a clear error for an unknown one.
+  EXPECT_EQ(Cli({"lab", "logs"}, &out), 0) << out;
+  EXPECT_NE(out.find("coordinator-0"), std::string::npos) << out;
+  EXPECT_NE(out.find("frontdoor"), std::string::npos) << out;
+  EXPECT_EQ(Cli({"lab", "logs", "coordinator-1", "-n", "5"}, &out), 0) << out;
+  EXPECT_NE(out.find("coordinator coordinator-1: serving on"), std::string::npos) << out;
+  EXPECT_EQ(Cli({"lab", "logs", "nosuch"}, &out), 1);
+  EXPECT_NE(out.find("no log for component 'nosuch'"), std::string::npos) << out;
+  EXPECT_EQ(Cli({"lab", "kill", "-l", "bogus"}, &out), 1);
+  EXPECT_NE(out.find("malformed selector"), std::string::npos) << out;
+  EXPECT_EQ(Cli({"lab", "kill", "-l", "app=etcd", "--mode", "active"}, &out), 1);
+  EXPECT_NE(out.find("coordinators only"), std::string::npos) << out;
+  EXPECT_EQ(Cli({"lab", "kill", "-l", "app=nothing"}, &out), 1);
+  EXPECT_NE(out.find("no running component"), std::string::npos) << out;
+  EXPECT_EQ(Cli({"lab", "pause", "-l", "app=etcd", "--for", "soon"}, &out), 2);
+  EXPECT_EQ(Cli({"lab", "pause", "-l", "app=etcd"}, &out), 1);
+  EXPECT_NE(out.find("positive duration"), std::string::npos) << out;
+  EXPECT_EQ(Cli({"lab", "kill", "-l", "app=etcd", "--mode", "zero"}, &out), 1);
+  // Nothing was harmed by any of it.
+  auto s = Status();
+  for (const auto& c : s.components()) EXPECT_EQ(c.restarts(), 0) << c.name();
+  EXPECT_EQ(Count(s, "active"), 1);
+}
+
+}  // namespace
+}  // namespace mdrill::testing
