@@ -17,5 +17,5 @@ cmake --build build -j"$jobs"
 
 # Sanitizer build of the unit tests (the engine and utilities; no servers).
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DMDRILL_SANITIZE=ON -DMDRILL_BENCH=OFF >/dev/null
-cmake --build build-asan -j"$jobs" --target util_test engine_test drill_test nemesis_test run_unit_test report_test
+cmake --build build-asan -j"$jobs" --target util_test engine_test lab_unit_test drill_test nemesis_test run_unit_test report_test
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 ctest -L unit --output-on-failure --timeout 900)

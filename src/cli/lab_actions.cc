@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "lab.grpc.pb.h"
+#include "lab/server/wal.h"
 #include "lab/supervisor/netlab.h"
 #include "lab/supervisor/supervisor.h"
 #include "milvus/client.h"
@@ -347,6 +348,17 @@ int Fault(const LabFlags& f, const std::string& action) {
   std::printf("lab %s: %s", action.c_str(), resp.fault_id().c_str());
   for (const auto& t : resp.targets()) std::printf(" %s", t.c_str());
   std::printf("\n");
+  return 0;
+}
+
+int RepairWal(const LabFlags& f) {
+  auto dropped = lab::Wal::RepairTruncate(f.wal_path, f.truncate_at);
+  if (!dropped.ok()) {
+    std::fprintf(stderr, "repair-wal: %s\n", dropped.status().reason().c_str());
+    return 1;
+  }
+  std::printf("%s cut at byte %llu: %llu bytes after it dropped\n", f.wal_path.c_str(),
+              static_cast<unsigned long long>(f.truncate_at), static_cast<unsigned long long>(dropped.value()));
   return 0;
 }
 

@@ -31,12 +31,19 @@ struct LabFlags {
   // logs
   std::string component;
   int log_lines = 50;
+  // repair-wal
+  std::string wal_path;
+  uint64_t truncate_at = 0;
   // components (their etcd endpoints come comma-separated in `etcd_list`)
   lab::CoordinatorOptions coord;
   lab::QueryNodeOptions qn;
   lab::ProxyOptions proxy;
   std::string etcd_list;
 };
+
+// `lab repair-wal`: cuts the log at --truncate-at when that is the end of an intact
+// record, saying how many bytes it dropped; 0 done, 1 refused (nothing changed).
+int RepairWal(const LabFlags& f);
 
 // `lab up --topology standalone`: one server process, daemonized (or in this process
 // with --foreground); 0 once it answers, 1 when one already runs on the data

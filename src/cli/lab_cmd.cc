@@ -18,6 +18,7 @@ struct LabCommands {
   CLI::App* down = nullptr;
   CLI::App* status = nullptr;
   CLI::App* logs = nullptr;
+  CLI::App* repair = nullptr;
   std::vector<std::pair<std::string, CLI::App*>> faults;  // action, command
   CLI::App* coord = nullptr;
   CLI::App* qn = nullptr;
@@ -84,6 +85,10 @@ void AddInspectCommands(CLI::App* lab_cmd, LabFlags* f, LabCommands* cmds) {
   AddDataDir(cmds->logs, f);
   cmds->logs->add_option("component", f->component, "a component name from `lab status` (e.g. coordinator-0)");
   cmds->logs->add_option("-n,--lines", f->log_lines, "how many lines from the end")->capture_default_str();
+  cmds->repair = lab_cmd->add_subcommand(
+      "repair-wal", "cut a damaged write-ahead log at a record boundary the server named (drops what follows)");
+  cmds->repair->add_option("--wal", f->wal_path, "the log, e.g. DATA_DIR/wal.log")->required();
+  cmds->repair->add_option("--truncate-at", f->truncate_at, "the byte offset the server's error named")->required();
 }
 
 // `kill`, `pause`, `partition`, `loss`, `delay` and `heal`.
@@ -152,6 +157,7 @@ int RunParsed(const LabCommands& cmds, LabFlags& f) {
   if (cmds.down->parsed()) return Down(f);
   if (cmds.status->parsed()) return LabStatus(f);
   if (cmds.logs->parsed()) return Logs(f);
+  if (cmds.repair->parsed()) return RepairWal(f);
   for (const auto& [action, c] : cmds.faults)
     if (c->parsed()) return Fault(f, action);
   if (cmds.coord->parsed()) {

@@ -409,8 +409,10 @@ Status Collection::Query(const QueryArgs& a, QueryOutput* out) const {
   if (!(s = ResolveOutputs(a.output_fields, &out->output_fields, &out->is_count)).ok()) return s;
   if (!filter && !out->is_count && a.limit < 0)
     return Status::InvalidArgument("empty expression should be used with limit");
-  if (a.limit > kMaxTopK || a.offset < 0 || a.offset + std::max<int64_t>(a.limit, 0) > kMaxTopK)
-    return Status::InvalidArgument("limit + offset should be in range [1, 16384]");
+  // Each bound alone first: limit + offset must not overflow on the way.
+  if (a.limit > kMaxTopK || a.offset < 0 || a.offset > kMaxTopK || a.offset + std::max<int64_t>(a.limit, 0) > kMaxTopK)
+    return Status::InvalidArgument("limit + offset should be in range [1, 16384], but got limit " +
+                                   std::to_string(a.limit) + ", offset " + std::to_string(a.offset));
   out->fields = EmptyColumns(out->output_fields);
   std::shared_lock lock(mu_);
   int64_t matched = 0, emitted = 0;

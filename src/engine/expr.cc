@@ -5,84 +5,15 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "engine/expr_lexer.h"
+
 namespace mdrill::engine {
 namespace {
 
-// ---------------------------------------------------------------- tokens
-
-enum class Tok { kEnd, kIdent, kNumber, kString, kOp, kLParen, kRParen, kLBracket, kRBracket, kComma };
-
-struct Token {
-  Tok kind;
-  std::string text;
-  size_t pos;
-};
-
-std::string Lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
-
-Status Lex(const std::string& in, std::vector<Token>* out) {
-  size_t i = 0;
-  auto err = [&](const std::string& why) {
-    return Status::InvalidArgument("cannot parse expression: " + in + ", error: " + why + " at position " +
-                                   std::to_string(i));
-  };
-  while (i < in.size()) {
-    char c = in[i];
-    if (std::isspace(static_cast<unsigned char>(c))) {
-      ++i;
-      continue;
-    }
-    size_t start = i;
-    if (std::isalpha(static_cast<unsigned char>(c)) || c == '_') {
-      while (i < in.size() && (std::isalnum(static_cast<unsigned char>(in[i])) || in[i] == '_')) ++i;
-      out->push_back({Tok::kIdent, in.substr(start, i - start), start});
-    } else if (std::isdigit(static_cast<unsigned char>(c)) ||
-               (c == '.' && i + 1 < in.size() && std::isdigit(static_cast<unsigned char>(in[i + 1])))) {
-      while (i < in.size() && (std::isalnum(static_cast<unsigned char>(in[i])) || in[i] == '.' ||
-                               ((in[i] == '-' || in[i] == '+') && (in[i - 1] == 'e' || in[i - 1] == 'E'))))
-        ++i;
-      out->push_back({Tok::kNumber, in.substr(start, i - start), start});
-    } else if (c == '\'' || c == '"') {
-      std::string s;
-      ++i;
-      while (i < in.size() && in[i] != c) {
-        if (in[i] == '\\' && i + 1 < in.size()) ++i;
-        s += in[i++];
-      }
-      if (i >= in.size()) return err("unterminated string");
-      ++i;
-      out->push_back({Tok::kString, s, start});
-    } else if (c == '(') {
-      out->push_back({Tok::kLParen, "(", i++});
-    } else if (c == ')') {
-      out->push_back({Tok::kRParen, ")", i++});
-    } else if (c == '[') {
-      out->push_back({Tok::kLBracket, "[", i++});
-    } else if (c == ']') {
-      out->push_back({Tok::kRBracket, "]", i++});
-    } else if (c == ',') {
-      out->push_back({Tok::kComma, ",", i++});
-    } else {
-      static const char* kOps[] = {"==", "!=", "<=", ">=", "&&", "||", "<", ">", "!", "-", "+"};
-      bool found = false;
-      for (const char* op : kOps) {
-        size_t n = std::char_traits<char>::length(op);
-        if (in.compare(i, n, op) == 0) {
-          out->push_back({Tok::kOp, op, i});
-          i += n;
-          found = true;
-          break;
-        }
-      }
-      if (!found) return err(std::string("unexpected character '") + c + "'");
-    }
-  }
-  out->push_back({Tok::kEnd, "", in.size()});
-  return Status::OK();
-}
+using expr_internal::Lex;
+using expr_internal::Lower;
+using expr_internal::Tok;
+using expr_internal::Token;
 
 // ---------------------------------------------------------------- AST
 
@@ -190,25 +121,44 @@ class ConstExpr : public Expr {
   bool v_;
 };
 
+// and / or over any number of operands (flat, so a long chain of "a or b or c ..."
+// is one node, not a deep tree), and not.
 class LogicExpr : public Expr {
  public:
   enum Kind { kAnd, kOr, kNot };
-  LogicExpr(Kind k, std::unique_ptr<Expr> a, std::unique_ptr<Expr> b) : k_(k), a_(std::move(a)), b_(std::move(b)) {}
+  LogicExpr(Kind k, std::unique_ptr<Expr> a, std::unique_ptr<Expr> b) : k_(k) {
+    Add(std::move(a));
+    if (b) Add(std::move(b));
+  }
   bool Eval(const std::vector<Column>& cols, size_t row) const override {
     switch (k_) {
       case kAnd:
-        return a_->Eval(cols, row) && b_->Eval(cols, row);
+        for (const auto& e : operands_)
+          if (!e->Eval(cols, row)) return false;
+        return true;
       case kOr:
-        return a_->Eval(cols, row) || b_->Eval(cols, row);
+        for (const auto& e : operands_)
+          if (e->Eval(cols, row)) return true;
+        return false;
       case kNot:
-        return !a_->Eval(cols, row);
+        return !operands_[0]->Eval(cols, row);
     }
     return false;
+  }
+  Kind kind() const { return k_; }
+  // Appends an operand; one of the same and/or kind is merged into this node.
+  void Add(std::unique_ptr<Expr> e) {
+    auto* same = dynamic_cast<LogicExpr*>(e.get());
+    if (k_ != kNot && same != nullptr && same->k_ == k_) {
+      for (auto& o : same->operands_) operands_.push_back(std::move(o));
+      return;
+    }
+    operands_.push_back(std::move(e));
   }
 
  private:
   Kind k_;
-  std::unique_ptr<Expr> a_, b_;
+  std::vector<std::unique_ptr<Expr>> operands_;
 };
 
 // ---------------------------------------------------------------- parser
@@ -231,8 +181,8 @@ class Parser {
   bool IsWord(const char* w) const { return Peek().kind == Tok::kIdent && Lower(Peek().text) == w; }
   bool IsOp(const char* op) const { return Peek().kind == Tok::kOp && Peek().text == op; }
   Status Error(const std::string& why) const {
-    return Status::InvalidArgument("cannot parse expression: " + text_ + ", error: " + why + " at position " +
-                                   std::to_string(Peek().pos));
+    return Status::InvalidArgument("cannot parse expression: " + expr_internal::Quote(text_) + ", error: " + why +
+                                   " at position " + std::to_string(Peek().pos));
   }
 
   Status ParseOr(std::unique_ptr<Expr>* out) {
@@ -241,7 +191,7 @@ class Parser {
       Next();
       std::unique_ptr<Expr> rhs;
       s = ParseAnd(&rhs);
-      if (s.ok()) *out = std::make_unique<LogicExpr>(LogicExpr::kOr, std::move(*out), std::move(rhs));
+      if (s.ok()) *out = Combine(LogicExpr::kOr, std::move(*out), std::move(rhs));
     }
     return s;
   }
@@ -252,28 +202,48 @@ class Parser {
       Next();
       std::unique_ptr<Expr> rhs;
       s = ParseNot(&rhs);
-      if (s.ok()) *out = std::make_unique<LogicExpr>(LogicExpr::kAnd, std::move(*out), std::move(rhs));
+      if (s.ok()) *out = Combine(LogicExpr::kAnd, std::move(*out), std::move(rhs));
     }
     return s;
   }
 
+  // Every "not" and every "(" nests one level deeper; the parser (and so the
+  // evaluator, and the tree's destructor) recurse once per level, so the depth is
+  // bounded before it can exhaust a thread's stack.
   Status ParseNot(std::unique_ptr<Expr>* out) {
-    if (IsWord("not") || IsOp("!")) {
-      Next();
+    if (IsWord("not") || IsOp("!") || Peek().kind == Tok::kLParen) {
+      if (++depth_ > kMaxExprDepth)
+        return Error("expression nested deeper than " + std::to_string(kMaxExprDepth) +
+                     " levels (parentheses and not)");
+      Status s = ParseNested(out);
+      --depth_;
+      return s;
+    }
+    return ParseCmp(out);
+  }
+
+  Status ParseNested(std::unique_ptr<Expr>* out) {
+    if (Next().kind != Tok::kLParen) {  // not
       std::unique_ptr<Expr> inner;
       Status s = ParseNot(&inner);
       if (s.ok()) *out = std::make_unique<LogicExpr>(LogicExpr::kNot, std::move(inner), nullptr);
       return s;
     }
-    if (Peek().kind == Tok::kLParen) {
-      Next();
-      Status s = ParseOr(out);
-      if (!s.ok()) return s;
-      if (Peek().kind != Tok::kRParen) return Error("missing ')'");
-      Next();
-      return Status::OK();
+    Status s = ParseOr(out);
+    if (!s.ok()) return s;
+    if (Peek().kind != Tok::kRParen) return Error("missing ')'");
+    Next();
+    return Status::OK();
+  }
+
+  // a and b (or a or b): one flat node, whatever the length of the chain.
+  // Appends to `a` in place when it already is such a node (linear in the chain).
+  static std::unique_ptr<Expr> Combine(LogicExpr::Kind k, std::unique_ptr<Expr> a, std::unique_ptr<Expr> b) {
+    if (auto* chain = dynamic_cast<LogicExpr*>(a.get()); chain != nullptr && chain->kind() == k) {
+      chain->Add(std::move(b));
+      return a;
     }
-    return ParseCmp(out);
+    return std::make_unique<LogicExpr>(k, std::move(a), std::move(b));
   }
 
   Status ParseLiteral(Term* t) {
@@ -419,6 +389,7 @@ class Parser {
   const std::vector<Token>& toks_;
   const CollectionSchema& schema_;
   size_t pos_ = 0;
+  int depth_ = 0;
 };
 
 }  // namespace

@@ -32,6 +32,10 @@ class Expr {
   virtual bool Eval(const std::vector<Column>& columns, size_t row) const = 0;
 };
 
+// The deepest nesting of parentheses and `not` a filter may have; deeper ones are
+// refused with InvalidArgument naming the limit (they would exhaust a stack).
+inline constexpr int kMaxExprDepth = 1000;
+
 // Parses `text` against `schema`. An empty or all-blank text yields nullptr (match
 // everything) with an OK status.
 Status ParseExpr(const std::string& text, const CollectionSchema& schema, std::unique_ptr<Expr>* out);

@@ -52,7 +52,8 @@ struct SearchKnobs {
   bool ignore_growing = false;
 };
 
-inline constexpr int kMaxTopK = 16384;
+inline constexpr int kMaxTopK = 16384;  // topk + offset of a search, limit + offset of a query (upstream)
+inline constexpr int kMaxNq = 16384;    // query vectors in one search (upstream)
 
 // Parses Search's search_params (topk, metric_type, params JSON, offset,
 // round_decimal, ignore_growing, and flattened nprobe / ef) against the collection's

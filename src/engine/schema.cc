@@ -120,6 +120,12 @@ Status ValidateAndAssignIds(CollectionSchema* s) {
     }
     if (f.type == DataType::kVarChar && (f.max_length < 1 || f.max_length > 65535))
       return Illegal("max_length of field " + f.name + " must be within [1, 65535]");
+    // Generated VarChar keys are the decimal text of an int64 id: up to 19 characters.
+    if (f.is_primary && f.auto_id && f.type == DataType::kVarChar && f.max_length < 19)
+      return Illegal("primary key " + f.name +
+                     " has autoID: its max_length must be at least 19, the length of a "
+                     "generated id, not " +
+                     std::to_string(f.max_length));
   }
   if (primaries != 1) return Illegal("schema must have exactly one primary key field");
   if (vectors != 1) return Illegal("schema must have exactly one FloatVector field");

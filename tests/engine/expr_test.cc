@@ -90,6 +90,42 @@ TEST(Expr, ErrorsAreClear) {
   }
 }
 
+std::string Repeat(const std::string& piece, int n) {
+  std::string out;
+  for (int i = 0; i < n; ++i) out += piece;
+  return out;
+}
+
+// Nesting beyond kMaxExprDepth is refused with a message naming the limit (it used
+// to overflow the stack: 100000 parentheses or "not"s crashed the server).
+TEST(Expr, DeepNestingIsRefusedNotACrash) {
+  CollectionSchema s = MakeSchema(4);
+  for (const std::string& text : {Repeat("(", 100000) + "id > 0" + Repeat(")", 100000),
+                                  Repeat("not ", 100000) + "id > 0", Repeat("!(", 100000) + "id > 0"}) {
+    std::unique_ptr<Expr> e;
+    Status st = ParseExpr(text, s, &e);
+    EXPECT_FALSE(st.ok());
+    EXPECT_EQ(st.code(), code::kParameterInvalid);
+    EXPECT_NE(st.reason().find("nested deeper than " + std::to_string(kMaxExprDepth)), std::string::npos)
+        << st.reason().substr(0, 200);
+  }
+  // Up to the limit it parses and evaluates as written.
+  EXPECT_EQ(Matches(Repeat("(", kMaxExprDepth) + "id < 10" + Repeat(")", kMaxExprDepth)), 10);
+  EXPECT_EQ(Matches(Repeat("not ", kMaxExprDepth) + "id < 10"), 10);  // an even number of nots
+  EXPECT_EQ(Matches(Repeat("not ", kMaxExprDepth - 1) + "id < 10"), 290);
+}
+
+// A long flat chain is not nesting: 50000 terms of "or" parse, evaluate and are
+// destroyed without deep recursion.
+TEST(Expr, LongChainsAreFlat) {
+  std::string ors = "id == 0";
+  for (int i = 1; i < 50000; ++i) ors += " or id == " + std::to_string(i % 300 == 5 ? 5 : 100000 + i);
+  EXPECT_EQ(Matches(ors), 2);  // ids 0 and 5
+  std::string ands = "id >= 0";
+  for (int i = 0; i < 50000; ++i) ands += " and id < " + std::to_string(20 + i);
+  EXPECT_EQ(Matches(ands), 20);
+}
+
 TEST(Expr, ExtractPrimaryKeys) {
   CollectionSchema s = MakeSchema(4);
   std::vector<Value> keys;

@@ -215,8 +215,8 @@ class ProxyService final : public pb::MilvusService::Service {
         return grpc::Status::OK;
       }
       why = "coordinator " + addr + ": " + g.error_message();
-      ForgetCoordinator();                                         // the next write asks etcd who is active
-      if (g.error_code() != grpc::StatusCode::UNAVAILABLE) break;  // may have executed: do not repeat
+      ForgetCoordinator();                                             // the next write asks etcd who is active
+      if (!ProvablyNotSent(g.error_code(), g.error_message())) break;  // may have executed: do not repeat
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     resp->Clear();
@@ -294,6 +294,14 @@ int RunProxy(const ProxyOptions& o) {
   std::printf("proxy %s: stopped\n", o.id.c_str());
   std::fflush(stdout);
   return 0;
+}
+
+bool ProvablyNotSent(int code, const std::string& message) {
+  if (code != grpc::StatusCode::UNAVAILABLE) return false;
+  for (const char* before_sending : {"failed to connect", "Failed to connect", "Connection refused",
+                                     "DNS resolution failed", "Name resolution failure"})
+    if (message.find(before_sending) != std::string::npos) return true;
+  return false;
 }
 
 }  // namespace mdrill::lab

@@ -1,7 +1,8 @@
 // The lab's proxy: a stateless Milvus API server. Writes (DDL, insert, upsert,
 // delete, flush, index, load) go to the active coordinator, found through etcd and
-// retried on the next one while none is active or reachable (the coordinator had
-// not executed them), within the caller's deadline. Reads go to one live query
+// retried on the next one while none is active, or none could be connected to (so
+// the write provably never arrived), within the caller's deadline; never after a
+// failure that may have executed it. Reads go to one live query
 // node, round robin; when that node fails or times out the same request is sent
 // to another, so losing a query node costs no request while another is alive.
 // Strong reads (and metadata reads) carry the current etcd revision so the query
@@ -25,5 +26,12 @@ struct ProxyOptions {
 };
 
 int RunProxy(const ProxyOptions& options);
+
+// True when a failed call to a coordinator provably never reached it, so sending
+// the write again cannot apply it twice: gRPC could not connect (refused, no
+// address, not resolved). Any other failure, UNAVAILABLE from a connection reset
+// mid-call included, may have executed, and the write is not repeated.
+// `code` is a grpc::StatusCode; `message` its error message.
+bool ProvablyNotSent(int code, const std::string& message);
 
 }  // namespace mdrill::lab

@@ -332,8 +332,15 @@ Result<MutationOutcome> Catalog::Insert(const std::string& name, const engine::B
     if (log_ == nullptr) return Status(code::kServiceNotReady, legacy::kNotReadyServe, "read-only replica");
     auto first = log_->Ids(static_cast<uint32_t>(b.rows));
     if (!first.ok()) return first.status();
-    auto& keys = b.columns[static_cast<size_t>(pk)].ints;
-    for (size_t i = 0; i < b.rows; ++i) keys.push_back(first.value() + static_cast<int64_t>(i));
+    // Int64 keys are the allocated ids; VarChar keys their decimal text, as upstream.
+    auto& keys = b.columns[static_cast<size_t>(pk)];
+    for (size_t i = 0; i < b.rows; ++i) {
+      const int64_t id = first.value() + static_cast<int64_t>(i);
+      if (keys.type == engine::DataType::kVarChar)
+        keys.strs.push_back(std::to_string(id));
+      else
+        keys.ints.push_back(id);
+    }
   }
   rec::WalRecord r;
   auto* ins = r.mutable_insert();

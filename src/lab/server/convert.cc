@@ -8,6 +8,16 @@ using engine::Column;
 using engine::DataType;
 
 void SetStatus(const Status& s, pb::Status* out) {
+  if (!s.ok() && s.code() == 0 && s.error_code() == 0) {
+    // A failure without Milvus codes (a transport failure inside the server, e.g. to
+    // etcd or a coordinator) must never read as success on the wire.
+    out->set_code(s.IsTransport() ? code::kServiceUnavailable : code::kServiceInternal);
+    out->set_error_code(pb::UnexpectedError);
+    out->set_reason(s.IsTransport()
+                        ? s.reason() + " (transport failure, gRPC code " + std::to_string(s.transport_code()) + ")"
+                        : s.reason());
+    return;
+  }
   out->set_code(s.code());
   out->set_error_code(static_cast<pb::ErrorCode>(s.error_code()));
   out->set_reason(s.reason());

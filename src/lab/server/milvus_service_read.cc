@@ -41,6 +41,10 @@ Status DecodePlaceholders(const std::string& bytes, int dim, std::vector<float>*
     return Status::InvalidArgument("malformed placeholder group: only FloatVector (101) queries are supported, got " +
                                    std::to_string(ph.type()));
   if (ph.values_size() == 0) return Status::InvalidArgument("malformed placeholder group: no query vectors");
+  if (ph.values_size() > engine::kMaxNq)
+    return Status(code::kParameterInvalid, legacy::kIllegalArgument,
+                  "nq (number of search vectors per request) should be in range [1, " + std::to_string(engine::kMaxNq) +
+                      "], but got " + std::to_string(ph.values_size()));
   const size_t bytes_per = static_cast<size_t>(dim) * sizeof(float);
   out->resize(static_cast<size_t>(ph.values_size()) * static_cast<size_t>(dim));
   for (int i = 0; i < ph.values_size(); ++i) {

@@ -18,6 +18,7 @@
 #include "lab/ha/defaults.h"
 #include "lab/server/convert.h"
 #include "lab/server/grpc_options.h"
+#include "lab/supervisor/journal.h"
 #include "lab/supervisor/netlab.h"
 #include "milvus.grpc.pb.h"
 #include "util/durable_append.h"
@@ -56,27 +57,12 @@ struct Fault {
   Clock::time_point expires;
 };
 
-// Appends one JSON line and fsyncs it before returning.
-bool AppendJournal(const std::string& path, const nlohmann::json& j) {
-  DurableAppendFile journal;
-  return journal.Open(path).ok() && journal.Append(j.dump() + "\n").ok();
-}
-
 // SIGCONTs every paused pid an earlier supervisor run left unhealed.
 void HealJournal(const std::string& path) {
-  std::ifstream in(path);
-  std::map<std::string, nlohmann::json> open_faults;
-  for (std::string line; std::getline(in, line);) {
-    auto j = nlohmann::json::parse(line, nullptr, false);
-    if (j.is_discarded() || !j.contains("id")) continue;
-    if (j.contains("healed_unix_ms"))
-      open_faults.erase(j["id"].get<std::string>());
-    else
-      open_faults[j["id"].get<std::string>()] = j;
-  }
-  for (auto& [id, j] : open_faults) {
-    if (j.value("action", "") == "pause")
-      for (auto& pid : j["pids"]) ::kill(pid.get<int>(), SIGCONT);
+  for (auto& [id, j] : OpenFaults(path)) {
+    if (j.value("action", "") == "pause" && j.contains("pids") && j["pids"].is_array())
+      for (auto& pid : j["pids"])
+        if (pid.is_number_integer() && pid.get<int>() > 0) ::kill(pid.get<int>(), SIGCONT);
     AppendJournal(path, {{"id", id}, {"healed_unix_ms", NowMs()}, {"by", "supervisor start"}});
   }
 }
@@ -160,47 +146,55 @@ class Supervisor final : public rec::Supervisor::Service {
     return std::max(left, std::chrono::milliseconds(0));
   }
 
+  // Records every component under the lock, then probes their health without it:
+  // probes take up to 300 ms each, and Tick() needs the lock to heal faults on time.
   grpc::Status Status(grpc::ServerContext*, const rec::StatusRequest*, rec::StatusResponse* resp) override {
-    std::lock_guard<std::mutex> lock(mu_);
-    for (auto& c : components_) {
-      auto* s = resp->add_components();
-      s->set_name(c->plan.name);
-      s->set_role(c->plan.role);
-      for (const auto& [k, v] : c->plan.labels) (*s->mutable_labels())[k] = v;
-      bool up = c->proc.running();
-      s->set_pid(up ? c->proc.pid() : 0);
-      s->set_address(c->plan.address);
-      s->set_restarts(c->restarts);
-      s->set_fault(c->fault);
-      std::string state = up ? (c->paused        ? "paused"
-                                : c->partitioned ? "partitioned"
-                                                 : "running")
-                             : (c->fault.empty() ? "stopped" : "killed");
-      s->set_netns(c->plan.netns);
-      bool healthy = false;
-      if (up && !c->paused && !c->partitioned) {
-        if (c->plan.role == "coordinator") {
-          int role = CoordinatorRole(c->plan.name);
-          healthy = role >= 0;
-          if (role >= 0) state = role == 1 ? "active" : "standby";
-        } else if (c->plan.role == "etcd") {
-          etcd::EtcdClient probe({c->plan.address});
-          healthy = probe.Get(etcd::HealthKey(kDefaultEtcdRoot), etcd::Deadline(300)).ok();
-        } else {
-          grpc::ClientContext ctx;
-          ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(300));
-          ::milvus::proto::milvus::GetVersionResponse v;
-          healthy = milvus_stubs_[c->plan.name]->GetVersion(&ctx, {}, &v).ok();
-        }
+    std::vector<std::pair<rec::ComponentStatus*, const Component*>> probe;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      for (auto& c : components_) {
+        auto* s = resp->add_components();
+        s->set_name(c->plan.name);
+        s->set_role(c->plan.role);
+        for (const auto& [k, v] : c->plan.labels) (*s->mutable_labels())[k] = v;
+        bool up = c->proc.running();
+        s->set_pid(up ? c->proc.pid() : 0);
+        s->set_address(c->plan.address);
+        s->set_restarts(c->restarts);
+        s->set_fault(c->fault);
+        s->set_state(up ? (c->paused        ? "paused"
+                           : c->partitioned ? "partitioned"
+                                            : "running")
+                        : (c->fault.empty() ? "stopped" : "killed"));
+        s->set_netns(c->plan.netns);
+        if (up && !c->paused && !c->partitioned) probe.emplace_back(s, c.get());
       }
-      s->set_state(state);
-      s->set_healthy(healthy);
     }
+    // Plans and stubs are fixed once started; only the probes' answers are new.
+    for (auto& [s, c] : probe) ProbeHealth(c->plan, s);
     for (const auto& e : etcd_endpoints_)
       resp->set_etcd_endpoints(resp->etcd_endpoints() + (resp->etcd_endpoints().empty() ? "" : ",") + e);
     resp->set_data_dir(o_.topology.data_dir);
     resp->set_network(o_.topology.network);
     return grpc::Status::OK;
+  }
+
+  void ProbeHealth(const ComponentPlan& plan, rec::ComponentStatus* s) {
+    bool healthy = false;
+    if (plan.role == "coordinator") {
+      int role = CoordinatorRole(plan.name);
+      healthy = role >= 0;
+      if (role >= 0) s->set_state(role == 1 ? "active" : "standby");
+    } else if (plan.role == "etcd") {
+      etcd::EtcdClient probe({plan.address});
+      healthy = probe.Get(etcd::HealthKey(kDefaultEtcdRoot), etcd::Deadline(300)).ok();
+    } else if (auto stub = milvus_stubs_.find(plan.name); stub != milvus_stubs_.end()) {
+      grpc::ClientContext ctx;
+      ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::milliseconds(300));
+      ::milvus::proto::milvus::GetVersionResponse v;
+      healthy = stub->second->GetVersion(&ctx, {}, &v).ok();
+    }
+    s->set_healthy(healthy);
   }
 
   grpc::Status Fault(grpc::ServerContext*, const rec::FaultRequest* req, rec::FaultResponse* resp) override {

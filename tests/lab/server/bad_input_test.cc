@@ -3,12 +3,14 @@
 // dim, wrong field type, missing field, unknown field, NaN and Inf vector values,
 // topk 0 and 16385, nprobe 0 and > nlist, unknown index type and metric, malformed
 // placeholder group (garbage, wrong vector size, no vectors), malformed expression,
-// a 100 MB message, a method outside the subset (UNIMPLEMENTED).
+// a 100 MB message, a method outside the subset (UNIMPLEMENTED), and the matrix of
+// lab/bad_input_matrix.h (deep nesting, nq, limit + offset, VarChar autoID).
 #include <grpcpp/generic/generic_stub.h>
 #include <gtest/gtest.h>
 
 #include <cmath>
 
+#include "lab/bad_input_matrix.h"
 #include "lab/flow_helpers.h"
 #include "testing/server_process.h"
 
@@ -184,6 +186,9 @@ TEST_F(BadInput, MalformedQueryExpression) {
   auto d = c_.Delete("good", "", kCall);
   EXPECT_FALSE(d.ok());
 }
+
+// Deep nesting, upstream's limits (nq, limit + offset), nested JSON, VarChar autoID.
+TEST_F(BadInput, UpstreamLimitsAndDeepInputs) { RunBadInputMatrix(server_.address(), kDim); }
 
 TEST_F(BadInput, HundredMegabyteMessage) {
   size_t n = (100u << 20) / (kDim * sizeof(float));
