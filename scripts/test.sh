@@ -15,6 +15,10 @@ cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$jobs"
 (cd build && ctest --output-on-failure --timeout 600)
 
+# Fuzzing (clang-14's libFuzzer, ASan + UBSan): each target briefly; bash scripts/fuzz.sh
+# SECONDS runs them longer.
+bash scripts/fuzz.sh "${MDRILL_FUZZ_SECONDS:-15}"
+
 # Sanitizer build of the unit tests (the engine and utilities; no servers).
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DMDRILL_SANITIZE=ON -DMDRILL_BENCH=OFF >/dev/null
 cmake --build build-asan -j"$jobs" --target util_test engine_test lab_unit_test drill_test nemesis_test run_unit_test report_test
