@@ -90,6 +90,11 @@ Status MilvusClient::Connect(const ConnectOptions& o, Deadline d) {
   grpc::ChannelArguments args;
   args.SetMaxReceiveMessageSize(-1);
   args.SetMaxSendMessageSize(-1);
+  if (o.reconnect == ReconnectProfile::kFast) {
+    args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 20);
+    args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 20);
+    args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 100);
+  }
   channel_ = grpc::CreateCustomChannel(o.address, grpc::InsecureChannelCredentials(), args);
   stub_ = pb::MilvusService::NewStub(channel_);
   db_name_ = o.db_name.empty() ? "default" : o.db_name;

@@ -24,8 +24,22 @@ namespace mdrill::milvus {
 namespace pb = ::milvus::proto::milvus;
 using Deadline = std::chrono::milliseconds;
 
+// How a client's channel comes back after losing its server.
+enum class ReconnectProfile {
+  // The drill's instrument: reconnect backoff 20 ms, at most 100 ms, so a client
+  // is back within about 100 ms of its server and an outage is measured as the
+  // server's, not as the client's own backoff. No keep-alive pings: servers (Go's
+  // gRPC among them) answer frequent pings on a slow call with GOAWAY; a call to a
+  // dead peer ends at its deadline.
+  kFast,
+  // gRPC's defaults, as the SDKs run them (pymilvus, the Node SDK): reconnect
+  // backoff from 1 s, x1.6, up to 120 s.
+  kSdkDefault,
+};
+
 struct ConnectOptions {
   std::string address = "127.0.0.1:19530";  // host:port
+  ReconnectProfile reconnect = ReconnectProfile::kFast;
   std::string user;                         // with password: the authorization header
   std::string password;
   std::string token;  // alternative to user/password ("user:password")

@@ -44,7 +44,7 @@ ServerProcess::ServerProcess(std::string data_dir, std::vector<std::string> extr
 ServerProcess::~ServerProcess() { proc_.Stop(std::chrono::milliseconds(2000)); }
 
 bool ServerProcess::Start(std::string* error) {
-  port_ = FreePort();
+  if (port_ == 0) port_ = FreePort();  // a restart keeps its address
   std::vector<std::string> argv = {DrillBinary(), "lab",      "up",         "--topology", "standalone", "--foreground",
                                    "--listen",    address(), "--data-dir", data_dir_};
   argv.insert(argv.end(), extra_.begin(), extra_.end());

@@ -23,7 +23,8 @@ class ServerProcess {
   explicit ServerProcess(std::string data_dir = "", std::vector<std::string> extra_args = {});
   ~ServerProcess();
 
-  // Starts the server and waits until it answers Connect (up to 20 s).
+  // Starts the server and waits until it answers Connect (up to 20 s). A restart
+  // (Start after Kill9 or Stop) listens on the same address.
   bool Start(std::string* error);
   void Kill9();  // SIGKILL, then reap
   void Stop();   // SIGTERM, then reap
