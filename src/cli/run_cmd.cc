@@ -323,8 +323,10 @@ int Heal(const RunFlags& f) {
 void AddThresholdFlags(CLI::App* c, Thresholds* t) {
   c->add_option("--rto-max", t->rto_max_s, "RTO threshold, seconds (pass when below)")->capture_default_str();
   c->add_option("--failed-max", t->failed_max, "failed requests threshold (pass when below)")->capture_default_str();
-  c->add_option("--availability-min", t->availability_min_pct, "availability threshold, percent")
-      ->capture_default_str();
+  c->add_option_function<double>(
+       "--availability-min", [t](const double& v) { t->availability_min_pct = v; },
+       "per-test availability threshold, percent (default: none; availability is graded over the suite)")
+      ->check(CLI::Range(0.0, 100.0));
   c->add_option("--lost-max", t->lost_max, "lost acknowledged writes allowed")->capture_default_str();
 }
 

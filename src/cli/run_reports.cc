@@ -19,25 +19,27 @@ using namespace mdrill::drill;
 
 // The run's settings as the reports show them.
 nlohmann::json RunConfig(const RunFlags& f, const RunOptions& o) {
-  return {{"target", f.target},
-          {"address", o.connect.address},
-          {"tests", f.file.empty() ? f.test : f.file},
-          {"search_rate", f.search_rate},
-          {"insert_rate", f.insert_rate},
-          {"query_rate", f.query_rate},
-          {"probe_rate", f.probe_rate},
-          {"deadline", f.deadline},
-          {"duration", f.duration.empty() ? "scenario's" : f.duration},
-          {"fault_at", f.fault_at.empty() ? "scenario's" : f.fault_at},
-          {"fault_for", f.fault_for.empty() ? "scenario's" : f.fault_for},
-          {"replicas", f.replicas},
-          {"rows", f.rows},
-          {"dim", f.dim},
-          {"rto_max_s", f.thresholds.rto_max_s},
-          {"failed_max", f.thresholds.failed_max},
-          {"availability_min_pct", f.thresholds.availability_min_pct},
-          {"lost_max", f.thresholds.lost_max},
-          {"label", f.label}};
+  return {
+      {"target", f.target},
+      {"address", o.connect.address},
+      {"tests", f.file.empty() ? f.test : f.file},
+      {"search_rate", f.search_rate},
+      {"insert_rate", f.insert_rate},
+      {"query_rate", f.query_rate},
+      {"probe_rate", f.probe_rate},
+      {"deadline", f.deadline},
+      {"duration", f.duration.empty() ? "scenario's" : f.duration},
+      {"fault_at", f.fault_at.empty() ? "scenario's" : f.fault_at},
+      {"fault_for", f.fault_for.empty() ? "scenario's" : f.fault_for},
+      {"replicas", f.replicas},
+      {"rows", f.rows},
+      {"dim", f.dim},
+      {"rto_max_s", f.thresholds.rto_max_s},
+      {"failed_max", f.thresholds.failed_max},
+      {"availability_min_pct", f.thresholds.availability_min_pct ? nlohmann::json(*f.thresholds.availability_min_pct)
+                                                                 : nlohmann::json(nullptr)},
+      {"lost_max", f.thresholds.lost_max},
+      {"label", f.label}};
 }
 
 std::string IsoTime(int64_t unix_ms) { return UtcTime(unix_ms, "%Y-%m-%dT%H:%M:%SZ"); }

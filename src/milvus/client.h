@@ -40,7 +40,7 @@ enum class ReconnectProfile {
 struct ConnectOptions {
   std::string address = "127.0.0.1:19530";  // host:port
   ReconnectProfile reconnect = ReconnectProfile::kFast;
-  std::string user;                         // with password: the authorization header
+  std::string user;  // with password: the authorization header
   std::string password;
   std::string token;  // alternative to user/password ("user:password")
   std::string db_name = "default";

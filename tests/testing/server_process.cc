@@ -45,8 +45,8 @@ ServerProcess::~ServerProcess() { proc_.Stop(std::chrono::milliseconds(2000)); }
 
 bool ServerProcess::Start(std::string* error) {
   if (port_ == 0) port_ = FreePort();  // a restart keeps its address
-  std::vector<std::string> argv = {DrillBinary(), "lab",      "up",         "--topology", "standalone", "--foreground",
-                                   "--listen",    address(), "--data-dir", data_dir_};
+  std::vector<std::string> argv = {DrillBinary(),  "lab",      "up",      "--topology", "standalone",
+                                   "--foreground", "--listen", address(), "--data-dir", data_dir_};
   argv.insert(argv.end(), extra_.begin(), extra_.end());
   if (!proc_.Start(argv, data_dir_ + "/server.log", error)) return false;
   auto until = std::chrono::steady_clock::now() + std::chrono::seconds(20);

@@ -37,8 +37,14 @@ History EveryRuleApplies(bool target_changed, bool lookup_finds_row) {
   return h;
 }
 
+CheckOptions WithAvailability() {
+  CheckOptions o;
+  o.thresholds.availability_min_pct = 99.9;
+  return o;
+}
+
 TEST(CheckRules, EveryRuleRegisteredAndInReportOrder) {
-  Judgement j = Judge(EveryRuleApplies(true, true));
+  Judgement j = Judge(EveryRuleApplies(true, true), WithAvailability());
   std::vector<std::string> names;
   for (const auto& c : j.checks) names.push_back(c.name);
   EXPECT_EQ(names, (std::vector<std::string>{"rto", "failed_requests", "availability", "lost_writes",
@@ -54,6 +60,21 @@ TEST(CheckRules, EveryRuleRegisteredAndInReportOrder) {
   EXPECT_EQ(j.exit_code, kExitPass);
   // The seed's own words for its budget of failed requests.
   EXPECT_EQ(FindCheck(j, "failed_requests")->title_zh, "失败请求数");
+}
+
+// Availability is a figure per test unless a threshold is set: one request in
+// flight on a killed process must not fail a correct failover by default.
+TEST(CheckRules, AvailabilityIsACheckOnlyWithAThreshold) {
+  History h = EveryRuleApplies(true, true);
+  h.ops[3].outcome = Outcome::kFail;  // one search failed: 99.5 % of 200
+  Judgement by_default = Judge(h);
+  EXPECT_EQ(FindCheck(by_default, "availability"), nullptr);
+  EXPECT_EQ(by_default.exit_code, kExitPass);
+  EXPECT_LT(by_default.availability.request.pct, 99.9);  // still measured and reported
+  Judgement strict = Judge(h, WithAvailability());
+  ASSERT_NE(FindCheck(strict, "availability"), nullptr);
+  EXPECT_FALSE(FindCheck(strict, "availability")->pass);
+  EXPECT_EQ(strict.exit_code, kExitFail);
 }
 
 TEST(CheckRules, StaleReadAndMissedTargetFail) {
@@ -89,7 +110,7 @@ TEST(CheckRules, RunErrorMakesTheVerdictCannotJudge) {
 }
 
 TEST(CheckRules, JsonRoundTripKeepsPresentation) {
-  Judgement j = Judge(EveryRuleApplies(true, true));
+  Judgement j = Judge(EveryRuleApplies(true, true), WithAvailability());
   for (const auto& c : j.checks) {
     Check back = CheckFromJson(ToJson(c));
     EXPECT_EQ(back.name, c.name);

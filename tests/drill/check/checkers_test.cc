@@ -240,7 +240,9 @@ TEST(Judge, NoFailureAtAllPasses) {
 
 TEST(Judge, CannotJudgeWithoutOpsOrWhenTruncatedWithoutFinalRead) {
   History empty;
-  Judgement v = Judge(empty);
+  CheckOptions with_availability;
+  with_availability.thresholds.availability_min_pct = 99.9;
+  Judgement v = Judge(empty, with_availability);
   EXPECT_EQ(v.exit_code, kExitCannotJudge);
   EXPECT_FALSE(v.cannot_judge.empty());
   EXPECT_FALSE(FindCheck(v, "availability")->judged);
