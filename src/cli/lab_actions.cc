@@ -251,8 +251,22 @@ int Down(const LabFlags& f) {
   std::ifstream state(lab::StateFile(f.data_dir));
   auto j = nlohmann::json::parse(state, nullptr, false);
   if (!j.is_discarded() && j.contains("components")) {
-    for (auto& c : j["components"])
-      if (c["pid"].get<int>() > 0) ::kill(c["pid"].get<int>(), SIGKILL);
+    // Only a process that is still the one recorded (same pid, same start time): a
+    // pid reused since then belongs to someone else.
+    int killed = 0, gone = 0;
+    for (auto& c : j["components"]) {
+      if (!c.is_object()) continue;
+      const pid_t pid = c.value("pid", 0);
+      const int64_t start = c.value("start", int64_t{-1});
+      if (pid <= 0) continue;
+      if (start < 0 || !PidAlive(pid) || ProcessStartTicks(pid) != start) {
+        ++gone;
+        continue;
+      }
+      ::kill(pid, SIGKILL);
+      ++killed;
+    }
+    std::printf("lab down: %d recorded components still running were killed, %d were gone\n", killed, gone);
     // Not when another live lab has since built its network on the same range.
     if (j.contains("netns") && !j["netns"].empty() && lab::LabNetworkOwner(j.value("base_port", 0)).empty())
       lab::TearDownLabNetwork(j.value("base_port", 0), j["netns"].get<std::vector<std::string>>());

@@ -4,6 +4,7 @@
 #include <poll.h>
 #include <signal.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -11,6 +12,8 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
+#include <sstream>
 #include <thread>
 
 namespace mdrill {
@@ -210,7 +213,8 @@ Subprocess& Subprocess::operator=(Subprocess&& o) noexcept {
   return *this;
 }
 
-bool Subprocess::Start(const std::vector<std::string>& argv, const std::string& log_path, std::string* error) {
+bool Subprocess::Start(const std::vector<std::string>& argv, const std::string& log_path, std::string* error,
+                       bool die_with_parent) {
   if (argv.empty()) {
     *error = "empty command";
     return false;
@@ -226,8 +230,13 @@ bool Subprocess::Start(const std::vector<std::string>& argv, const std::string& 
   int devnull = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
   std::vector<char*> args = ExecArgs(argv);
   std::string exec_error = "exec " + argv[0] + ": ";
+  const pid_t parent = ::getpid();
   pid_t pid = ::fork();
-  if (pid == 0) ExecChild(args, devnull, log_fd, log_fd, exec_error, "\n");
+  if (pid == 0) {
+    // Kept across exec. If the parent died before the call took effect, go now.
+    if (die_with_parent && (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || ::getppid() != parent)) ::_exit(127);
+    ExecChild(args, devnull, log_fd, log_fd, exec_error, "\n");
+  }
   int fork_errno = errno;
   CloseFd(&log_fd);
   CloseFd(&devnull);
@@ -327,6 +336,20 @@ std::string ShellJoin(const std::vector<std::string>& argv) {
     line += '\'';
   }
   return line;
+}
+
+int64_t ProcessStartTicks(pid_t pid) {
+  if (pid <= 0) return -1;
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat;
+  if (!std::getline(in, stat)) return -1;
+  auto close = stat.rfind(')');  // the command name may hold spaces and parentheses
+  if (close == std::string::npos) return -1;
+  std::istringstream rest(stat.substr(close + 1));
+  std::string field;
+  for (int i = 3; i <= 22 && rest >> field; ++i)
+    if (i == 22) return std::strtoll(field.c_str(), nullptr, 10);
+  return -1;
 }
 
 }  // namespace mdrill

@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include <chrono>
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -29,9 +30,12 @@ class Subprocess {
   Subprocess& operator=(Subprocess&& o) noexcept;
 
   // Starts argv[0] (searched in PATH) with the given arguments; stdout and stderr go
-  // to `log_path` when not empty (appended), else are inherited. False on failure
-  // with `error` set.
-  bool Start(const std::vector<std::string>& argv, const std::string& log_path, std::string* error);
+  // to `log_path` when not empty (appended), else are inherited. With
+  // `die_with_parent` the kernel SIGKILLs the child when the thread that started it
+  // ends (PR_SET_PDEATHSIG), as when this process crashes: start such children from
+  // a thread that lives as long as the process. False on failure with `error` set.
+  bool Start(const std::vector<std::string>& argv, const std::string& log_path, std::string* error,
+             bool die_with_parent = false);
 
   pid_t pid() const { return pid_; }
   bool running();
@@ -51,6 +55,11 @@ class Subprocess {
 
 // True when `pid` exists and is not a zombie (an exited child nobody reaped yet).
 bool PidAlive(pid_t pid);
+
+// When the process `pid` started, in clock ticks since boot (/proc/PID/stat field
+// 22); -1 when there is no such process. A pid and its start time name one process:
+// a pid reused later has another start time.
+int64_t ProcessStartTicks(pid_t pid);
 
 // How RunCommand connects the child's standard streams.
 struct CommandOptions {

@@ -212,7 +212,7 @@ class Supervisor final : public rec::Supervisor::Service {
   void StartLocked(Component& c) {
     std::string err;
     auto argv = c.plan.netns.empty() ? c.plan.argv : InNetns(c.plan.netns, c.plan.argv);
-    if (!c.proc.Start(argv, c.plan.log_path, &err)) {
+    if (!c.proc.Start(argv, c.plan.log_path, &err, /*die_with_parent=*/true)) {  // StartLocked runs on the main thread
       std::fprintf(stderr, "supervisor: cannot start %s: %s\n", c.plan.name.c_str(), err.c_str());
       c.restart_at = Clock::now() + std::chrono::milliseconds(o_.topology.restart_delay_ms);
       return;
@@ -230,11 +230,14 @@ class Supervisor final : public rec::Supervisor::Service {
   void WriteStateLocked() {
     nlohmann::json j;
     j["supervisor_pid"] = ::getpid();
+    j["supervisor_start"] = ProcessStartTicks(::getpid());
     j["base_port"] = o_.topology.base_port;
     j["netns"] = network_up_ ? NamespacesLocked() : std::vector<std::string>{};
     j["components"] = nlohmann::json::array();
     for (auto& c : components_)
-      j["components"].push_back({{"name", c->plan.name}, {"pid", c->proc.running() ? c->proc.pid() : 0}});
+      j["components"].push_back({{"name", c->plan.name},
+                                 {"pid", c->proc.running() ? c->proc.pid() : 0},
+                                 {"start", c->proc.running() ? ProcessStartTicks(c->proc.pid()) : -1}});
     std::string tmp = StateFile(o_.topology.data_dir) + ".tmp";
     std::ofstream(tmp) << j.dump(2) << "\n";
     std::rename(tmp.c_str(), StateFile(o_.topology.data_dir).c_str());

@@ -175,3 +175,39 @@ TEST_F(HaLab, BadFaultRequestsAreRefusedClearly) {
 
 }  // namespace
 }  // namespace mdrill::testing
+
+namespace mdrill::testing {
+namespace {
+
+// A supervisor that crashes takes its components with it (they were started with
+// PR_SET_PDEATHSIG), paused ones included: nothing keeps running, holding ports or
+// a fault, after the lab's owner is gone. `lab down` afterwards cleans up and kills
+// nothing it cannot prove is still the lab's.
+TEST_F(HaLab, SupervisorCrashTakesItsComponentsWithIt) {
+  auto before = Status();
+  std::string out;
+  ASSERT_EQ(Cli({"lab", "pause", "-l", "app=milvus-querynode", "--mode", "one", "--for", "60s"}, &out), 0) << out;
+  std::ifstream state(lab::StateFile(dir_));
+  auto j = nlohmann::json::parse(state, nullptr, false);
+  ASSERT_FALSE(j.is_discarded());
+  const pid_t sup = j.value("supervisor_pid", 0);
+  ASSERT_GT(sup, 0);
+  std::vector<pid_t> pids;
+  for (const auto& c : before.components())
+    if (c.pid() > 0) pids.push_back(c.pid());
+  ASSERT_GE(pids.size(), 10u);
+  ASSERT_EQ(::kill(sup, SIGKILL), 0);
+  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  size_t alive = pids.size();
+  while (alive > 0 && std::chrono::steady_clock::now() < until) {
+    alive = 0;
+    for (pid_t p : pids) alive += PidAlive(p) ? 1 : 0;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(alive, 0u) << "components outlived their supervisor";
+  ASSERT_EQ(Cli({"lab", "down"}, &out), 0) << out;
+  EXPECT_NE(out.find("0 recorded components still running were killed"), std::string::npos) << out;
+}
+
+}  // namespace
+}  // namespace mdrill::testing
