@@ -11,6 +11,9 @@ bash scripts/setup.sh
 python3 scripts/check_source.py
 
 jobs="${MDRILL_JOBS:-2}"
+# ccache (when installed) shares objects between clones of the project: paths are
+# hashed relative to the clone, not absolute.
+export CCACHE_BASEDIR="$root" CCACHE_NOHASHDIR=1
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
 cmake --build build -j"$jobs"
 (cd build && ctest --output-on-failure --timeout 600)

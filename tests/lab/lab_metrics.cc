@@ -62,6 +62,13 @@ std::map<std::string, double> EtcdRequestsByMethod(const std::vector<std::string
   return total;
 }
 
+double EtcdMetric(const std::string& endpoint, const std::string& name) {
+  std::istringstream page(HttpGet(endpoint, "/metrics"));
+  for (std::string l; std::getline(page, l);)
+    if (l.rfind(name + " ", 0) == 0) return std::stod(l.substr(name.size() + 1));
+  return -1;
+}
+
 double CpuSeconds(pid_t pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
   std::string stat;

@@ -17,6 +17,9 @@ namespace mdrill::testing {
 std::map<std::string, double> EtcdRequestsByMethod(const std::string& endpoint);
 // The same, summed over every endpoint of a comma-separated list.
 std::map<std::string, double> EtcdRequestsByMethod(const std::vector<std::string>& endpoints);
+// The value of the metric line `name` (no labels) on ENDPOINT's /metrics page; -1
+// when absent.
+double EtcdMetric(const std::string& endpoint, const std::string& name);
 // Total user + system CPU seconds the process has used; < 0 when it is gone.
 double CpuSeconds(pid_t pid);
 

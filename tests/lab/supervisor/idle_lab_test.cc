@@ -60,6 +60,8 @@ TEST(IdleLab, EtcdRequestsStayAtTheRenewalAndPollRates) {
   EXPECT_LE(rate["LeaseKeepAlive"], keepalive_bound) << shown.str();
   // Polls: the standby coordinator and the query nodes' log tailers, 10 a second each.
   EXPECT_LE(Total(rate), keepalive_bound + 10.0 * lease_holders) << shown.str();
+  // etcd runs with a space quota (4 GiB, as Milvus deployments set it).
+  for (const auto& e : endpoints) EXPECT_EQ(EtcdMetric(e, "etcd_server_quota_backend_bytes"), 4294967296.0) << e;
 }
 
 }  // namespace
