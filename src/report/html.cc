@@ -162,7 +162,8 @@ std::string Checks(const json& r, Lang lang) {
   if (checks.is_array()) {
     for (const auto& c : checks) {
       std::string name = Str(At(c, "name"));
-      const std::string& label = drill::TitleIn(drill::CheckFromJson(c), LangCode(lang));
+      const drill::Check check = drill::CheckFromJson(c);
+      const std::string label = drill::TitleIn(check, LangCode(lang));
       bool same = Lower(label) == Lower(name);  // "Target hit: ..." is its own name
       std::string cell = (!same ? Esc(label) + "<br>" : std::string()) + "<code>" + Esc(name) + "</code>";
       auto measured = Num(At(c, "measured"));

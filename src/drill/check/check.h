@@ -58,7 +58,8 @@ std::string FormatFigure(double value, const CheckUnit& unit);
 // units were recorded read with their name as title and a plain figure.
 nlohmann::json ToJson(const Check& check);
 Check CheckFromJson(const nlohmann::json& j);
-// The title in the report's language ("zh" or anything else for English).
+// The title in the report's language ("zh" or anything else for English): a
+// reference into `check`, valid while it lives.
 const std::string& TitleIn(const Check& check, const std::string& lang);
 
 // What a rule sees: the history, the options, and every figure the checkers
