@@ -4,7 +4,7 @@
 set -euo pipefail
 
 APT_PACKAGES=(
-  build-essential cmake pkg-config git ccache python3 clang-format-14 clang-14 libclang-rt-14-dev
+  build-essential cmake pkg-config git ccache python3 clang-format-14 clang-14 libclang-rt-14-dev libomp-14-dev
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libfaiss-dev libopenblas-dev
   libcli11-dev nlohmann-json3-dev libyaml-cpp-dev libspdlog-dev libfmt-dev
