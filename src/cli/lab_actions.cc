@@ -103,20 +103,38 @@ void PrintReplicas(const rec::StatusResponse& s) {
   if (loaded == 0) std::printf("replicas: no collection is loaded\n");
 }
 
-// Forks `body` into its own session with output to `log`; returns the child pid.
-pid_t Daemonize(const std::string& log, const std::function<int()>& body) {
+// This process's own command line (/proc/self/cmdline).
+std::vector<std::string> OwnArgv() {
+  std::ifstream in("/proc/self/cmdline", std::ios::binary);
+  std::vector<std::string> argv;
+  for (std::string arg; std::getline(in, arg, '\0');) argv.push_back(arg);
+  return argv;
+}
+
+// Starts this same command again with --foreground, in its own session with output
+// to `log`; returns its pid. A fresh exec, not a fork that goes on running here: a
+// forked child inherits gRPC's state without its threads (timers, pollers), and
+// this process may have used gRPC already (asking whether a lab runs), after which
+// the child's calls would never time out.
+pid_t Daemonize(const std::string& log) {
+  std::vector<std::string> argv = OwnArgv();
+  argv.push_back("--foreground");
+  std::vector<char*> args;
+  for (auto& a : argv) args.push_back(a.data());
+  args.push_back(nullptr);
+  const std::string self = SelfBinary();
   pid_t pid = ::fork();
   if (pid != 0) return pid;
   ::setsid();
-  int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (fd >= 0) {
     ::dup2(fd, 1);
     ::dup2(fd, 2);
-    ::close(fd);
   }
-  int devnull = ::open("/dev/null", O_RDONLY);
+  int devnull = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
   if (devnull >= 0) ::dup2(devnull, 0);
-  ::_exit(body());
+  ::execv(self.c_str(), args.data());
+  ::_exit(127);
 }
 
 bool ConnectOk(const std::string& address) {
@@ -149,10 +167,8 @@ int UpStandalone(LabFlags& f) {
     return 1;
   }
   std::string log = f.data_dir + "/standalone.log";
-  pid_t pid = Daemonize(log, [&] {
-    std::ofstream(StandalonePid(f.data_dir)) << ::getpid() << "\n";
-    return lab::RunStandalone(f.standalone);
-  });
+  pid_t pid = Daemonize(log);
+  if (pid > 0) std::ofstream(StandalonePid(f.data_dir)) << pid << "\n";
   auto until = std::chrono::steady_clock::now() + std::chrono::seconds(f.timeout_s);
   while (std::chrono::steady_clock::now() < until && ::kill(pid, 0) == 0 && !ConnectOk(f.standalone.listen))
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
@@ -198,7 +214,7 @@ int UpHa(LabFlags& f) {
   so.topology = f.ha;
   if (f.foreground) return lab::RunSupervisor(so);  // supervise from this process until SIGTERM
   auto start = std::chrono::steady_clock::now();
-  pid_t pid = Daemonize(f.ha.data_dir + "/logs/supervisor.log", [&] { return lab::RunSupervisor(so); });
+  pid_t pid = Daemonize(f.ha.data_dir + "/logs/supervisor.log");
   auto until = start + std::chrono::seconds(f.timeout_s);
   rec::StatusResponse s;
   bool ready = false;

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 #include "util/subprocess.h"
 
@@ -137,8 +138,35 @@ Status SetUpLabNetwork(const TopologyOptions& o, const std::vector<ComponentPlan
   return Status::OK();
 }
 
+// The host's links whose names start with `prefix` (from `ip -o link show`, whose
+// lines read "12: mdv19600-0@if11: <...>").
+std::vector<std::string> HostLinks(const std::string& prefix) {
+  std::string out;
+  std::vector<std::string> links;
+  if (RunCapture({"ip", "-o", "link", "show"}, &out, kCommandTimeout, true) != 0) return links;
+  std::istringstream lines(out);
+  for (std::string line; std::getline(lines, line);) {
+    auto start = line.find(": ");
+    if (start == std::string::npos) continue;
+    std::string name = line.substr(start + 2, line.find_first_of("@:", start + 2) - start - 2);
+    if (name.rfind(prefix, 0) == 0) links.push_back(name);
+  }
+  return links;
+}
+
 void TearDownLabNetwork(int base_port, const std::vector<std::string>& namespaces) {
   for (const auto& ns : namespaces) RunQuiet({"ip", "netns", "del", ns});
+  // The kernel destroys a deleted namespace, and the veth pair with it, in the
+  // background; until it has, the host end still exists and the next lab's `ip link
+  // add` of the same name fails ("File exists"). Delete the host ends here and wait
+  // (at most 5 s) until they are gone.
+  const std::string veth_prefix = "mdv" + std::to_string(base_port) + "-";
+  for (int i = 0; i < 50; ++i) {
+    auto links = HostLinks(veth_prefix);
+    if (links.empty()) break;
+    for (const auto& l : links) RunQuiet({"ip", "link", "del", l});
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
   RunQuiet({"ip", "link", "del", LabBridge(base_port)});
   RunQuiet({"nft", "delete", "table", "bridge", Table(base_port)});
 }

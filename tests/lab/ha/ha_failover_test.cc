@@ -2,6 +2,7 @@
 // and inserts at 25/s each while a component is killed with SIGKILL by the lab's
 // supervisor. Asserts the measured facts of each fault.
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <filesystem>
 #include <fstream>
@@ -11,6 +12,7 @@
 #include <set>
 #include <thread>
 
+#include "lab/flow_helpers.h"
 #include "lab/ha/replicas.h"
 #include "lab/ha_lab_fixture.h"
 #include "lab/supervisor/supervisor.h"
@@ -479,6 +481,45 @@ TEST(HaLabNetns, SecondLabOnTheSameRangeIsRefused) {
   o.address = lab.front_door();
   EXPECT_TRUE(c.Connect(o, kCall).ok());
   std::filesystem::remove_all(other);
+}
+
+}  // namespace
+}  // namespace mdrill::testing
+
+namespace mdrill::testing {
+namespace {
+
+// A supervisor that crashes in the middle of a fault leaves none of it behind: its
+// components die with it, and the next `lab up` on the same range rebuilds the
+// network from nothing (namespaces, bridge, the nftables table with the loss rules),
+// so traffic flows again and no rule of the old fault remains.
+TEST(HaLabNetns, SupervisorCrashDuringLossLeavesNoFaultBehind) {
+  HaLabProcess lab;
+  std::string out;
+  const std::vector<std::string> small = {"--etcd", "1", "--coordinators", "1", "--querynodes", "1", "--proxies", "1"};
+  ASSERT_TRUE(lab.Up(&out, small)) << out;
+  if (lab.Status().network() != "netns") GTEST_SKIP() << "packet loss needs root (the lab's network namespaces)";
+  std::ifstream state(lab::StateFile(lab.dir()));
+  auto j = nlohmann::json::parse(state, nullptr, false);
+  ASSERT_FALSE(j.is_discarded());
+  const std::string table = "mdrill_" + std::to_string(j.value("base_port", 0));
+  ASSERT_EQ(lab.Cli({"lab", "loss", "-l", "app=milvus-proxy", "--mode", "all", "--loss", "100", "--for", "120s"}, &out),
+            0)
+      << out;
+  std::string rules;
+  ASSERT_EQ(RunCapture({"nft", "list", "table", "bridge", table}, &rules, std::chrono::seconds(10)), 0);
+  ASSERT_NE(rules.find("drop"), std::string::npos) << rules;
+
+  ASSERT_EQ(::kill(j.value("supervisor_pid", 0), SIGKILL), 0);
+  std::this_thread::sleep_for(std::chrono::seconds(2));
+  ASSERT_TRUE(lab.Up(&out, small)) << out;
+  rules.clear();
+  (void)RunCapture({"nft", "list", "table", "bridge", table}, &rules, std::chrono::seconds(10));
+  EXPECT_EQ(rules.find("drop"), std::string::npos) << "a loss rule outlived its supervisor:\n" << rules;
+  milvus::MilvusClient c;
+  Connect(&c, lab.front_door());
+  auto version = c.GetVersion(kCall);
+  EXPECT_TRUE(version.ok()) << version.status().ToString();
 }
 
 }  // namespace
