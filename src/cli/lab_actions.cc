@@ -247,7 +247,21 @@ int UpHa(LabFlags& f) {
   return 0;
 }
 
+int DownChecked(const LabFlags& f);
+
+// `state.json` is written by the supervisor, but a disk or a person may damage it: a
+// field of the wrong type is a clear error, not an uncaught exception.
 int Down(const LabFlags& f) {
+  try {
+    return DownChecked(f);
+  } catch (const nlohmann::json::exception& e) {
+    std::fprintf(stderr, "lab down: %s is damaged (%s); nothing was killed\n", lab::StateFile(f.data_dir).c_str(),
+                 e.what());
+    return 1;
+  }
+}
+
+int DownChecked(const LabFlags& f) {
   if (auto stub = SupervisorStub(f.data_dir)) {
     grpc::ClientContext ctx;
     ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(2));

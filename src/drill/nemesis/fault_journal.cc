@@ -40,6 +40,23 @@ Status JournalHealed(const std::string& path, const std::string& id, const std::
   return AppendLine(path, {{"event", "healed"}, {"id", id}, {"healed_unix_ms", UnixMs()}, {"by", by}});
 }
 
+namespace {
+
+// A field of a journal line, or the empty value when absent or of another type: a
+// damaged line is skipped, never a reason to stop (nlohmann's value() throws on a
+// type mismatch).
+std::string StringField(const nlohmann::json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
+}
+
+int64_t IntField(const nlohmann::json& j, const char* key) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_number_integer() ? it->get<int64_t>() : 0;
+}
+
+}  // namespace
+
 Result<std::vector<JournalEntry>> PendingFaults(const std::string& path, int* skipped) {
   if (skipped != nullptr) *skipped = 0;
   std::ifstream in(path);
@@ -52,12 +69,11 @@ Result<std::vector<JournalEntry>> PendingFaults(const std::string& path, int* sk
   for (std::string line; std::getline(in, line);) {
     if (line.empty()) continue;
     auto j = nlohmann::json::parse(line, nullptr, false);
-    std::string event = (!j.is_discarded() && j.is_object()) ? j.value("event", "") : "";
+    std::string event = (!j.is_discarded() && j.is_object()) ? StringField(j, "event") : "";
     if (event == "applied" && j.contains("fault")) {
       auto fault = AppliedFaultFromJson(j["fault"]);
       if (fault.ok()) {
-        JournalEntry e{fault.value(), j.value("journaled_unix_ms", int64_t{0}),
-                       j.value("deadline_unix_ms", int64_t{0})};
+        JournalEntry e{fault.value(), IntField(j, "journaled_unix_ms"), IntField(j, "deadline_unix_ms")};
         const std::string id = e.fault.id;
         if (!faults.count(id)) ids.push_back(id);
         faults[id] = {std::move(e), false};

@@ -103,6 +103,26 @@ TEST_F(FaultJournalTest, TornLastLineIsSkippedAndTheNextAppendStartsAFreshLine) 
   EXPECT_EQ(text.back(), '\n');
 }
 
+// Lines whose fields have the wrong types (found by fuzz_journal: `milvus-drill heal`
+// used to die on a type error) are skipped like any damaged line.
+TEST_F(FaultJournalTest, FieldsOfTheWrongTypeAreSkippedNotFatal) {
+  ASSERT_TRUE(JournalApplied(path_, Fault("a")).ok());
+  std::ofstream(path_, std::ios::app) << nlohmann::json({{"event", 5}, {"id", "a"}}).dump() << "\n"
+                                      << nlohmann::json({{"event", "applied"},
+                                                         {"fault", ToJson(Fault("b"))},
+                                                         {"journaled_unix_ms", "soon"},
+                                                         {"deadline_unix_ms", nullptr}})
+                                             .dump()
+                                      << "\n"
+                                      << nlohmann::json({{"event", "healed"}, {"id", 7}}).dump() << "\n";
+  int skipped = 0;
+  auto pending = PendingFaults(path_, &skipped);
+  ASSERT_TRUE(pending.ok());
+  EXPECT_EQ(skipped, 2);  // the bad event and the bad heal; "b" is read with its times as 0
+  ASSERT_EQ(pending->size(), 2u);
+  EXPECT_EQ(pending->back().fault.id, "b");
+}
+
 TEST_F(FaultJournalTest, ApplyJournaledWritesTheFaultBeforeTouchingAnything) {
   RecordingCli cli({"kubectl"});
   cli.On("kubectl * get pods *",
