@@ -209,6 +209,24 @@ nlohmann::json ToJson(const AppliedFault& f) {
   return j;
 }
 
+namespace {
+
+// An integer field of a journaled fault, `fallback` when absent. A number outside
+// int64 (or not whole) is refused: nlohmann converts a floating-point JSON number
+// with a plain cast, undefined behaviour when it does not fit (found by fuzz_journal).
+int64_t IntegerField(const nlohmann::json& j, const char* key, int64_t fallback) {
+  auto it = j.find(key);
+  if (it == j.end()) return fallback;
+  if (it->is_number_integer()) return it->get<int64_t>();
+  if (it->is_number_float()) {
+    const double d = it->get<double>();
+    if (std::isfinite(d) && d >= -9.2e18 && d <= 9.2e18 && d == std::trunc(d)) return static_cast<int64_t>(d);
+  }
+  throw nlohmann::json::type_error::create(302, std::string(key) + " is not an integer", &*it);
+}
+
+}  // namespace
+
 Result<FaultSpec> FaultSpecFromJson(const nlohmann::json& j) {
   if (!j.is_object()) return Status::InvalidArgument("fault spec is not a JSON object");
   FaultSpec s;
@@ -216,8 +234,10 @@ Result<FaultSpec> FaultSpecFromJson(const nlohmann::json& j) {
     s.action = j.value("action", "");
     s.selector = j.value("selector", "");
     s.mode = j.value("mode", "one");
-    s.duration = std::chrono::milliseconds(j.value("duration_ms", int64_t{0}));
-    s.latency_ms = j.value("latency_ms", 0);
+    s.duration = std::chrono::milliseconds(IntegerField(j, "duration_ms", 0));
+    const int64_t latency = IntegerField(j, "latency_ms", 0);
+    if (latency < 0 || latency > 3600000) return Status::InvalidArgument("fault spec: latency_ms out of range");
+    s.latency_ms = static_cast<int>(latency);
     s.loss_pct = j.value("loss_pct", 0.0);
     s.id = j.value("id", "");
   } catch (const nlohmann::json::exception& e) {
@@ -236,7 +256,7 @@ Result<AppliedFault> AppliedFaultFromJson(const nlohmann::json& j) {
     auto spec = FaultSpecFromJson(j.at("spec"));
     if (!spec.ok()) return spec.status();
     f.spec = spec.value();
-    f.planned_unix_ms = j.value("planned_unix_ms", int64_t{0});
+    f.planned_unix_ms = IntegerField(j, "planned_unix_ms", 0);
     for (const auto& t : j.value("targets", nlohmann::json::array()))
       f.targets.push_back({t.value("name", ""), t.value("detail", "")});
     for (const char* key : {"steps", "undo"}) {

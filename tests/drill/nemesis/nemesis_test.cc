@@ -365,6 +365,18 @@ TEST(NemesisHelpers, ModesAndIdsAndJsonRoundTrip) {
   EXPECT_EQ(back->steps, f.steps);
   EXPECT_EQ(back->spec.duration.count(), 5000);
   EXPECT_FALSE(AppliedFaultFromJson(nlohmann::json::array()).ok());
+  // Numbers that do not fit an int64 are refused, not cast (undefined behaviour; the
+  // sanitizer build of this test would abort). Found by fuzz_journal.
+  nlohmann::json huge = ToJson(f);
+  huge["spec"]["duration_ms"] = 1.79582e64;
+  EXPECT_FALSE(AppliedFaultFromJson(huge).ok());
+  huge = ToJson(f);
+  huge["planned_unix_ms"] = -1e300;
+  EXPECT_FALSE(AppliedFaultFromJson(huge).ok());
+  huge = ToJson(f);
+  huge["spec"]["duration_ms"] = 2500.0;  // a whole number written as a float still reads
+  ASSERT_TRUE(AppliedFaultFromJson(huge).ok());
+  EXPECT_EQ(AppliedFaultFromJson(huge)->spec.duration.count(), 2500);
 }
 
 TEST(RunWithInput, StdinStdoutStderrExitCodeAndTimeout) {
