@@ -25,6 +25,13 @@ class Printer {
     std::snprintf(buf, sizeof buf, T("%.2f s"), *us / 1e6);
     return buf;
   }
+  // "3.004 ± 0.005 s": an RTO with its uncertainty, to the millisecond.
+  std::string SecondsPm(const std::optional<int64_t>& us, int64_t uncertainty_us) const {
+    if (!us) return "N/A";
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.3f \u00b1 %.3f s", *us / 1e6, uncertainty_us / 1e6);
+    return buf;
+  }
   Lang lang() const { return lang_; }
 
  private:
@@ -92,6 +99,10 @@ void PrintChecks(Printer& p, std::FILE* out, const Judgement& j, Lang lang) {
       char buf[32];
       std::snprintf(buf, sizeof buf, "%.3f", *ch.measured);
       measured = buf;
+      if (ch.uncertainty) {
+        std::snprintf(buf, sizeof buf, " \u00b1 %.3f", *ch.uncertainty);
+        measured += buf;
+      }
     }
     std::fprintf(out, "    %-4s  %-40s %s %-10s %s %.3f\n", ch.judged ? p.T(ch.pass ? "PASS" : "FAIL") : "N/J",
                  lang == Lang::kZh ? ch.title_zh.c_str() : ch.name.c_str(), p.T("measured"), measured.c_str(),
@@ -131,11 +142,12 @@ void PrintJudgement(std::FILE* out, const Judgement& j, Lang lang) {
   p.S("\n\n  RTO per operation kind:\n");
   for (const auto& [kind, r] : j.seed_rto.by_kind) {
     auto strict = j.strict_rto.by_kind.count(kind) ? j.strict_rto.by_kind.at(kind) : StrictRto{};
-    p.F("    %-8s seed %-10s strict %-10s outages %zu\n", kind.c_str(), p.Seconds(r.rto_us).c_str(),
-        strict.never_recovered ? p.T("never") : p.Seconds(strict.rto_us).c_str(), r.outages.size());
+    p.F("    %-8s strict %-19s seed %-19s outages %zu\n", kind.c_str(),
+        strict.never_recovered ? p.T("never") : p.SecondsPm(strict.rto_us, strict.uncertainty_us).c_str(),
+        p.SecondsPm(r.rto_us, r.uncertainty_us).c_str(), r.outages.size());
   }
-  p.F("    seed: %s\n    strict: %s\n", Definition(p, j.seed_rto.definition).c_str(),
-      Definition(p, j.strict_rto.definition).c_str());
+  p.F("    strict: %s\n    seed: %s\n", Definition(p, j.strict_rto.definition).c_str(),
+      Definition(p, j.seed_rto.definition).c_str());
 
   p.S("\n  latency (ok operations)       p50        p90        p99        max\n");
   for (const auto& [kind, l] : j.latency.by_kind) {

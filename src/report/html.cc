@@ -45,7 +45,7 @@ std::string Td(const std::string& text, const char* cls = nullptr) {
 
 std::string StrictRtoText(const json& result, Lang lang) {
   const json& s = At(result, "strict_rto");
-  if (auto rto = Num(At(s, "rto_us"))) return Secs(*rto / 1e6);
+  if (Num(At(s, "rto_us"))) return RtoSecs(s);
   if (Bool(At(s, "never_recovered"))) return Tr(lang, "never recovered");
   if (At(s, "fault_start_us").is_null()) return std::string("N/A (") + Tr(lang, "no fault") + ")";
   return "N/A";
@@ -55,7 +55,7 @@ std::string StrictRtoText(const json& result, Lang lang) {
 // there and the figure is "N/A" alone (the figure cards keep their value short).
 std::string SeedRtoText(const json& result, Lang lang, std::string* why = nullptr) {
   const json& s = At(result, "seed_rto");
-  if (auto rto = Num(At(s, "rto_us"))) return Secs(*rto / 1e6);
+  if (Num(At(s, "rto_us"))) return RtoSecs(s);
   if (!Bool(At(s, "recovered"), true)) return Tr(lang, "never recovered");
   if (why != nullptr) {
     *why = Tr(lang, "nothing failed");
@@ -168,7 +168,7 @@ std::string Checks(const json& r, Lang lang) {
       std::string cell = (!same ? Esc(label) + "<br>" : std::string()) + "<code>" + Esc(name) + "</code>";
       auto measured = Num(At(c, "measured"));
       Mark mark = !Bool(At(c, "judged")) ? Mark::kNotJudged : Bool(At(c, "pass")) ? Mark::kPass : Mark::kFail;
-      s += "<tr>" + Td(cell) + Td(measured ? Esc(CheckValue(c, *measured)) : "n/a", "num") +
+      s += "<tr>" + Td(cell) + Td(measured ? Esc(drill::FormatMeasured(check)) : "n/a", "num") +
            Td(Esc(Str(At(c, "comparison"))), "num") +
            Td(Esc(CheckValue(c, Num(At(c, "threshold")).value_or(0))), "num") + Td(Badge(lang, mark, false)) +
            Td(Esc(Str(At(c, "definition"))), "def") + "</tr>";

@@ -43,6 +43,14 @@ std::string Fixed(double v, int decimals) {
 
 std::string Secs(double s) { return Fixed(s, 2) + " s"; }
 
+std::string RtoSecs(const nlohmann::json& rto) {
+  auto us = Num(At(rto, "rto_us"));
+  if (!us) return "";
+  auto unc = Num(At(rto, "uncertainty_us"));
+  if (!unc) return Secs(*us / 1e6);
+  return Fixed(*us / 1e6, 3) + " \u00b1 " + Fixed(*unc / 1e6, 3) + " s";
+}
+
 std::string Latency(int64_t us) {
   if (us < 1000) return std::to_string(us) + " µs";
   if (us < 1'000'000) return Fixed(us / 1e3, us < 100'000 ? 1 : 0) + " ms";

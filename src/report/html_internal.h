@@ -21,6 +21,9 @@ std::string Esc(std::string_view text);
 std::string Fixed(double v, int decimals);
 // Seconds with two decimals and the unit: "3.00 s".
 std::string Secs(double s);
+// An RTO from its result JSON ({"rto_us", "uncertainty_us"}): "2.370 ± 0.007 s"
+// when it carries an uncertainty, else Secs; empty when there is no rto_us.
+std::string RtoSecs(const nlohmann::json& rto);
 // Microseconds as a latency: "850 µs", "12.3 ms", "2.09 s".
 std::string Latency(int64_t us);
 

@@ -19,6 +19,7 @@ struct Marks {
   std::vector<FaultWindow> faults;
   std::optional<double> strict_s;  // where strict recovery was reached (run time, seconds)
   std::optional<double> strict_rto_s;
+  std::string strict_text, seed_text;  // the figures as the report prints them
   bool strict_never = false;
   std::optional<double> fault_start_s;
   std::optional<double> seed_start_s, seed_end_s;  // the seed RTO's outage, run time
@@ -33,6 +34,7 @@ Marks FindMarks(const Timeline& t, const json& result) {
     m.fault_start_s = *fs / 1e6;
     if (auto rto = Num(At(strict, "rto_us"))) {
       m.strict_rto_s = *rto / 1e6;
+      m.strict_text = RtoSecs(strict);
       m.strict_s = (*fs + *rto) / 1e6;
     }
     m.strict_never = Bool(At(strict, "never_recovered"));
@@ -41,6 +43,7 @@ Marks FindMarks(const Timeline& t, const json& result) {
   const json& seed = At(result, "seed_rto");
   if (auto rto = Num(At(seed, "rto_us"))) {
     m.seed_rto_s = *rto / 1e6;
+    m.seed_text = RtoSecs(seed);
     const json& kinds = At(seed, "by_kind");
     if (kinds.is_object()) {
       for (const auto& [kind, k] : kinds.items()) {
@@ -80,14 +83,14 @@ void DrawMarks(SvgChart& c, const Marks& m, Lang lang, bool labels) {
     }
   }
   if (m.strict_s) {
-    std::string label = std::string(Tr(lang, "strict RTO")) + " " + Secs(*m.strict_rto_s);
+    std::string label = std::string(Tr(lang, "strict RTO")) + " " + m.strict_text;
     c.VLine(*m.strict_s, "rto-strict", labels ? label : "", label);
   } else if (m.strict_never && m.fault_start_s) {
     std::string label = std::string(Tr(lang, "strict RTO")) + ": " + Tr(lang, "never recovered");
     c.VLine(*m.fault_start_s, "rto-never", labels ? label : "", label);
   }
   if (m.seed_end_s) {
-    std::string label = std::string(Tr(lang, "seed RTO")) + " " + Secs(*m.seed_rto_s);
+    std::string label = std::string(Tr(lang, "seed RTO")) + " " + m.seed_text;
     c.VLine(*m.seed_end_s, "rto-seed", labels ? label : "", label);
   }
 }

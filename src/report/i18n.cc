@@ -133,13 +133,19 @@ const Phrase kConsole[] = {
      "RTO（按操作类型）：从第一个失败或结果未知的操作的计划开始时刻，到按计划开始时刻排序其后第一个成功操作的结束时刻"},
     {"every run of bad ops is an outage", "每一段连续的失败操作算一次中断"},
     {"overall = slowest kind", "总体 = 最慢的操作类型"},
-    {"strict RTO per op kind: from fault.start to the start of the first window (width W, aligned to fault.start, "
-     "ops by intended start, empty windows skipped) after the first bad window that begins K consecutive windows "
-     "with success rate >= min_success and corrected p99 <= bound (default max(200 ms, 5 x warm-up p99))",
-     "严格 RTO（按操作类型）：从故障开始到第一个坏窗口之后、连续 K 个窗口都满足成功率 >= min_success 且修正 p99 <= 上限"
-     "（默认 max(200 ms, 5 × 预热 p99)）的第一个窗口的开始（窗口宽 "
-     "W，与故障开始对齐，按计划开始时刻归入，空窗口跳过）"},
-    {"0 when no window was bad", "没有坏窗口时为 0"},
+    {"+- half the op spacings at its two ends", "± 两端操作间隔之和的一半"},
+    {"strict RTO per op kind: from fault.start to recovery, the answer of the first op (by intended start) of a "
+     "sustained run of good ops (ok, corrected latency <= bound, default max(200 ms, 5 x warm-up p99), lasting at "
+     "least sustain_ops ops and sustain time)",
+     "严格 RTO（按操作类型）：从故障开始到恢复，恢复指持续良好操作序列（成功且修正延迟 <= 上限，默认 max(200 ms, 5 × "
+     "预热 "
+     "p99)，至少持续 sustain_ops 个操作和 sustain 时长）中按计划开始时刻排第一的操作得到应答的时刻"},
+    {"placed midway between the last moment a bad op proved the service impaired (a failure's end, a slow op's "
+     "intended start + bound) and that answer, +- half the interval",
+     "取最后一个坏操作证明服务受损的时刻（失败的结束时刻，或慢操作的计划开始时刻 + 上限）与该应答之间的中点，"
+     "± 区间的一半"},
+    {"ops that ended before fault.start are not counted", "故障开始前已结束的操作不计"},
+    {"0 when no op in flight at or after fault.start was bad", "故障开始时及之后进行中的操作都正常时为 0"},
     {nullptr, nullptr},
 };
 

@@ -87,8 +87,7 @@ std::string RenderJunit(const std::vector<json>& results, const std::string& sui
         cases += "    <testcase classname=\"" + classname + "\" name=\"" + XmlEscape(name) + "\" time=\"0\">\n";
         bool judged = c.value("judged", false);
         std::string threshold = Str(c, "comparison") + " " + CheckFigure(c, Num(c, "threshold"));
-        std::string measured =
-            c.contains("measured") && c["measured"].is_number() ? CheckFigure(c, Num(c, "measured")) : "n/a";
+        std::string measured = drill::FormatMeasured(drill::CheckFromJson(c));
         std::string definition = XmlEscape(Str(c, "definition"));
         if (!judged) {
           ++skipped;

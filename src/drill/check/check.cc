@@ -54,15 +54,28 @@ std::string FormatFigure(double value, const CheckUnit& unit) {
   return s;
 }
 
+std::string FormatMeasured(const Check& c) {
+  if (!c.measured) return "n/a";
+  if (!c.uncertainty) return FormatFigure(*c.measured, c.unit);
+  CheckUnit bare = c.unit;
+  bare.symbol.clear();
+  // "3.004 ± 0.005 s"
+  std::string s = FormatFigure(*c.measured, bare) + " \u00b1 " + FormatFigure(*c.uncertainty, bare);
+  return c.unit.symbol.empty() ? s : s + " " + c.unit.symbol;
+}
+
 nlohmann::json ToJson(const Check& c) {
   nlohmann::json measured = nullptr;
   if (c.measured) measured = *c.measured;
+  nlohmann::json uncertainty = nullptr;
+  if (c.uncertainty) uncertainty = *c.uncertainty;
   return {{"name", c.name},
           {"title", c.title},
           {"title_zh", c.title_zh},
           {"unit", c.unit.symbol},
           {"decimals", c.unit.decimals},
           {"measured", measured},
+          {"uncertainty", uncertainty},
           {"threshold", c.threshold},
           {"comparison", c.comparison},
           {"judged", c.judged},
@@ -85,6 +98,8 @@ Check CheckFromJson(const nlohmann::json& j) {
   c.unit.decimals = dec != j.end() && dec->is_number_integer() ? std::clamp(dec->get<int>(), 0, 9) : 0;
   auto m = j.find("measured");
   if (m != j.end() && m->is_number()) c.measured = m->get<double>();
+  auto u = j.find("uncertainty");
+  if (u != j.end() && u->is_number()) c.uncertainty = u->get<double>();
   auto t = j.find("threshold");
   if (t != j.end() && t->is_number()) c.threshold = t->get<double>();
   c.comparison = str("comparison", "");

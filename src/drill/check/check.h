@@ -36,7 +36,8 @@ struct Check {
   std::string title;     // for people, English: "Lost writes"
   std::string title_zh;  // the same in Chinese
   CheckUnit unit = kCount;
-  std::optional<double> measured;  // none: nothing to measure (e.g. never recovered, no data)
+  std::optional<double> measured;     // none: nothing to measure (e.g. never recovered, no data)
+  std::optional<double> uncertainty;  // measured is the true value +- this (same unit), when known
   double threshold = 0;
   std::string comparison;  // how measured is held against threshold: "<", "<=", ">="
   bool judged = false;     // false: could not be judged (see definition)
@@ -53,6 +54,9 @@ Check Titled(Check c, std::string title, std::string title_zh, CheckUnit unit);
 
 // `value` in `unit`: "3.00 s", "99.9000 %", "0.953", "2".
 std::string FormatFigure(double value, const CheckUnit& unit);
+// The measured figure with its uncertainty when it has one ("3.004 \u00b1 0.005 s"),
+// or "n/a".
+std::string FormatMeasured(const Check& check);
 
 // A check as written in a result file; checks of files written before titles and
 // units were recorded read with their name as title and a plain figure.

@@ -59,10 +59,11 @@ struct Thresholds {
 };
 
 struct CheckOptions {
-  int64_t window_us = 1'000'000;  // strict RTO: window width W, windows aligned to fault.start
-  int recovery_windows = 3;       // strict RTO: K consecutive good windows make a recovery
-  double min_success = 0.99;      // strict RTO: a good window's minimum success rate
-  // Strict RTO: a good window's maximum corrected p99. 0 = per kind,
+  // Strict RTO: a recovery is a run of good ops of one kind lasting at least
+  // sustain_us (intended start of its first to its last op) and sustain_ops ops.
+  int64_t sustain_us = 1'000'000;
+  int sustain_ops = 5;
+  // Strict RTO: a good op's maximum corrected latency. 0 = per kind,
   // max(200 ms, 5 x that kind's before-phase corrected p99).
   int64_t latency_bound_us = 0;
   int64_t availability_window_us = 1'000'000;  // time-based availability: window width, aligned to 0
@@ -116,10 +117,12 @@ struct Outage {
   std::optional<int64_t> end_us;  // end_us of the next ok op; none if none came
   int64_t failed = 0;             // bad ops in the run (fail + unknown)
   int64_t unknown = 0;            // of which unknown
+  int64_t uncertainty_us = 0;     // each end is known to within the op spacing there; half their sum
 };
 
 struct SeedRto {
   std::optional<int64_t> rto_us;  // the first outage's end - start; none when nothing failed
+  int64_t uncertainty_us = 0;     // the first outage's
   bool recovered = true;          // false when the first outage never ended
   std::vector<Outage> outages;
 };
@@ -131,6 +134,7 @@ struct SeedRto {
 struct SeedRtoResult {
   std::map<std::string, SeedRto> by_kind;
   std::optional<int64_t> rto_us;
+  int64_t uncertainty_us = 0;
   bool recovered = true;
   std::string definition;
 };
@@ -138,28 +142,36 @@ SeedRtoResult CheckSeedRto(const History& history);
 
 struct StrictRto {
   std::optional<int64_t> rto_us;  // none when never recovered
+  int64_t uncertainty_us = 0;     // rto_us is the true recovery +- this
   bool never_recovered = false;
-  bool impact_seen = false;                    // some window at/after fault.start was bad
-  std::optional<int64_t> first_bad_window_us;  // start of the first bad window
-  int64_t latency_bound_us = 0;                // the p99 bound used for this kind
+  bool impact_seen = false;                  // some op in flight at or after fault.start was bad
+  int64_t bad_ops = 0;                       // such ops (failed, unknown or slower than the bound)
+  std::optional<int64_t> first_impaired_us;  // intended start of the first (not before fault.start)
+  std::optional<int64_t> last_impaired_us;   // lower end of the recovery interval
+  std::optional<int64_t> recovered_at_us;    // answer of the first op of the sustained run
+  int64_t resolution_us = 0;                 // intended spacing of the ops at the recovery
+  int64_t latency_bound_us = 0;              // the bound used for this kind
 };
 
-// The strict RTO, per kind, from the first "fault.start" event time t0. Windows
-// [t0 + iW, t0 + (i+1)W) hold the ops intended in them; a window with no ops is
-// skipped (nothing was asked of the system then), a window with ops is good when
-// its success rate >= min_success and the corrected p99 of its ok ops <= the
-// latency bound, bad otherwise. RTO = start of the first window after the first
-// bad window that begins K consecutive good non-empty windows, - t0; 0 when no
-// window is bad; never_recovered when no such run of K follows. Overall = the
-// largest per-kind RTO; never_recovered if any kind never recovered.
+// The strict RTO, per kind, from the first "fault.start" event time t0, measured on
+// operations (not time windows). An op is good when ok and its corrected latency is
+// <= the latency bound. Ops are walked in intended order; those that ended before
+// t0 are skipped (one in flight when the fault struck counts). Recovery is the
+// first op g after the first bad op that begins a run of good ops lasting
+// sustain_ops ops and sustain_us; it lies between lo, the latest moment a bad op
+// before g proved the service impaired (min(end, intended + bound)), and hi,
+// g's answer (end_us). RTO = middle of [lo, hi] - t0, +- half of it (when a bad
+// op's evidence comes after hi, [hi - op spacing, hi]). 0 when no op was bad;
+// never_recovered when no run is sustained. Overall = the largest per-kind RTO
+// (with its uncertainty); never_recovered if any kind never recovered.
 struct StrictRtoResult {
   std::optional<int64_t> fault_start_us;  // none: no fault.start event, nothing measured
   std::map<std::string, StrictRto> by_kind;
   std::optional<int64_t> rto_us;
+  int64_t uncertainty_us = 0;
   bool never_recovered = false;
-  int64_t window_us = 0;
-  int recovery_windows = 0;
-  double min_success = 0;
+  int64_t sustain_us = 0;
+  int sustain_ops = 0;
   std::string definition;
 };
 StrictRtoResult CheckStrictRto(const History& history, const CheckOptions& options);

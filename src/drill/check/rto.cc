@@ -20,27 +20,38 @@ constexpr const char* kPhasesDefinition =
     "fault.start + strict RTO) <= after; success rate = ok / ops, unknown counts as not ok";
 constexpr const char* kSeedRtoDefinition =
     "seed RTO per op kind: from the intended start of the first failed-or-unknown op to the end of the first ok op "
-    "after it in intended-start order; every run of bad ops is an outage; overall = slowest kind";
+    "after it in intended-start order; +- half the op spacings at its two ends; every run of bad ops is an outage; "
+    "overall = slowest kind";
 constexpr const char* kStrictRtoDefinition =
-    "strict RTO per op kind: from fault.start to the start of the first window (width W, aligned to fault.start, "
-    "ops by intended start, empty windows skipped) after the first bad window that begins K consecutive windows "
-    "with success rate >= min_success and corrected p99 <= bound (default max(200 ms, 5 x warm-up p99)); 0 when "
-    "no window was bad; overall = slowest kind";
+    "strict RTO per op kind: from fault.start to recovery, the answer of the first op (by intended start) of a "
+    "sustained run of good ops (ok, corrected latency <= bound, default max(200 ms, 5 x warm-up p99), lasting at "
+    "least sustain_ops ops and sustain time); placed midway between the last moment a bad op proved the service "
+    "impaired (a failure's end, a slow op's intended start + bound) and that answer, +- half the interval; ops that "
+    "ended before fault.start are not counted; 0 when no op in flight at or after "
+    "fault.start was bad; overall = slowest kind";
 
 SeedRto SeedForKind(const History& h, const std::vector<size_t>& ordered) {
   SeedRto r;
   std::optional<Outage> open;
+  std::optional<int64_t> prev;  // intended start of the op before, in order
+  int64_t open_spacing = 0;
   for (size_t i : ordered) {
     const Op& op = h.ops[i];
+    const int64_t spacing = prev ? op.intended_us - *prev : 0;
+    prev = op.intended_us;
     if (!op.ok()) {
       if (!open) {
         open.emplace();
         open->start_us = op.intended_us;
+        open_spacing = spacing;
       }
       ++open->failed;
       if (op.outcome == Outcome::kUnknown) ++open->unknown;
     } else if (open) {
       open->end_us = op.end_us;
+      // The outage began after the op before its first failure, and ended before
+      // this answer but after the op before it: each end is known to an op spacing.
+      open->uncertainty_us = (open_spacing + spacing + 1) / 2;
       r.outages.push_back(*open);
       open.reset();
     }
@@ -49,70 +60,86 @@ SeedRto SeedForKind(const History& h, const std::vector<size_t>& ordered) {
   if (!r.outages.empty()) {
     const Outage& first = r.outages.front();
     r.recovered = first.end_us.has_value();
-    if (first.end_us) r.rto_us = *first.end_us - first.start_us;
+    if (first.end_us) {
+      r.rto_us = *first.end_us - first.start_us;
+      r.uncertainty_us = first.uncertainty_us;
+    }
   }
   return r;
 }
 
-struct Window {
-  int64_t n = 0, ok = 0;
-  std::vector<int64_t> latencies;  // corrected, ok ops
-};
+// Where a bad op proves the service impaired: a failure at the moment it came
+// back, a slow answer at the moment it became late; a call still waiting long
+// after its bound (a dead connection's retransmissions) proves nothing later.
+int64_t ImpairedAt(const Op& op, int64_t bound) { return std::min(op.end_us, op.intended_us + bound); }
+
+int64_t LatencyBound(const History& h, const std::vector<size_t>& ordered, int64_t t0, const CheckOptions& o) {
+  if (o.latency_bound_us > 0) return o.latency_bound_us;
+  // A bound relative to the kind's own warm-up, so a slow op kind is not held to
+  // a fast one's latency, with a floor so a very fast warm-up is not brittle.
+  HdrHistogram warm;
+  for (size_t i : ordered) {
+    const Op& op = h.ops[i];
+    if (op.intended_us < t0 && op.ok()) warm.Record(op.end_us - op.intended_us);
+  }
+  return std::max<int64_t>(200'000, 5 * warm.ValueAtPercentile(99));
+}
+
+// Recovery lies between lo, the last moment a bad op proved the service impaired,
+// and hi, the answer of the first op of the sustained good run. The estimate is
+// the middle, its uncertainty half the interval. When the evidence conflicts (a
+// bad op late for its client's own reasons, e.g. a SYN retransmission, after the
+// good answer) the interval is the op spacing before hi, not before fault.start.
+void PlaceRecovery(StrictRto* r, int64_t lo, int64_t hi, int64_t spacing, int64_t t0) {
+  if (lo > hi) lo = std::max(t0, hi - spacing);
+  r->recovered_at_us = hi;
+  r->last_impaired_us = lo;
+  r->resolution_us = spacing;
+  r->uncertainty_us = (hi - lo + 1) / 2;
+  r->rto_us = lo + (hi - lo) / 2 - t0;
+}
 
 StrictRto StrictForKind(const History& h, const std::vector<size_t>& ordered, int64_t t0, const CheckOptions& o) {
   StrictRto r;
-  if (o.latency_bound_us > 0) {
-    r.latency_bound_us = o.latency_bound_us;
-  } else {
-    // A bound relative to the kind's own warm-up, so a slow op kind is not held
-    // to a fast one's latency, with a floor so a very fast warm-up is not brittle.
-    HdrHistogram warm;
-    for (size_t i : ordered) {
-      const Op& op = h.ops[i];
-      if (op.intended_us < t0 && op.ok()) warm.Record(op.end_us - op.intended_us);
+  r.latency_bound_us = LatencyBound(h, ordered, t0, o);
+  auto good = [&](const Op& op) { return op.ok() && op.end_us - op.intended_us <= r.latency_bound_us; };
+  const int64_t need_ops = std::max(o.sustain_ops, 1);
+  constexpr size_t kNone = static_cast<size_t>(-1);
+  int64_t lo = t0, run_n = 0;
+  size_t run_start = kNone, prev = kNone;  // positions in `ordered`
+  for (size_t pos = 0; pos < ordered.size(); ++pos) {
+    const Op& op = h.ops[ordered[pos]];
+    // Ops that ended before the fault say nothing about it; one in flight when it
+    // struck does.
+    if (op.end_us < t0) continue;
+    if (!good(op)) {
+      ++r.bad_ops;
+      if (!r.impact_seen) r.first_impaired_us = std::max(op.intended_us, t0);
+      r.impact_seen = true;
+      lo = std::max(lo, ImpairedAt(op, r.latency_bound_us));
+      run_start = kNone;
+      prev = pos;
+      continue;
     }
-    r.latency_bound_us = std::max<int64_t>(200'000, 5 * warm.ValueAtPercentile(99));
-  }
-  const int64_t w = std::max<int64_t>(o.window_us, 1);
-  const int k = std::max(o.recovery_windows, 1);
-  std::map<int64_t, Window> windows;  // sparse: only windows with ops
-  for (size_t i : ordered) {
-    const Op& op = h.ops[i];
-    if (op.intended_us < t0) continue;
-    Window& win = windows[(op.intended_us - t0) / w];
-    ++win.n;
-    if (op.ok()) {
-      ++win.ok;
-      win.latencies.push_back(op.end_us - op.intended_us);
-    }
-  }
-  int run = 0;
-  int64_t run_start = 0;
-  for (auto& [index, win] : windows) {
-    double success = static_cast<double>(win.ok) / static_cast<double>(win.n);
-    bool good = success >= o.min_success && internal::ExactPercentile(win.latencies, 99) <= r.latency_bound_us;
     if (!r.impact_seen) {
-      // Recovery only means something after the fault was felt; a fault whose
-      // effect shows up late must not score RTO 0 from the quiet windows before.
-      if (!good) {
-        r.impact_seen = true;
-        r.first_bad_window_us = t0 + index * w;
-      }
+      prev = pos;
       continue;
     }
-    if (!good) {
-      run = 0;
-      continue;
+    if (run_start == kNone) {
+      run_start = pos;
+      run_n = 0;
     }
-    if (run == 0) run_start = index;
-    if (++run >= k) {
-      r.rto_us = run_start * w;
-      break;
+    ++run_n;
+    const Op& first = h.ops[ordered[run_start]];
+    if (run_n >= need_ops && op.intended_us - first.intended_us >= o.sustain_us) {
+      int64_t spacing = prev != kNone ? first.intended_us - h.ops[ordered[prev]].intended_us : 0;
+      PlaceRecovery(&r, lo, first.end_us, std::max<int64_t>(spacing, 0), t0);
+      return r;
     }
   }
   if (!r.impact_seen) {
     r.rto_us = 0;
-  } else if (!r.rto_us) {
+  } else {
     r.never_recovered = true;
   }
   return r;
@@ -196,7 +223,10 @@ SeedRtoResult CheckSeedRto(const History& history) {
   for (const auto& [kind, ordered] : WorkloadByKind(history)) {
     SeedRto k = SeedForKind(history, ordered);
     if (!k.recovered) r.recovered = false;
-    if (k.rto_us && (!r.rto_us || *k.rto_us > *r.rto_us)) r.rto_us = k.rto_us;
+    if (k.rto_us && (!r.rto_us || *k.rto_us > *r.rto_us)) {
+      r.rto_us = k.rto_us;
+      r.uncertainty_us = k.uncertainty_us;
+    }
     r.by_kind.emplace(kind, std::move(k));
   }
   if (!r.recovered) r.rto_us.reset();
@@ -206,15 +236,17 @@ SeedRtoResult CheckSeedRto(const History& history) {
 StrictRtoResult CheckStrictRto(const History& history, const CheckOptions& options) {
   StrictRtoResult r;
   r.definition = kStrictRtoDefinition;
-  r.window_us = options.window_us;
-  r.recovery_windows = options.recovery_windows;
-  r.min_success = options.min_success;
+  r.sustain_us = options.sustain_us;
+  r.sustain_ops = options.sustain_ops;
   r.fault_start_us = FaultStart(history);
   if (!r.fault_start_us) return r;
   for (const auto& [kind, ordered] : WorkloadByKind(history)) {
     StrictRto k = StrictForKind(history, ordered, *r.fault_start_us, options);
     if (k.never_recovered) r.never_recovered = true;
-    if (k.rto_us && (!r.rto_us || *k.rto_us > *r.rto_us)) r.rto_us = k.rto_us;
+    if (k.rto_us && (!r.rto_us || *k.rto_us > *r.rto_us)) {
+      r.rto_us = k.rto_us;
+      r.uncertainty_us = k.uncertainty_us;
+    }
     r.by_kind.emplace(kind, k);
   }
   if (r.never_recovered) r.rto_us.reset();
@@ -247,20 +279,16 @@ json ToJson(const SeedRtoResult& r) {
       outages.push_back({{"start_us", o.start_us},
                          {"end_us", OrNull(o.end_us)},
                          {"duration_s", UsToS(duration)},
+                         {"uncertainty_us", o.uncertainty_us},
                          {"failed", o.failed},
                          {"unknown", o.unknown}});
     }
-    kinds[kind] = {{"rto_us", OrNull(k.rto_us)},
-                   {"rto_s", UsToS(k.rto_us)},
-                   {"recovered", k.recovered},
-                   {"outage_count", k.outages.size()},
-                   {"outages", outages}};
+    kinds[kind] = {{"rto_us", OrNull(k.rto_us)},         {"rto_s", UsToS(k.rto_us)},
+                   {"uncertainty_us", k.uncertainty_us}, {"recovered", k.recovered},
+                   {"outage_count", k.outages.size()},   {"outages", outages}};
   }
-  return {{"rto_us", OrNull(r.rto_us)},
-          {"rto_s", UsToS(r.rto_us)},
-          {"recovered", r.recovered},
-          {"by_kind", kinds},
-          {"definition", r.definition}};
+  return {{"rto_us", OrNull(r.rto_us)}, {"rto_s", UsToS(r.rto_us)}, {"uncertainty_us", r.uncertainty_us},
+          {"recovered", r.recovered},   {"by_kind", kinds},         {"definition", r.definition}};
 }
 
 json ToJson(const StrictRtoResult& r) {
@@ -269,17 +297,22 @@ json ToJson(const StrictRtoResult& r) {
     kinds[kind] = {{"rto_us", OrNull(k.rto_us)},
                    {"rto_s", UsToS(k.rto_us)},
                    {"never_recovered", k.never_recovered},
+                   {"uncertainty_us", k.uncertainty_us},
                    {"impact_seen", k.impact_seen},
-                   {"first_bad_window_us", OrNull(k.first_bad_window_us)},
+                   {"bad_ops", k.bad_ops},
+                   {"first_impaired_us", OrNull(k.first_impaired_us)},
+                   {"last_impaired_us", OrNull(k.last_impaired_us)},
+                   {"recovered_at_us", OrNull(k.recovered_at_us)},
+                   {"resolution_us", k.resolution_us},
                    {"latency_bound_us", k.latency_bound_us}};
   }
   return {{"fault_start_us", OrNull(r.fault_start_us)},
           {"rto_us", OrNull(r.rto_us)},
           {"rto_s", UsToS(r.rto_us)},
+          {"uncertainty_us", r.uncertainty_us},
           {"never_recovered", r.never_recovered},
-          {"window_us", r.window_us},
-          {"recovery_windows", r.recovery_windows},
-          {"min_success", r.min_success},
+          {"sustain_us", r.sustain_us},
+          {"sustain_ops", r.sustain_ops},
           {"by_kind", kinds},
           {"definition", r.definition}};
 }

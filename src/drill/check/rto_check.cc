@@ -1,9 +1,13 @@
-// Check "rto": the RTO the thresholds name (strict by default) < rto_max_s.
+// Check "rto": the RTO the thresholds name (strict by default) < rto_max_s, with
+// its uncertainty.
 #include "drill/check/check.h"
 #include "drill/check/checkers.h"
 
 namespace mdrill::drill {
 namespace {
+
+// Milliseconds are what an RTO can be trusted to; three decimals show them.
+const CheckUnit kRtoSeconds{"s", 3};
 
 std::optional<double> UsToSeconds(const std::optional<int64_t>& us) {
   if (!us) return std::nullopt;
@@ -16,10 +20,11 @@ std::vector<Check> RtoRule(const CheckInput& in) {
   const bool strict = t.rto_basis == RtoBasis::kStrict && j.strict_rto.fault_start_us.has_value();
   const bool recovered = strict ? !j.strict_rto.never_recovered : j.seed_rto.recovered;
   const std::optional<int64_t> rto = strict ? j.strict_rto.rto_us : j.seed_rto.rto_us;
-  std::string def = strict ? "strict RTO (fault.start to sustained recovery), slowest op kind"
+  std::string def = strict ? "strict RTO (fault.start to sustained recovery, from operations), slowest op kind"
                            : "seed RTO (first failure to first success after it), slowest op kind";
   if (t.rto_basis == RtoBasis::kStrict && !strict) def += "; no fault.start event, so the seed definition";
-  Check c = Titled(MakeCheck("rto", UsToSeconds(rto), t.rto_max_s, "<", def), "RTO", "RTO", kSeconds);
+  Check c = Titled(MakeCheck("rto", UsToSeconds(rto), t.rto_max_s, "<", def), "RTO", "RTO", kRtoSeconds);
+  if (rto) c.uncertainty = static_cast<double>(strict ? j.strict_rto.uncertainty_us : j.seed_rto.uncertainty_us) / 1e6;
   if (!recovered) {
     // Never recovering is the worst RTO there is, not a reason to abstain.
     c.judged = true;

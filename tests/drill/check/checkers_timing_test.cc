@@ -24,34 +24,47 @@ TEST(Rto, ExactThreeSecondOutageAtOneHundredProbesPerSecond) {
   AddProbes(&h, 0, 30 * kS, 10 * kMs, [](int64_t t) { return t >= 10 * kS && t < 13 * kS; });
   StrictRtoResult strict = CheckStrictRto(h, CheckOptions{});
   ASSERT_TRUE(strict.rto_us.has_value());
-  EXPECT_EQ(*strict.rto_us, 3 * kS);
+  // Last failure answered at 12.991 s, first success of the run at 13.002 s.
+  EXPECT_EQ(*strict.rto_us, 2'996'500);
+  EXPECT_EQ(strict.uncertainty_us, 5'500);
+  EXPECT_LE(std::llabs(*strict.rto_us - 3 * kS), strict.uncertainty_us);
   EXPECT_FALSE(strict.never_recovered);
-  EXPECT_EQ(strict.by_kind.at("probe").latency_bound_us, 200 * kMs);  // 5 x 2 ms warm-up p99 < floor
-  EXPECT_EQ(strict.by_kind.at("probe").first_bad_window_us, 10 * kS);
+  const StrictRto& k = strict.by_kind.at("probe");
+  EXPECT_EQ(k.latency_bound_us, 200 * kMs);  // 5 x 2 ms warm-up p99 < floor
+  EXPECT_EQ(k.first_impaired_us, 10 * kS);
+  EXPECT_EQ(k.resolution_us, 10 * kMs);
+  EXPECT_EQ(k.bad_ops, 300);
 
   SeedRtoResult seed = CheckSeedRto(h);
   ASSERT_TRUE(seed.rto_us.has_value());
   EXPECT_NEAR(static_cast<double>(*seed.rto_us), 3.0 * kS, 10 * kMs);
+  EXPECT_EQ(seed.uncertainty_us, 10 * kMs);
   ASSERT_EQ(seed.by_kind.at("probe").outages.size(), 1u);
   EXPECT_EQ(seed.by_kind.at("probe").outages[0].failed, 300);
 
-  // The same 3 s outage straddling a window boundary rounds up to the window.
-  History shifted;
-  shifted.events = h.events;
-  AddProbes(&shifted, 0, 30 * kS, 10 * kMs, [](int64_t t) { return t >= 10'500 * kMs && t < 13'500 * kMs; });
-  EXPECT_EQ(CheckStrictRto(shifted, CheckOptions{}).rto_us, 4 * kS);
-  EXPECT_NEAR(static_cast<double>(*CheckSeedRto(shifted).rto_us), 3.0 * kS, 10 * kMs);
+  // The same 3 s outage anywhere in the second reads the same: no windows to round to.
+  for (int64_t shift : {1 * kMs, 333 * kMs, 500 * kMs, 999 * kMs}) {
+    History shifted;
+    shifted.events = h.events;
+    AddProbes(&shifted, 0, 30 * kS, 10 * kMs,
+              [&](int64_t t) { return t >= 10 * kS + shift - shift % (10 * kMs) && t < 13 * kS + shift; });
+    StrictRtoResult s = CheckStrictRto(shifted, CheckOptions{});
+    ASSERT_TRUE(s.rto_us.has_value());
+    EXPECT_NEAR(static_cast<double>(*s.rto_us), static_cast<double>(3 * kS + shift), 10 * kMs) << shift;
+  }
 
   Judgement v = Judge(h);
   EXPECT_EQ(v.phases.bounds.recovery_source, "strict_rto");
-  EXPECT_EQ(v.phases.bounds.recovery_us, 13 * kS);
+  EXPECT_EQ(v.phases.bounds.recovery_us, 10 * kS + 2'996'500);
   EXPECT_EQ(v.phases.phases[static_cast<size_t>(Phase::kBefore)].all.count, 1000);
   EXPECT_EQ(v.phases.phases[static_cast<size_t>(Phase::kDuring)].all.fail, 300);
   EXPECT_EQ(v.phases.phases[static_cast<size_t>(Phase::kDuring)].all.count, 300);
   EXPECT_EQ(v.phases.phases[static_cast<size_t>(Phase::kAfter)].all.ok, 1700);
   const Check* rto = FindCheck(v, "rto");
   EXPECT_TRUE(rto->pass);
-  EXPECT_EQ(rto->measured, 3.0);
+  EXPECT_NEAR(*rto->measured, 3.0, 0.005);
+  EXPECT_EQ(rto->uncertainty, 0.0055);
+  EXPECT_EQ(FormatMeasured(*rto).substr(0, 11), "2.997 \u00b1 0.");
   EXPECT_FALSE(FindCheck(v, "failed_requests")->pass);  // 300 >= 10: the seed's budget
   EXPECT_EQ(v.exit_code, kExitFail);
 }
@@ -73,41 +86,66 @@ TEST(Rto, TwoOutagesAreBothListedAndTheSeedRtoIsTheFirst) {
   EXPECT_EQ(seed.rto_us, 2 * kS + 2 * kMs);
   EXPECT_EQ(ToJson(seed)["by_kind"]["probe"]["outage_count"], 2);
 
-  // Strict: windows 5,6 bad; 7..11 good would already be K=3 good windows.
-  EXPECT_EQ(CheckStrictRto(h, CheckOptions{}).rto_us, 2 * kS);
+  // Strict: the run from 7 s is sustained (1 s, 10 probes) before 12 s.
+  StrictRtoResult strict = CheckStrictRto(h, CheckOptions{});
+  EXPECT_NEAR(static_cast<double>(*strict.rto_us), 2.0 * kS, 50 * kMs);
+  EXPECT_NEAR(static_cast<double>(strict.uncertainty_us), 50.0 * kMs, 1 * kMs);  // 100 ms between probes
   // fault.end sets the phases.
   PhaseBounds b = FindPhaseBounds(h, CheckOptions{});
   EXPECT_EQ(b.recovery_source, "fault.end");
   EXPECT_EQ(b.recovery_us, 15 * kS);
 }
 
-TEST(Rto, StrictNeedsKGoodWindowsAndCountsSlowWindowsAsBad) {
+TEST(Rto, StrictNeedsASustainedRunAndCountsSlowOpsAsBad) {
   History h;
   h.events = {{10 * kS, kEventFaultStart, ""}};
-  // Failing [10, 13), one good window, failing again in [14, 15): recovery at 15.
+  // Failing [10, 13), 500 ms good, failing again in [13.5, 14): recovery at 14.
   AddProbes(&h, 0, 30 * kS, 10 * kMs,
-            [](int64_t t) { return (t >= 10 * kS && t < 13 * kS) || (t >= 14 * kS && t < 15 * kS); });
-  EXPECT_EQ(CheckStrictRto(h, CheckOptions{}).rto_us, 5 * kS);
+            [](int64_t t) { return (t >= 10 * kS && t < 13 * kS) || (t >= 13'500 * kMs && t < 14 * kS); });
+  EXPECT_NEAR(static_cast<double>(*CheckStrictRto(h, CheckOptions{}).rto_us), 4.0 * kS, 10 * kMs);
   // The seed definition stops at the first success.
   EXPECT_NEAR(static_cast<double>(*CheckSeedRto(h).rto_us), 3.0 * kS, 10 * kMs);
+  // A shorter sustain accepts the 500 ms run.
+  CheckOptions short_run;
+  short_run.sustain_us = 400 * kMs;
+  EXPECT_NEAR(static_cast<double>(*CheckStrictRto(h, short_run).rto_us), 3.0 * kS, 10 * kMs);
 
-  // Successful but slow (500 ms > 200 ms bound) in [13, 14): still not recovered.
-  History slow;
-  slow.events = h.events;
-  AddProbes(&slow, 0, 30 * kS, 10 * kMs, [](int64_t t) { return t >= 10 * kS && t < 13 * kS; });
-  for (Op& op : slow.ops) {
-    if (op.intended_us >= 13 * kS && op.intended_us < 14 * kS) op.end_us = op.intended_us + 500 * kMs;
+  // A stall: every probe of [10, 13) answered at 13.000 s. Those within the bound
+  // of the end are good; the recovery is the moment answers came back.
+  History stall;
+  stall.events = h.events;
+  AddProbes(&stall, 0, 30 * kS, 10 * kMs, [](int64_t) { return false; });
+  for (Op& op : stall.ops) {
+    if (op.intended_us >= 10 * kS && op.intended_us < 13 * kS) op.end_us = 13 * kS + 1 * kMs;
   }
-  EXPECT_EQ(CheckStrictRto(slow, CheckOptions{}).rto_us, 4 * kS);
+  StrictRtoResult s = CheckStrictRto(stall, CheckOptions{});
+  ASSERT_TRUE(s.rto_us.has_value());
+  EXPECT_NEAR(static_cast<double>(*s.rto_us), 3.0 * kS, 10 * kMs);
   CheckOptions loose;
-  loose.latency_bound_us = 1 * kS;
-  EXPECT_EQ(CheckStrictRto(slow, loose).rto_us, 3 * kS);
+  loose.latency_bound_us = 5 * kS;  // nothing was slow enough to count
+  EXPECT_EQ(CheckStrictRto(stall, loose).rto_us, 0);
 
-  // A late impact does not score 0 from the quiet windows before it.
+  // A late impact does not score 0 from the quiet ops before it.
   History late;
   late.events = h.events;
   AddProbes(&late, 0, 30 * kS, 10 * kMs, [](int64_t t) { return t >= 12 * kS && t < 13 * kS; });
-  EXPECT_EQ(CheckStrictRto(late, CheckOptions{}).rto_us, 3 * kS);
+  EXPECT_NEAR(static_cast<double>(*CheckStrictRto(late, CheckOptions{}).rto_us), 3.0 * kS, 10 * kMs);
+}
+
+TEST(Rto, OneRequestInFlightOnTheKilledProcessIsNotAZeroRto) {
+  History h;
+  h.events = {{10 * kS, kEventFaultStart, "kill proxy"}};
+  AddProbes(&h, 0, 20 * kS, 100 * kMs, [](int64_t) { return false; });
+  // Intended at 9.95 s, cut off by the kill at 10.001 s.
+  h.ops.push_back(MakeOp("probe", 9'950 * kMs, Outcome::kFail, 51 * kMs));
+  // Failed long before the fault: not the fault's doing.
+  h.ops.push_back(MakeOp("probe", 3 * kS, Outcome::kFail, 1 * kMs));
+  StrictRtoResult s = CheckStrictRto(h, CheckOptions{});
+  ASSERT_TRUE(s.rto_us.has_value());
+  EXPECT_GT(*s.rto_us, 0);  // cut off at 10.001 s, the next answer at 10.002 s
+  EXPECT_LE(*s.rto_us, 2 * kMs);
+  EXPECT_EQ(s.by_kind.at("probe").bad_ops, 1);
+  EXPECT_EQ(s.by_kind.at("probe").first_impaired_us, 10 * kS);
 }
 
 TEST(Rto, NeverRecoveredFailsTheVerdict) {
