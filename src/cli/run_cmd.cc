@@ -109,6 +109,8 @@ Status RunOptionsFromFlags(const RunFlags& f, RunOptions* o) {
   o->workload.insert_rate = f.insert_rate;
   o->workload.query_rate = f.query_rate;
   o->workload.probe_rate = f.probe_rate;
+  o->workload.connect_rate = f.connect_rate;
+  o->workload.sdk_probe_rate = f.sdk_probe_rate;
   std::optional<double> deadline;
   Status s = Seconds(f.deadline, "--deadline", &deadline);
   if (s.ok()) s = Seconds(f.duration, "--duration", &o->duration_s);
@@ -363,6 +365,11 @@ std::function<int()> AddRunCommands(CLI::App* app) {
   run->add_option("--insert-rate", f->insert_rate, "inserts per second")->capture_default_str();
   run->add_option("--query-rate", f->query_rate, "queries per second")->capture_default_str();
   run->add_option("--probe-rate", f->probe_rate, "GetVersion probes per second (outage timing)")->capture_default_str();
+  run->add_option("--connect-rate", f->connect_rate, "Connects per second, each on a new connection")
+      ->capture_default_str();
+  run->add_option("--sdk-probe-rate", f->sdk_probe_rate,
+                  "GetVersion probes per second through one channel with the SDKs' default reconnect (client view)")
+      ->capture_default_str();
   run->add_option("--deadline", f->deadline, "per-call deadline")->capture_default_str();
   run->add_option("--duration", f->duration, "override every test's duration (e.g. 30s)");
   run->add_option("--fault-at", f->fault_at, "override when faults are injected (e.g. 10s)");

@@ -24,7 +24,7 @@ struct RunFlags {
   std::string lab_dir = lab::TopologyOptions{}.data_dir;
   bool keep = false;
   bool dry_run = false;
-  double search_rate = 10, insert_rate = 10, query_rate = 10, probe_rate = 0;
+  double search_rate = 10, insert_rate = 10, query_rate = 10, probe_rate = 0, connect_rate = 5, sdk_probe_rate = 5;
   std::string deadline = "5s", duration, fault_at, fault_for;
   int replicas = 3, rows = 1000, dim = 128;
   drill::Thresholds thresholds;  // --rto-max, --failed-max, --availability-min, --lost-max (run and check)

@@ -27,6 +27,8 @@ nlohmann::json RunConfig(const RunFlags& f, const RunOptions& o) {
       {"insert_rate", f.insert_rate},
       {"query_rate", f.query_rate},
       {"probe_rate", f.probe_rate},
+      {"connect_rate", f.connect_rate},
+      {"sdk_probe_rate", f.sdk_probe_rate},
       {"deadline", f.deadline},
       {"duration", f.duration.empty() ? "scenario's" : f.duration},
       {"fault_at", f.fault_at.empty() ? "scenario's" : f.fault_at},

@@ -92,8 +92,8 @@ Status MilvusClient::Connect(const ConnectOptions& o, Deadline d) {
   args.SetMaxSendMessageSize(-1);
   if (o.reconnect == ReconnectProfile::kFast) {
     args.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 20);
-    args.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 20);
     args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 100);
+    args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
   }
   channel_ = grpc::CreateCustomChannel(o.address, grpc::InsecureChannelCredentials(), args);
   stub_ = pb::MilvusService::NewStub(channel_);

@@ -28,9 +28,14 @@ using Deadline = std::chrono::milliseconds;
 enum class ReconnectProfile {
   // The drill's instrument: reconnect backoff 20 ms, at most 100 ms, so a client
   // is back within about 100 ms of its server and an outage is measured as the
-  // server's, not as the client's own backoff. No keep-alive pings: servers (Go's
-  // gRPC among them) answer frequent pings on a slow call with GOAWAY; a call to a
-  // dead peer ends at its deadline.
+  // server's, not as the client's own backoff. A connection attempt keeps gRPC's
+  // 20 s connect timeout: one abandoned early would leave a stalled server a
+  // backlog of dead handshakes to work through when it resumes. Each client
+  // owns its connection (a local subchannel pool): one client's stuck or
+  // backing-off connection is never shared by another. No keep-alive pings:
+  // servers (Go's gRPC among them) answer frequent pings on a slow call with
+  // GOAWAY; a call to a dead peer ends at its deadline, and the drill replaces a
+  // client's channel after any transport failure.
   kFast,
   // gRPC's defaults, as the SDKs run them (pymilvus, the Node SDK): reconnect
   // backoff from 1 s, x1.6, up to 120 s.

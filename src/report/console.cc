@@ -91,6 +91,18 @@ void PrintWritesAndRecall(Printer& p, const Judgement& j) {
       recall(1).c_str(), recall(2).c_str());
 }
 
+// The service's outage and, beside it, what an application's client saw.
+void PrintBothViews(Printer& p, const Judgement& j) {
+  auto text = [&](const StrictRtoResult& r) {
+    return r.never_recovered ? std::string(p.T("never recovered")) : p.SecondsPm(r.rto_us, r.uncertainty_us);
+  };
+  if (!j.strict_rto.fault_start_us) return;
+  p.F("  service RTO: %s (strict)", text(j.strict_rto).c_str());
+  if (!j.client_rto.by_kind.empty())
+    p.F("; %s %s", p.T("a client with the SDKs' default reconnect saw"), text(j.client_rto).c_str());
+  p.S("\n");
+}
+
 void PrintChecks(Printer& p, std::FILE* out, const Judgement& j, Lang lang) {
   p.S("\n  checks:\n");
   for (const auto& ch : j.checks) {
@@ -131,6 +143,8 @@ void PrintJudgement(std::FILE* out, const Judgement& j, Lang lang) {
   p.F("  success rate: %.2f%%\n", searches.count ? 100.0 * searches.ok / searches.count : 0.0);
   p.F("  mean latency: %s (raw, as the seed measured it)\n", Ms(static_cast<int64_t>(lat.raw.mean_us)).c_str());
   p.F("  RTO: %s (seed definition)\n", p.Seconds(j.seed_rto.rto_us).c_str());
+
+  PrintBothViews(p, j);
 
   p.S("\n  success rate by phase (all kinds):");
   for (int ph = 0; ph < 3; ++ph) {

@@ -35,7 +35,7 @@ Marks FindMarks(const Timeline& t, const json& result) {
     if (auto rto = Num(At(strict, "rto_us"))) {
       m.strict_rto_s = *rto / 1e6;
       m.strict_text = RtoSecs(strict);
-      m.strict_s = (*fs + *rto) / 1e6;
+      m.strict_s = (Num(At(strict, "injected_us")).value_or(*fs) + *rto) / 1e6;
     }
     m.strict_never = Bool(At(strict, "never_recovered"));
   }

@@ -119,6 +119,9 @@ const Phrase kConsole[] = {
      "原脚本定义的 RTO（从第一次失败到其后第一次成功），取最慢的操作类型"},
     {"no fault.start event, so the seed definition", "没有 fault.start 事件，因此用原脚本的定义"},
     {"never recovered", "始终未恢复"},
+    {"  service RTO: %s (strict)", "  服务 RTO：%s（严格）"},
+    {"; %s %s", "；%s %s"},
+    {"a client with the SDKs' default reconnect saw", "采用 SDK 默认重连策略的客户端看到"},
     {"nothing failed, nothing to recover from", "没有失败，无需恢复"},
     {"failed + unknown workload ops, all kinds (the seed's budget assumed 1 search/s)",
      "失败 + 结果未知的负载操作，所有类型（原脚本的阈值按每秒 1 次查询设定）"},
@@ -134,18 +137,24 @@ const Phrase kConsole[] = {
     {"every run of bad ops is an outage", "每一段连续的失败操作算一次中断"},
     {"overall = slowest kind", "总体 = 最慢的操作类型"},
     {"+- half the op spacings at its two ends", "± 两端操作间隔之和的一半"},
-    {"strict RTO per op kind: from fault.start to recovery, the answer of the first op (by intended start) of a "
-     "sustained run of good ops (ok, corrected latency <= bound, default max(200 ms, 5 x warm-up p99), lasting at "
-     "least sustain_ops ops and sustain time)",
-     "严格 RTO（按操作类型）：从故障开始到恢复，恢复指持续良好操作序列（成功且修正延迟 <= 上限，默认 max(200 ms, 5 × "
-     "预热 "
-     "p99)，至少持续 sustain_ops 个操作和 sustain 时长）中按计划开始时刻排第一的操作得到应答的时刻"},
+    {"strict RTO per op kind: from the fault's injection (fault.injected, else fault.start) to recovery, the first "
+     "answer among the ops of a sustained run of good ops (ok, corrected latency <= bound, default max(200 ms, 5 x "
+     "warm-up p99), lasting at least sustain_ops ops and sustain time)",
+     "严格 RTO（按操作类型）：从故障注入完成（fault.injected，没有时为 "
+     "fault.start）到恢复，恢复指持续良好操作序列（成功且修正延迟 "
+     "<= 上限，默认 max(200 ms, 5 × 预热 p99)，至少持续 sustain_ops 个操作和 sustain 时长）中最早得到的应答"},
     {"placed midway between the last moment a bad op proved the service impaired (a failure's end, a slow op's "
      "intended start + bound) and that answer, +- half the interval",
      "取最后一个坏操作证明服务受损的时刻（失败的结束时刻，或慢操作的计划开始时刻 + 上限）与该应答之间的中点，"
      "± 区间的一半"},
     {"ops that ended before fault.start are not counted", "故障开始前已结束的操作不计"},
     {"0 when no op in flight at or after fault.start was bad", "故障开始时及之后进行中的操作都正常时为 0"},
+    {"client view: the strict RTO of GetVersion probes through one channel with the SDKs' default reconnect "
+     "(gRPC defaults: backoff from 1 s, x1.6, up to 120 s), as an application using pymilvus or the Node SDK sees "
+     "an outage",
+     "客户端视角：经由一个采用 SDK 默认重连策略（gRPC 默认：退避从 1 秒起，×1.6，最长 120 秒）的通道发出的 GetVersion "
+     "探测的严格 RTO，即使用 pymilvus 或 Node SDK 的应用所看到的中断"},
+    {"never part of the RTO check", "不计入 RTO 检查"},
     {nullptr, nullptr},
 };
 

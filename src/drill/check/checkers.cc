@@ -22,6 +22,7 @@ Judgement Judge(const History& history, const CheckOptions& options) {
   j.phases = CheckPhases(history, bounds);
   j.seed_rto = CheckSeedRto(history);
   j.strict_rto = CheckStrictRto(history, options);
+  j.client_rto = CheckClientRto(history, options);
   j.latency = CheckLatency(history);
   j.availability = CheckAvailability(history, options);
   j.consistency = CheckConsistency(history);
@@ -112,6 +113,7 @@ json ToJson(const Judgement& j) {
           {"phases", ToJson(j.phases)},
           {"seed_rto", ToJson(j.seed_rto)},
           {"strict_rto", ToJson(j.strict_rto)},
+          {"client_rto", ToJson(j.client_rto)},
           {"latency", ToJson(j.latency)},
           {"availability", ToJson(j.availability)},
           {"consistency", ToJson(j.consistency)},

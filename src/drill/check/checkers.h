@@ -153,10 +153,11 @@ struct StrictRto {
   int64_t latency_bound_us = 0;              // the bound used for this kind
 };
 
-// The strict RTO, per kind, from the first "fault.start" event time t0, measured on
-// operations (not time windows). An op is good when ok and its corrected latency is
+// The strict RTO, per kind, from t0, the moment the first fault had been injected
+// ("fault.injected", else "fault.start"), measured on operations (not windows). An op is good when ok and its corrected
+// latency is
 // <= the latency bound. Ops are walked in intended order; those that ended before
-// t0 are skipped (one in flight when the fault struck counts). Recovery is the
+// fault.start are skipped (one in flight when the fault struck counts). Recovery is the
 // first op g after the first bad op that begins a run of good ops lasting
 // sustain_ops ops and sustain_us; it lies between lo, the latest moment a bad op
 // before g proved the service impaired (min(end, intended + bound)), and hi,
@@ -166,6 +167,7 @@ struct StrictRto {
 // (with its uncertainty); never_recovered if any kind never recovered.
 struct StrictRtoResult {
   std::optional<int64_t> fault_start_us;  // none: no fault.start event, nothing measured
+  std::optional<int64_t> injected_us;     // where the RTO counts from (FaultInjected)
   std::map<std::string, StrictRto> by_kind;
   std::optional<int64_t> rto_us;
   int64_t uncertainty_us = 0;
@@ -175,6 +177,10 @@ struct StrictRtoResult {
   std::string definition;
 };
 StrictRtoResult CheckStrictRto(const History& history, const CheckOptions& options);
+// The same definition over the "sdk_probe" ops alone: the outage as a client with
+// the SDKs' default reconnect behaviour saw it (fault_start_us set, no kinds, when
+// the run had no such probes).
+StrictRtoResult CheckClientRto(const History& history, const CheckOptions& options);
 
 // ---------------------------------------------------------------- latency
 
@@ -306,6 +312,7 @@ struct Judgement {
   PhasesResult phases;
   SeedRtoResult seed_rto;
   StrictRtoResult strict_rto;
+  StrictRtoResult client_rto;  // the client's view (sdk_probe); not judged
   LatencyResult latency;
   AvailabilityResult availability;
   ConsistencyResult consistency;

@@ -14,7 +14,7 @@
 
 namespace mdrill::drill::internal {
 
-inline bool IsWorkload(const Op& op) { return op.kind != kKindFinal; }
+inline bool IsWorkload(const Op& op) { return op.kind != kKindFinal && op.kind != kKindSdkProbe; }
 
 // The time of the first "fault.start" event (smallest t_us), if any.
 inline std::optional<int64_t> FaultStart(const History& h) {
@@ -25,12 +25,25 @@ inline std::optional<int64_t> FaultStart(const History& h) {
   return t;
 }
 
+// When the first fault had been injected: the first "fault.injected" at or after
+// the first "fault.start", else that fault.start (histories without the event).
+inline std::optional<int64_t> FaultInjected(const History& h) {
+  std::optional<int64_t> start = FaultStart(h);
+  if (!start) return start;
+  std::optional<int64_t> t;
+  for (const Event& e : h.events) {
+    if (e.name == kEventFaultInjected && e.t_us >= *start && (!t || e.t_us < *t)) t = e.t_us;
+  }
+  return t ? t : start;
+}
+
 // Indexes of workload ops grouped by kind, each group in intended-start order
 // (ties: start_us, then file order), which is the order the RTO checkers walk.
-inline std::map<std::string, std::vector<size_t>> WorkloadByKind(const History& h) {
+// With `only_kind`, that kind alone, workload or not.
+inline std::map<std::string, std::vector<size_t>> WorkloadByKind(const History& h, const char* only_kind = nullptr) {
   std::map<std::string, std::vector<size_t>> by_kind;
   for (size_t i = 0; i < h.ops.size(); ++i) {
-    if (IsWorkload(h.ops[i])) by_kind[h.ops[i].kind].push_back(i);
+    if (only_kind != nullptr ? h.ops[i].kind == only_kind : IsWorkload(h.ops[i])) by_kind[h.ops[i].kind].push_back(i);
   }
   for (auto& [kind, idx] : by_kind) {
     std::stable_sort(idx.begin(), idx.end(), [&](size_t a, size_t b) {

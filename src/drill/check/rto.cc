@@ -9,6 +9,7 @@
 namespace mdrill::drill {
 namespace {
 
+using internal::FaultInjected;
 using internal::FaultStart;
 using internal::OrNull;
 using internal::UsToS;
@@ -23,12 +24,16 @@ constexpr const char* kSeedRtoDefinition =
     "after it in intended-start order; +- half the op spacings at its two ends; every run of bad ops is an outage; "
     "overall = slowest kind";
 constexpr const char* kStrictRtoDefinition =
-    "strict RTO per op kind: from fault.start to recovery, the answer of the first op (by intended start) of a "
-    "sustained run of good ops (ok, corrected latency <= bound, default max(200 ms, 5 x warm-up p99), lasting at "
-    "least sustain_ops ops and sustain time); placed midway between the last moment a bad op proved the service "
-    "impaired (a failure's end, a slow op's intended start + bound) and that answer, +- half the interval; ops that "
-    "ended before fault.start are not counted; 0 when no op in flight at or after "
+    "strict RTO per op kind: from the fault's injection (fault.injected, else fault.start) to recovery, the first "
+    "answer among the ops of a sustained run of good ops (ok, corrected latency <= bound, default max(200 ms, 5 x "
+    "warm-up p99), lasting at least sustain_ops ops and sustain time); placed midway between the last moment a bad "
+    "op proved the service impaired (a failure's end, a slow op's intended start + bound) and that answer, +- half "
+    "the interval; ops that ended before fault.start are not counted; 0 when no op in flight at or after "
     "fault.start was bad; overall = slowest kind";
+constexpr const char* kClientRtoDefinition =
+    "client view: the strict RTO of GetVersion probes through one channel with the SDKs' default reconnect "
+    "(gRPC defaults: backoff from 1 s, x1.6, up to 120 s), as an application using pymilvus or the Node SDK sees "
+    "an outage; never part of the RTO check";
 
 SeedRto SeedForKind(const History& h, const std::vector<size_t>& ordered) {
   SeedRto r;
@@ -91,30 +96,34 @@ int64_t LatencyBound(const History& h, const std::vector<size_t>& ordered, int64
 // bad op late for its client's own reasons, e.g. a SYN retransmission, after the
 // good answer) the interval is the op spacing before hi, not before fault.start.
 void PlaceRecovery(StrictRto* r, int64_t lo, int64_t hi, int64_t spacing, int64_t t0) {
-  if (lo > hi) lo = std::max(t0, hi - spacing);
+  if (lo > hi) lo = std::max(std::min(t0, hi), hi - spacing);
   r->recovered_at_us = hi;
   r->last_impaired_us = lo;
   r->resolution_us = spacing;
   r->uncertainty_us = (hi - lo + 1) / 2;
-  r->rto_us = lo + (hi - lo) / 2 - t0;
+  // A fault whose injection command returned after the service had recovered: 0.
+  r->rto_us = std::max<int64_t>(0, lo + (hi - lo) / 2 - t0);
 }
 
-StrictRto StrictForKind(const History& h, const std::vector<size_t>& ordered, int64_t t0, const CheckOptions& o) {
+// t_start: fault.start (ops that ended before it are not counted); t0: the
+// moment the fault had been injected, where the RTO counts from.
+StrictRto StrictForKind(const History& h, const std::vector<size_t>& ordered, int64_t t_start, int64_t t0,
+                        const CheckOptions& o) {
   StrictRto r;
   r.latency_bound_us = LatencyBound(h, ordered, t0, o);
   auto good = [&](const Op& op) { return op.ok() && op.end_us - op.intended_us <= r.latency_bound_us; };
   const int64_t need_ops = std::max(o.sustain_ops, 1);
   constexpr size_t kNone = static_cast<size_t>(-1);
-  int64_t lo = t0, run_n = 0;
+  int64_t lo = t_start, run_n = 0, first_answer = 0;
   size_t run_start = kNone, prev = kNone;  // positions in `ordered`
   for (size_t pos = 0; pos < ordered.size(); ++pos) {
     const Op& op = h.ops[ordered[pos]];
     // Ops that ended before the fault say nothing about it; one in flight when it
     // struck does.
-    if (op.end_us < t0) continue;
+    if (op.end_us < t_start) continue;
     if (!good(op)) {
       ++r.bad_ops;
-      if (!r.impact_seen) r.first_impaired_us = std::max(op.intended_us, t0);
+      if (!r.impact_seen) r.first_impaired_us = std::max(op.intended_us, t_start);
       r.impact_seen = true;
       lo = std::max(lo, ImpairedAt(op, r.latency_bound_us));
       run_start = kNone;
@@ -128,12 +137,16 @@ StrictRto StrictForKind(const History& h, const std::vector<size_t>& ordered, in
     if (run_start == kNone) {
       run_start = pos;
       run_n = 0;
+      first_answer = op.end_us;
     }
     ++run_n;
+    // Ops held by a stalled server are answered together when it resumes, in any
+    // order: the service was back at the run's first answer.
+    first_answer = std::min(first_answer, op.end_us);
     const Op& first = h.ops[ordered[run_start]];
     if (run_n >= need_ops && op.intended_us - first.intended_us >= o.sustain_us) {
       int64_t spacing = prev != kNone ? first.intended_us - h.ops[ordered[prev]].intended_us : 0;
-      PlaceRecovery(&r, lo, first.end_us, std::max<int64_t>(spacing, 0), t0);
+      PlaceRecovery(&r, lo, first_answer, std::max<int64_t>(spacing, 0), t0);
       return r;
     }
   }
@@ -187,7 +200,7 @@ PhaseBounds FindPhaseBounds(const History& history, const CheckOptions& options)
   if (b.recovery_us) return b;
   StrictRtoResult strict = CheckStrictRto(history, options);
   if (strict.rto_us) {
-    b.recovery_us = *b.fault_start_us + *strict.rto_us;
+    b.recovery_us = *strict.injected_us + *strict.rto_us;
     b.recovery_source = "strict_rto";
   }
   return b;
@@ -233,15 +246,32 @@ SeedRtoResult CheckSeedRto(const History& history) {
   return r;
 }
 
+namespace {
+StrictRtoResult StrictOver(const History& history, const CheckOptions& options,
+                           const std::map<std::string, std::vector<size_t>>& kinds, const char* definition);
+}  // namespace
+
 StrictRtoResult CheckStrictRto(const History& history, const CheckOptions& options) {
+  return StrictOver(history, options, WorkloadByKind(history), kStrictRtoDefinition);
+}
+
+StrictRtoResult CheckClientRto(const History& history, const CheckOptions& options) {
+  return StrictOver(history, options, WorkloadByKind(history, kKindSdkProbe), kClientRtoDefinition);
+}
+
+namespace {
+
+StrictRtoResult StrictOver(const History& history, const CheckOptions& options,
+                           const std::map<std::string, std::vector<size_t>>& kinds, const char* definition) {
   StrictRtoResult r;
-  r.definition = kStrictRtoDefinition;
+  r.definition = definition;
   r.sustain_us = options.sustain_us;
   r.sustain_ops = options.sustain_ops;
   r.fault_start_us = FaultStart(history);
   if (!r.fault_start_us) return r;
-  for (const auto& [kind, ordered] : WorkloadByKind(history)) {
-    StrictRto k = StrictForKind(history, ordered, *r.fault_start_us, options);
+  r.injected_us = FaultInjected(history);
+  for (const auto& [kind, ordered] : kinds) {
+    StrictRto k = StrictForKind(history, ordered, *r.fault_start_us, *r.injected_us, options);
     if (k.never_recovered) r.never_recovered = true;
     if (k.rto_us && (!r.rto_us || *k.rto_us > *r.rto_us)) {
       r.rto_us = k.rto_us;
@@ -252,6 +282,8 @@ StrictRtoResult CheckStrictRto(const History& history, const CheckOptions& optio
   if (r.never_recovered) r.rto_us.reset();
   return r;
 }
+
+}  // namespace
 
 json ToJson(const PhaseBounds& b) {
   return {{"fault_start_us", OrNull(b.fault_start_us)},
@@ -307,6 +339,7 @@ json ToJson(const StrictRtoResult& r) {
                    {"latency_bound_us", k.latency_bound_us}};
   }
   return {{"fault_start_us", OrNull(r.fault_start_us)},
+          {"injected_us", OrNull(r.injected_us)},
           {"rto_us", OrNull(r.rto_us)},
           {"rto_s", UsToS(r.rto_us)},
           {"uncertainty_us", r.uncertainty_us},

@@ -49,12 +49,22 @@ inline constexpr const char* kKindInsert = "insert";  // consistency + split-bra
 inline constexpr const char* kKindQuery = "query";
 inline constexpr const char* kKindCount = "count";
 inline constexpr const char* kKindProbe = "probe";
+// A new connection per attempt (Connect on a fresh channel): can a new client get in?
+inline constexpr const char* kKindConnect = "connect";
+// GetVersion through one channel with the SDKs' default reconnect behaviour: what
+// an application saw. The client's view, not the service's: reported beside the
+// RTO, never part of it, of the failed-request count or of availability.
+inline constexpr const char* kKindSdkProbe = "sdk_probe";
 inline constexpr const char* kKindFinal = "final";  // the final read; not part of the workload
 
 // Event names. "phase" carries warmup|fault|recovery|after in detail; "target"
 // carries free text about what the fault hit ("active coordinator before: X after: Y").
 inline constexpr const char* kEventPhase = "phase";
 inline constexpr const char* kEventFaultStart = "fault.start";
+// After fault.start, once the command that injects the fault has returned: the
+// fault took effect somewhere between the two. The strict RTO counts from here, so
+// a slow kubectl or docker is not part of the outage.
+inline constexpr const char* kEventFaultInjected = "fault.injected";
 inline constexpr const char* kEventFaultEnd = "fault.end";
 inline constexpr const char* kEventTarget = "target";
 

@@ -175,6 +175,8 @@ WorkloadOptions WorkloadFor(const TestPlan& plan, const RunOptions& o) {
   if (plan.insert_rate) wo.insert_rate = *plan.insert_rate;
   if (plan.query_rate) wo.query_rate = *plan.query_rate;
   if (plan.probe_rate) wo.probe_rate = *plan.probe_rate;
+  if (plan.connect_rate) wo.connect_rate = *plan.connect_rate;
+  if (plan.sdk_probe_rate) wo.sdk_probe_rate = *plan.sdk_probe_rate;
   if (plan.deadline_s) wo.deadline_ms = static_cast<int>(*plan.deadline_s * 1000);
   return wo;
 }
@@ -307,6 +309,7 @@ bool TestRun::InjectNext(double now_s) {
   double inject_s = NowS();
   (void)history_.Append(Event{clock_.NowUs(), kEventFaultStart, f->id + ": " + line});
   Status is = nemesis_->Inject(f.value());
+  if (is.ok()) (void)history_.Append(Event{clock_.NowUs(), kEventFaultInjected, f->id});
   res_->faults.push_back("t=" + Fmt(inject_s) + "s " + line + (is.ok() ? "" : " (failed: " + is.reason() + ")"));
   Say("t=" + Fmt(inject_s) + "s fault: " + line);
   // The fault lasts its duration from the moment it was injected.

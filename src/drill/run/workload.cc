@@ -41,6 +41,9 @@ struct Workload::Pool {
   bool done = false;
   std::thread scheduler;
   std::vector<std::thread> workers;
+  // sdk_probe: the one client all workers share, as an application's.
+  std::mutex shared_mu;
+  std::unique_ptr<dm::MilvusClient> shared;
 };
 
 Workload::Workload(WorkloadOptions o, const Dataset* dataset, std::vector<int64_t> base_pks, HistoryWriter* history,
@@ -53,7 +56,9 @@ void Workload::Start() {
   for (auto [kind, rate] : {std::pair<const char*, double>{kKindSearch, o_.search_rate},
                             {kKindInsert, o_.insert_rate},
                             {kKindQuery, o_.query_rate},
-                            {kKindProbe, o_.probe_rate}}) {
+                            {kKindProbe, o_.probe_rate},
+                            {kKindConnect, o_.connect_rate},
+                            {kKindSdkProbe, o_.sdk_probe_rate}}) {
     if (rate <= 0) continue;
     auto pool = std::make_unique<Pool>();
     pool->kind = kind;
@@ -110,7 +115,7 @@ void Workload::Work(Pool* p) {
       task = p->queue.front();
       p->queue.pop_front();
     }
-    Op op = Execute(p->kind, task.first, &client, &connected, &rng);
+    Op op = Execute(p, task.first, &client, &connected, &rng);
     op.intended_us = task.second;
     ++issued_;
     if (!op.ok()) ++failed_;
@@ -118,19 +123,57 @@ void Workload::Work(Pool* p) {
   }
 }
 
-Op Workload::Execute(const std::string& kind, int64_t seq, dm::MilvusClient* client, bool* connected,
-                     std::mt19937_64* rng) {
+Op Workload::Execute(Pool* pool, int64_t seq, dm::MilvusClient* client, bool* connected, std::mt19937_64* rng) {
   Op op;
-  op.kind = kind;
+  op.kind = pool->kind;
   op.start_us = clock_->NowUs();
   const dm::Deadline deadline(o_.deadline_ms);
   Status s;
-  bool mutation = kind == kKindInsert;
-  if (!*connected) {
-    s = client->Connect(o_.connect, deadline);
-    *connected = s.ok();
+  if (pool->kind == kKindSdkProbe) {
+    s = SdkProbe(pool, deadline);
+  } else if (pool->kind == kKindConnect) {
+    dm::MilvusClient fresh;  // its own channel, connection and handshake
+    s = fresh.Connect(o_.connect, deadline);
+  } else {
+    if (!*connected) {
+      s = client->Connect(o_.connect, deadline);
+      *connected = s.ok();
+    }
+    if (s.ok()) s = Call(pool->kind, seq, client, rng, deadline, &op);
+    // A transport failure may leave the connection stuck (a black hole, a dead
+    // peer): the next op starts on a new one, so it measures the server.
+    if (!s.ok() && s.IsTransport()) *connected = false;
   }
-  if (s.ok() && kind == kKindSearch) {
+  op.end_us = clock_->NowUs();
+  op.outcome = ClassifyOutcome(s, op.kind == kKindInsert);
+  if (!s.ok()) {
+    op.code = s.IsTransport() ? s.transport_code() : s.code();
+    op.error = (s.IsTransport() ? "grpc: " : "milvus: ") + s.reason();
+  }
+  return op;
+}
+
+Status Workload::SdkProbe(Pool* pool, dm::Deadline deadline) {
+  dm::MilvusClient* shared = nullptr;
+  {
+    std::lock_guard<std::mutex> lock(pool->shared_mu);
+    if (!pool->shared) {
+      auto c = std::make_unique<dm::MilvusClient>();
+      dm::ConnectOptions co = o_.connect;
+      co.reconnect = dm::ReconnectProfile::kSdkDefault;
+      Status s = c->Connect(co, deadline);
+      if (!s.ok()) return s;  // as an application would, it tries again next time
+      pool->shared = std::move(c);
+    }
+    shared = pool->shared.get();
+  }
+  // Never replaced: its channel comes back on its own schedule, which is the point.
+  return shared->GetVersion(deadline).status();
+}
+
+Status Workload::Call(const std::string& kind, int64_t seq, dm::MilvusClient* client, std::mt19937_64* rng,
+                      dm::Deadline deadline, Op* op) {
+  if (kind == kKindSearch) {
     int probe = static_cast<int>(seq % dataset_->options().probes);
     dm::SearchParams sp;
     sp.collection = o_.collection;
@@ -139,50 +182,40 @@ Op Workload::Execute(const std::string& kind, int64_t seq, dm::MilvusClient* cli
     sp.topk = dataset_->options().topk;
     sp.params_json = o_.search_params;
     auto r = client->Search(sp, deadline);
-    s = r.status();
     if (r.ok()) {
       std::vector<int64_t> got;
       if (!r->hits.empty())
         for (const auto& h : r->hits[0]) got.push_back(h.id);
-      op.recall = RecallAtK(got, dataset_->truth(probe), base_pks_);
-      op.value = static_cast<int64_t>(got.size());
+      op->recall = RecallAtK(got, dataset_->truth(probe), base_pks_);
+      op->value = static_cast<int64_t>(got.size());
     }
-  } else if (s.ok() && kind == kKindInsert) {
+    return r.status();
+  }
+  if (kind == kKindInsert) {
     auto vectors = dataset_->InsertBatch(o_.insert_rows, rng);
     auto r = client->Insert(o_.collection, {dm::FloatVectorColumn("embedding", dataset_->options().dim, vectors)},
                             o_.insert_rows, deadline);
-    s = r.status();
     if (r.ok()) {
-      op.ids = r->int_ids;
-      op.ts = r->timestamp;
+      op->ids = r->int_ids;
+      op->ts = r->timestamp;
       ledger_.Add(r->int_ids);
     }
-  } else if (s.ok() && kind == kKindProbe) {
-    s = client->GetVersion(deadline).status();
-  } else if (s.ok()) {
-    int64_t pk = 0;
-    if (seq % 2 == 1 && ledger_.Pick(rng, &pk)) {
-      // A point lookup of an acknowledged row, Strong: it must be there.
-      op.kind = kKindQuery;
-      op.ids = {pk};
-      auto r = client->Query(o_.collection, "id in [" + std::to_string(pk) + "]", {"id"}, 10, dm::pb::Strong, deadline);
-      s = r.status();
-      if (r.ok()) op.value = r->fields_data_size() > 0 ? r->fields_data(0).scalars().long_data().data_size() : 0;
-    } else {
-      op.kind = kKindCount;
-      auto r = client->Count(o_.collection, "", dm::pb::Strong, deadline);
-      s = r.status();
-      if (r.ok()) op.value = r.value();
-    }
+    return r.status();
   }
-  op.end_us = clock_->NowUs();
-  op.outcome = ClassifyOutcome(s, mutation);
-  if (!s.ok()) {
-    op.code = s.IsTransport() ? s.transport_code() : s.code();
-    op.error = (s.IsTransport() ? "grpc: " : "milvus: ") + s.reason();
-    if (s.IsTransport()) *connected = *connected && s.transport_code() != 16;  // re-authenticate next time
+  if (kind == kKindProbe) return client->GetVersion(deadline).status();
+  int64_t pk = 0;
+  if (seq % 2 == 1 && ledger_.Pick(rng, &pk)) {
+    // A point lookup of an acknowledged row, Strong: it must be there.
+    op->kind = kKindQuery;
+    op->ids = {pk};
+    auto r = client->Query(o_.collection, "id in [" + std::to_string(pk) + "]", {"id"}, 10, dm::pb::Strong, deadline);
+    if (r.ok()) op->value = r->fields_data_size() > 0 ? r->fields_data(0).scalars().long_data().data_size() : 0;
+    return r.status();
   }
-  return op;
+  op->kind = kKindCount;
+  auto r = client->Count(o_.collection, "", dm::pb::Strong, deadline);
+  if (r.ok()) op->value = r.value();
+  return r.status();
 }
 
 }  // namespace mdrill::drill

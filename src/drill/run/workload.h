@@ -8,6 +8,12 @@
 // silently lowering the request rate (coordinated omission). Every call carries a
 // deadline; nothing is retried.
 //
+// Clients: each worker owns a connection (ReconnectProfile::kFast) and replaces
+// it after any transport failure, so an outage is timed as the server's, not as
+// a stuck or backing-off connection's. "connect" ops open a new one every time;
+// "sdk_probe" ops share one channel with gRPC's default reconnect behaviour, as an
+// application using an SDK does.
+//
 // Outcomes: ok; fail (the server answered no, or a read failed); unknown (an insert
 // that failed in transport or with "service unavailable" may have taken effect).
 //
@@ -49,8 +55,12 @@ struct WorkloadOptions {
   std::string collection;
   double search_rate = 10;  // operations per second; 0 turns a kind off
   double insert_rate = 10;
-  double query_rate = 10;  // alternates count(*) and a point lookup of an acknowledged id
-  double probe_rate = 0;   // GetVersion: the lightest call through the proxy, to time outages
+  double query_rate = 10;   // alternates count(*) and a point lookup of an acknowledged id
+  double probe_rate = 0;    // GetVersion: the lightest call through the proxy, to time outages
+  double connect_rate = 5;  // Connect on a new connection each time: can a new client get in?
+  // GetVersion through one shared channel with the SDKs' default reconnect
+  // behaviour: what an application saw (the client's view; never in the RTO).
+  double sdk_probe_rate = 5;
   int deadline_ms = 5000;  // per call
   int insert_rows = 10;    // rows per insert
   std::string search_params = R"({"nprobe":16})";
@@ -95,7 +105,10 @@ class Workload {
   struct Pool;
   void Schedule(Pool* pool);
   void Work(Pool* pool);
-  Op Execute(const std::string& kind, int64_t seq, milvus::MilvusClient* client, bool* connected, std::mt19937_64* rng);
+  Op Execute(Pool* pool, int64_t seq, milvus::MilvusClient* client, bool* connected, std::mt19937_64* rng);
+  Status Call(const std::string& kind, int64_t seq, milvus::MilvusClient* client, std::mt19937_64* rng,
+              milvus::Deadline deadline, Op* op);
+  Status SdkProbe(Pool* pool, milvus::Deadline deadline);
 
   WorkloadOptions o_;
   const Dataset* dataset_;
