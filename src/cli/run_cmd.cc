@@ -324,7 +324,10 @@ int Heal(const RunFlags& f) {
 // The verdict thresholds `run` and `check` share, bound to `t` (defaults: Thresholds's).
 void AddThresholdFlags(CLI::App* c, Thresholds* t) {
   c->add_option("--rto-max", t->rto_max_s, "RTO threshold, seconds (pass when below)")->capture_default_str();
-  c->add_option("--failed-max", t->failed_max, "failed requests threshold (pass when below)")->capture_default_str();
+  c->add_option_function<int64_t>(
+      "--failed-max", [t](const int64_t& v) { t->failed_max = v; },
+      "the seed's failed-requests check: pass when failed + unknown ops are below this (default: none; failures "
+      "a fault explains are judged by the RTO, any other fails the test)");
   c->add_option_function<double>(
        "--availability-min", [t](const double& v) { t->availability_min_pct = v; },
        "per-test availability threshold, percent (default: none; availability is graded over the suite)")

@@ -37,7 +37,7 @@ nlohmann::json RunConfig(const RunFlags& f, const RunOptions& o) {
       {"rows", f.rows},
       {"dim", f.dim},
       {"rto_max_s", f.thresholds.rto_max_s},
-      {"failed_max", f.thresholds.failed_max},
+      {"failed_max", f.thresholds.failed_max ? nlohmann::json(*f.thresholds.failed_max) : nlohmann::json(nullptr)},
       {"availability_min_pct", f.thresholds.availability_min_pct ? nlohmann::json(*f.thresholds.availability_min_pct)
                                                                  : nlohmann::json(nullptr)},
       {"lost_max", f.thresholds.lost_max},

@@ -19,7 +19,7 @@ drill::CheckOptions ThresholdsOf(const json& result) {
   for (const auto& ch : result["checks"]) {
     double t = ch["threshold"].get<double>();
     if (ch["name"] == "rto") c.thresholds.rto_max_s = t;
-    if (ch["name"] == "failed_requests") c.thresholds.failed_max = static_cast<int64_t>(t);
+    if (ch["name"] == "failed_requests" && ch["comparison"] == "<") c.thresholds.failed_max = static_cast<int64_t>(t);
     if (ch["name"] == "availability") c.thresholds.availability_min_pct = t;
     if (ch["name"] == "lost_writes") c.thresholds.lost_max = static_cast<int64_t>(t);
   }

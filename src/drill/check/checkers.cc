@@ -23,6 +23,7 @@ Judgement Judge(const History& history, const CheckOptions& options) {
   j.seed_rto = CheckSeedRto(history);
   j.strict_rto = CheckStrictRto(history, options);
   j.client_rto = CheckClientRto(history, options);
+  j.failures = CheckFailures(history, options);
   j.latency = CheckLatency(history);
   j.availability = CheckAvailability(history, options);
   j.consistency = CheckConsistency(history);
@@ -114,6 +115,7 @@ json ToJson(const Judgement& j) {
           {"seed_rto", ToJson(j.seed_rto)},
           {"strict_rto", ToJson(j.strict_rto)},
           {"client_rto", ToJson(j.client_rto)},
+          {"failures", ToJson(j.failures)},
           {"latency", ToJson(j.latency)},
           {"availability", ToJson(j.availability)},
           {"consistency", ToJson(j.consistency)},

@@ -44,7 +44,11 @@ enum class RtoBasis {
 // Verdict thresholds. Defaults are the seed's, plus zero lost writes.
 struct Thresholds {
   double rto_max_s = 15;    // pass when RTO < rto_max_s (strictly, as the seed)
-  int64_t failed_max = 10;  // pass when failed+unknown workload ops < failed_max
+  // The seed's check, pass when failed+unknown workload ops < failed_max. Unset
+  // (the default): failures are judged by what a correct failover may cost, see
+  // FailuresResult: none outside the faults' impairments.
+  std::optional<int64_t> failed_max;
+  int64_t unexplained_failed_max = 0;  // pass when failures outside every impairment <= this
   // Pass when request-based availability >= this. Unset (the default): no check;
   // availability is reported per test with its grade, and graded over the suite as
   // the seed's calculate_availability does. One request in flight on a killed
@@ -148,7 +152,8 @@ struct StrictRto {
   int64_t bad_ops = 0;                       // such ops (failed, unknown or slower than the bound)
   std::optional<int64_t> first_impaired_us;  // intended start of the first (not before fault.start)
   std::optional<int64_t> last_impaired_us;   // lower end of the recovery interval
-  std::optional<int64_t> recovered_at_us;    // answer of the first op of the sustained run
+  std::optional<int64_t> recovered_at_us;    // the first answer among the sustained run's ops
+  std::optional<int64_t> run_start_us;       // intended start of the run's first op
   int64_t resolution_us = 0;                 // intended spacing of the ops at the recovery
   int64_t latency_bound_us = 0;              // the bound used for this kind
 };
@@ -181,6 +186,24 @@ StrictRtoResult CheckStrictRto(const History& history, const CheckOptions& optio
 // the SDKs' default reconnect behaviour saw it (fault_start_us set, no kinds, when
 // the run had no such probes).
 StrictRtoResult CheckClientRto(const History& history, const CheckOptions& options);
+
+// What a correct failover may cost: the operations that failed while a fault
+// impaired the service. Per fault (each "fault.start", counted from its
+// "fault.injected"), per kind, the impairment runs from fault.start to the
+// intended start of the first op of that kind's sustained recovery (the strict
+// RTO's definition; to the end when it never recovered). A bad op (fail or
+// unknown) that ended at or after a fault.start and was intended before that
+// fault's recovery is explained by the fault: the RTO judges it. Any other is a
+// failure no fault explains (before the first fault, or after the service had
+// recovered: flapping, a second outage).
+struct FailuresResult {
+  int64_t total = 0;        // failed + unknown workload ops
+  int64_t explained = 0;    // inside a fault's impairment
+  int64_t unexplained = 0;  // the rest
+  int64_t faults = 0;       // fault.start events
+  std::string definition;
+};
+FailuresResult CheckFailures(const History& history, const CheckOptions& options);
 
 // ---------------------------------------------------------------- latency
 
@@ -313,6 +336,7 @@ struct Judgement {
   SeedRtoResult seed_rto;
   StrictRtoResult strict_rto;
   StrictRtoResult client_rto;  // the client's view (sdk_probe); not judged
+  FailuresResult failures;
   LatencyResult latency;
   AvailabilityResult availability;
   ConsistencyResult consistency;
@@ -367,6 +391,7 @@ nlohmann::json ToJson(const PhaseBounds& bounds);
 nlohmann::json ToJson(const PhasesResult& result);
 nlohmann::json ToJson(const SeedRtoResult& result);
 nlohmann::json ToJson(const StrictRtoResult& result);
+nlohmann::json ToJson(const FailuresResult& result);
 nlohmann::json ToJson(const LatencyResult& result);
 nlohmann::json ToJson(const AvailabilityFigure& figure);
 nlohmann::json ToJson(const AvailabilityResult& result);

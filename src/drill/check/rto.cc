@@ -30,6 +30,9 @@ constexpr const char* kStrictRtoDefinition =
     "op proved the service impaired (a failure's end, a slow op's intended start + bound) and that answer, +- half "
     "the interval; ops that ended before fault.start are not counted; 0 when no op in flight at or after "
     "fault.start was bad; overall = slowest kind";
+constexpr const char* kFailuresDefinition =
+    "failed + unknown workload ops; explained: ended at or after a fault.start and intended before that fault's "
+    "sustained recovery (the strict RTO's, per kind); unexplained: every other";
 constexpr const char* kClientRtoDefinition =
     "client view: the strict RTO of GetVersion probes through one channel with the SDKs' default reconnect "
     "(gRPC defaults: backoff from 1 s, x1.6, up to 120 s), as an application using pymilvus or the Node SDK sees "
@@ -145,6 +148,7 @@ StrictRto StrictForKind(const History& h, const std::vector<size_t>& ordered, in
     first_answer = std::min(first_answer, op.end_us);
     const Op& first = h.ops[ordered[run_start]];
     if (run_n >= need_ops && op.intended_us - first.intended_us >= o.sustain_us) {
+      r.run_start_us = first.intended_us;
       int64_t spacing = prev != kNone ? first.intended_us - h.ops[ordered[prev]].intended_us : 0;
       PlaceRecovery(&r, lo, first_answer, std::max<int64_t>(spacing, 0), t0);
       return r;
@@ -243,6 +247,44 @@ SeedRtoResult CheckSeedRto(const History& history) {
     r.by_kind.emplace(kind, std::move(k));
   }
   if (!r.recovered) r.rto_us.reset();
+  return r;
+}
+
+FailuresResult CheckFailures(const History& history, const CheckOptions& options) {
+  FailuresResult r;
+  r.definition = kFailuresDefinition;
+  // Each fault.start with the fault.injected that follows it (before the next start).
+  std::vector<int64_t> starts;
+  for (const Event& e : history.events)
+    if (e.name == kEventFaultStart) starts.push_back(e.t_us);
+  std::sort(starts.begin(), starts.end());
+  r.faults = static_cast<int64_t>(starts.size());
+  std::vector<std::pair<int64_t, int64_t>> injected;  // (start, t0)
+  for (size_t i = 0; i < starts.size(); ++i) {
+    int64_t t0 = starts[i];
+    const int64_t next = i + 1 < starts.size() ? starts[i + 1] : INT64_MAX;
+    int64_t best = INT64_MAX;
+    for (const Event& e : history.events)
+      if (e.name == kEventFaultInjected && e.t_us >= starts[i] && e.t_us < next) best = std::min(best, e.t_us);
+    if (best != INT64_MAX) t0 = best;
+    injected.emplace_back(starts[i], t0);
+  }
+  for (const auto& [kind, ordered] : WorkloadByKind(history)) {
+    std::vector<std::pair<int64_t, int64_t>> windows;  // [fault.start, recovery intended start)
+    for (const auto& [start, t0] : injected) {
+      StrictRto k = StrictForKind(history, ordered, start, t0, options);
+      windows.emplace_back(start, k.run_start_us.value_or(k.never_recovered ? INT64_MAX : start));
+    }
+    for (size_t i : ordered) {
+      const Op& op = history.ops[i];
+      if (op.ok()) continue;
+      ++r.total;
+      bool inside = std::any_of(windows.begin(), windows.end(), [&](const auto& w) {
+        return op.end_us >= w.first && op.intended_us < w.second;
+      });
+      ++(inside ? r.explained : r.unexplained);
+    }
+  }
   return r;
 }
 
@@ -347,6 +389,14 @@ json ToJson(const StrictRtoResult& r) {
           {"sustain_us", r.sustain_us},
           {"sustain_ops", r.sustain_ops},
           {"by_kind", kinds},
+          {"definition", r.definition}};
+}
+
+json ToJson(const FailuresResult& r) {
+  return {{"total", r.total},
+          {"explained", r.explained},
+          {"unexplained", r.unexplained},
+          {"faults", r.faults},
           {"definition", r.definition}};
 }
 

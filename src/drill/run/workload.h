@@ -64,7 +64,7 @@ struct WorkloadOptions {
   int deadline_ms = 5000;  // per call
   int insert_rows = 10;    // rows per insert
   std::string search_params = R"({"nprobe":16})";
-  int max_clients = 256;  // per kind
+  int max_clients = 1024;  // per kind: at most this many operations in flight
   uint64_t seed = 7;
 };
 

@@ -58,15 +58,47 @@ TEST(CheckRules, EveryRuleRegisteredAndInReportOrder) {
     EXPECT_TRUE(c.pass) << c.name << ": " << c.definition;
   }
   EXPECT_EQ(j.exit_code, kExitPass);
-  // The seed's own words for its budget of failed requests.
-  EXPECT_EQ(FindCheck(j, "failed_requests")->title_zh, "失败请求数");
+}
+
+// By default a failure is judged by whether a fault explains it: inside the
+// fault's impairment it is the outage (the RTO judges it); before the fault or
+// after the service had recovered it fails the test at any rate.
+TEST(CheckRules, FailuresNoFaultExplainsFailTheTest) {
+  History h = EveryRuleApplies(true, true);
+  h.ops[50].outcome = Outcome::kFail;  // intended at the fault (5.0 s): the outage
+  Judgement during = Judge(h);
+  const Check* c = FindCheck(during, "failed_requests");
+  ASSERT_NE(c, nullptr);
+  EXPECT_TRUE(c->pass) << c->definition;
+  EXPECT_EQ(c->measured, 0.0);
+  EXPECT_EQ(during.failures.explained, 1);
+  EXPECT_EQ(during.exit_code, kExitPass);
+
+  for (size_t i : {3, 120}) {  // 0.3 s, before the fault; 12 s, long after recovery
+    History later = EveryRuleApplies(true, true);
+    later.ops[50].outcome = Outcome::kFail;
+    later.ops[i].outcome = Outcome::kFail;
+    Judgement j = Judge(later);
+    EXPECT_FALSE(FindCheck(j, "failed_requests")->pass) << i;
+    EXPECT_EQ(FindCheck(j, "failed_requests")->measured, 1.0) << i;
+    EXPECT_EQ(j.failures.total, 2) << i;
+    EXPECT_EQ(j.exit_code, kExitFail) << i;
+  }
+
+  // A budget set (--failed-max) is the seed's check, in the seed's words.
+  CheckOptions seed;
+  seed.thresholds.failed_max = 1;
+  Judgement budget = Judge(h, seed);
+  EXPECT_EQ(FindCheck(budget, "failed_requests")->title_zh, "失败请求数");
+  EXPECT_EQ(FindCheck(budget, "failed_requests")->comparison, "<");
+  EXPECT_FALSE(FindCheck(budget, "failed_requests")->pass);  // 1 failure, not below 1
 }
 
 // Availability is a figure per test unless a threshold is set: one request in
 // flight on a killed process must not fail a correct failover by default.
 TEST(CheckRules, AvailabilityIsACheckOnlyWithAThreshold) {
   History h = EveryRuleApplies(true, true);
-  h.ops[3].outcome = Outcome::kFail;  // one search failed: 99.5 % of 200
+  h.ops[50].outcome = Outcome::kFail;  // one search failed at the fault: 99.5 % of 200
   Judgement by_default = Judge(h);
   EXPECT_EQ(FindCheck(by_default, "availability"), nullptr);
   EXPECT_EQ(by_default.exit_code, kExitPass);
