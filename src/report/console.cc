@@ -100,7 +100,6 @@ void PrintBothViews(Printer& p, const Judgement& j) {
   p.F("  service RTO: %s (strict)", text(j.strict_rto).c_str());
   if (!j.client_rto.by_kind.empty())
     p.F("; %s %s", p.T("a client with the SDKs' default reconnect saw"), text(j.client_rto).c_str());
-  p.S("\n");
 }
 
 void PrintChecks(Printer& p, std::FILE* out, const Judgement& j, Lang lang) {
@@ -178,6 +177,9 @@ void PrintJudgement(std::FILE* out, const Judgement& j, Lang lang) {
       static_cast<long long>(a.request.good), static_cast<long long>(a.request.total), GradeText(lang, a.request.grade),
       a.time.pct, GradeText(lang, a.time.grade));
   p.F("    nines %.2f, projected downtime %.1f min/year\n", a.request.nines, a.request.downtime_min_per_year);
+  p.F("  failed requests: %lld (%lld while a fault impaired the service, %lld that no fault explains)\n",
+      static_cast<long long>(j.failures.total), static_cast<long long>(j.failures.explained),
+      static_cast<long long>(j.failures.unexplained));
 
   PrintWritesAndRecall(p, j);
   PrintChecks(p, out, j, lang);
@@ -207,7 +209,12 @@ void PrintTest(std::FILE* out, const TestResult& r, Lang lang) {
       else
         p.F("  [x] RTO (strict) NOT met (>= %.0f s)\n", ch.threshold);
     }
-    if (ch.name == "failed_requests") {
+    if (ch.name == "failed_requests" && ch.comparison == "<=") {
+      if (ch.pass)
+        p.F("  [ok] no failed request that no fault explains (%.0f)\n", ch.measured.value_or(0));
+      else
+        p.F("  [x] failed requests that no fault explains: %.0f\n", ch.measured.value_or(0));
+    } else if (ch.name == "failed_requests") {
       if (ch.pass)
         p.F("  [ok] failed requests met (< %.0f)\n", ch.threshold);
       else

@@ -111,8 +111,14 @@ std::string Figures(const json& r, Lang lang) {
   std::string seed = SeedRtoText(r, lang, &why);
   s += Fig(Tr(lang, "Seed RTO"), seed, (why.empty() ? "" : why + " · ") + Tr(lang, "first failure to first success"),
            false);
-  s += Fig(Tr(lang, "Failed requests"), std::to_string(t.bad) + " / " + std::to_string(t.ops),
-           MetLine(r, "failed_requests", lang, "failed requests met", "failed requests NOT met"),
+  std::string failed_line = MetLine(r, "failed_requests", lang, "failed requests met", "failed requests NOT met");
+  if (const json* fc = FindCheck(r, "failed_requests"); fc && Str(At(*fc, "comparison")) == "<=") {
+    // The default check: failures no fault explains; the rest are the outage's.
+    auto unexplained = Num(At(At(r, "failures"), "unexplained"));
+    failed_line = std::string(Tr(lang, "no fault explains")) + ": " +
+                  (unexplained ? std::to_string(static_cast<int64_t>(*unexplained)) : "n/a") + " · " + failed_line;
+  }
+  s += Fig(Tr(lang, "Failed requests"), std::to_string(t.bad) + " / " + std::to_string(t.ops), failed_line,
            CheckFailed(r, "failed_requests"));
   const json& av = At(r, "availability");
   double pct = Num(At(At(av, "request"), "pct")).value_or(0);

@@ -22,6 +22,8 @@ const Phrase kConsole[] = {
     {"  [ok] RTO (strict) met (< %.0f s)\n", "  ✅ RTO 达标（严格定义）(< %.0f 秒)\n"},
     {"  [x] RTO (strict) NOT met (>= %.0f s)\n", "  ❌ RTO 不达标（严格定义）(>= %.0f 秒)\n"},
     {"  [ok] failed requests met (< %.0f)\n", "  ✅ 失败请求数达标 (< %.0f 次)\n"},
+    {"  [ok] no failed request that no fault explains (%.0f)\n", "  ✅ 没有无法由故障解释的失败请求 (%.0f 次)\n"},
+    {"  [x] failed requests that no fault explains: %.0f\n", "  ❌ 无法由故障解释的失败请求: %.0f 次\n"},
     {"  [x] failed requests NOT met (>= %.0f)\n", "  ❌ 失败请求数不达标 (>= %.0f 次)\n"},
     {"Test summary\n", "测试总结\n"},
     {"\n=== RTO analysis ===\n", "\n=== RTO 分析 ===\n"},
@@ -55,6 +57,8 @@ const Phrase kConsole[] = {
     {"raw", "原始值"},
     {"    corrected = from the intended start (coordinated omission accounted for); raw = from the call\n",
      "    修正值 = 从计划发出时刻算起（已计入协调遗漏）；原始值 = 从实际调用算起\n"},
+    {"  failed requests: %lld (%lld while a fault impaired the service, %lld that no fault explains)\n",
+     "  失败请求：%lld（故障影响服务期间 %lld，无法由故障解释 %lld）\n"},
     {"\n  availability: requests %.4f%% (%lld/%lld, %s), time %.4f%% (%s)\n",
      "\n  可用性: 按请求 %.4f%% (%lld/%lld, %s)，按时间 %.4f%% (%s)\n"},
     {"    nines %.2f, projected downtime %.1f min/year\n", "    几个九 %.2f，预计年度宕机时间 %.1f 分钟\n"},
@@ -136,6 +140,9 @@ const Phrase kConsole[] = {
      "RTO（按操作类型）：从第一个失败或结果未知的操作的计划开始时刻，到按计划开始时刻排序其后第一个成功操作的结束时刻"},
     {"every run of bad ops is an outage", "每一段连续的失败操作算一次中断"},
     {"overall = slowest kind", "总体 = 最慢的操作类型"},
+    {"failed + unknown workload ops that no fault explains (outside every fault's impairment, fault.start to "
+     "sustained recovery)",
+     "无法由任何故障解释的失败或结果未知的负载操作（不在任何故障的影响期内，影响期为故障开始到持续恢复）"},
     {"+- half the op spacings at its two ends", "± 两端操作间隔之和的一半"},
     {"strict RTO per op kind: from the fault's injection (fault.injected, else fault.start) to recovery, the first "
      "answer among the ops of a sustained run of good ops (ok, corrected latency <= bound, default max(200 ms, 5 x "

@@ -40,6 +40,7 @@ const Phrase kHtml[] = {
     {"RTO met", "RTO 达标"},
     {"RTO NOT met", "RTO 不达标"},
     {"failed requests met", "失败请求数达标"},
+    {"no fault explains", "无法由故障解释"},
     {"failed requests NOT met", "失败请求数不达标"},
     // Figures and table headings.
     {"Test", "测试"},

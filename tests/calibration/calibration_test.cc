@@ -42,7 +42,7 @@ void Expect(OutageKind kind, int length_ms) {
 }
 
 TEST(Calibration, Refused) { Expect(OutageKind::kRefused, 3000); }
-TEST(Calibration, Stalled) { Expect(OutageKind::kStalled, 2000); }
+TEST(Calibration, Stalled) { Expect(OutageKind::kStalled, 1000); }
 TEST(Calibration, Blackholed) { Expect(OutageKind::kBlackholed, 2000); }
 TEST(Calibration, Slowed) { Expect(OutageKind::kSlowed, 1000); }
 

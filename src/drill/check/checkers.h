@@ -43,7 +43,7 @@ enum class RtoBasis {
 
 // Verdict thresholds. Defaults are the seed's, plus zero lost writes.
 struct Thresholds {
-  double rto_max_s = 15;    // pass when RTO < rto_max_s (strictly, as the seed)
+  double rto_max_s = 15;  // pass when RTO < rto_max_s (strictly, as the seed)
   // The seed's check, pass when failed+unknown workload ops < failed_max. Unset
   // (the default): failures are judged by what a correct failover may cost, see
   // FailuresResult: none outside the faults' impairments.

@@ -19,10 +19,11 @@ std::vector<Check> FailedRequestsRule(const CheckInput& in) {
                              "failed + unknown workload ops, all kinds (the seed's budget assumed 1 search/s)"),
                    "Failed requests", "失败请求数", kCount)};
   }
-  std::string def = "failed + unknown workload ops that no fault explains (outside every fault's impairment, "
-                    "fault.start to sustained recovery); " +
-                    std::to_string(f.explained) + " of " + std::to_string(f.total) +
-                    " failed while a fault impaired the service (the RTO judges those)";
+  std::string def =
+      "failed + unknown workload ops that no fault explains (outside every fault's impairment, "
+      "fault.start to sustained recovery); " +
+      std::to_string(f.explained) + " of " + std::to_string(f.total) +
+      " failed while a fault impaired the service (the RTO judges those)";
   return {Titled(MakeCheck("failed_requests", static_cast<double>(f.unexplained),
                            static_cast<double>(t.unexplained_failed_max), "<=", def),
                  "Unexplained failed requests", "无法由故障解释的失败请求数", kCount)};

@@ -279,9 +279,8 @@ FailuresResult CheckFailures(const History& history, const CheckOptions& options
       const Op& op = history.ops[i];
       if (op.ok()) continue;
       ++r.total;
-      bool inside = std::any_of(windows.begin(), windows.end(), [&](const auto& w) {
-        return op.end_us >= w.first && op.intended_us < w.second;
-      });
+      bool inside = std::any_of(windows.begin(), windows.end(),
+                                [&](const auto& w) { return op.end_us >= w.first && op.intended_us < w.second; });
       ++(inside ? r.explained : r.unexplained);
     }
   }

@@ -20,8 +20,9 @@ std::vector<Check> RtoRule(const CheckInput& in) {
   const bool strict = t.rto_basis == RtoBasis::kStrict && j.strict_rto.fault_start_us.has_value();
   const bool recovered = strict ? !j.strict_rto.never_recovered : j.seed_rto.recovered;
   const std::optional<int64_t> rto = strict ? j.strict_rto.rto_us : j.seed_rto.rto_us;
-  std::string def = strict ? "strict RTO (fault.start to sustained recovery, from operations), slowest op kind"
-                           : "seed RTO (first failure to first success after it), slowest op kind";
+  std::string def = strict
+                        ? "strict RTO (the fault's injection to sustained recovery, from operations), slowest op kind"
+                        : "seed RTO (first failure to first success after it), slowest op kind";
   if (t.rto_basis == RtoBasis::kStrict && !strict) def += "; no fault.start event, so the seed definition";
   Check c = Titled(MakeCheck("rto", UsToSeconds(rto), t.rto_max_s, "<", def), "RTO", "RTO", kRtoSeconds);
   if (rto) c.uncertainty = static_cast<double>(strict ? j.strict_rto.uncertainty_us : j.seed_rto.uncertainty_us) / 1e6;

@@ -105,6 +105,10 @@ void Workload::Schedule(Pool* p) {
 void Workload::Work(Pool* p) {
   dm::MilvusClient client;
   bool connected = false;
+  // Connected before the first operation: a client that first connects in the
+  // middle of an outage would add its handshake to the server's backlog there.
+  if (p->kind != kKindConnect && p->kind != kKindSdkProbe)
+    connected = client.Connect(o_.connect, dm::Deadline(o_.deadline_ms)).ok();
   std::mt19937_64 rng(o_.seed ^ std::hash<std::thread::id>()(std::this_thread::get_id()));
   while (true) {
     std::pair<int64_t, int64_t> task;
