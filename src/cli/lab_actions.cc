@@ -31,11 +31,7 @@ namespace rec = ::milvusdrill::lab;
 
 std::string StandalonePid(const std::string& dir) { return dir + "/standalone.pid"; }
 
-std::string SelfBinary() {
-  std::error_code ec;
-  auto p = std::filesystem::read_symlink("/proc/self/exe", ec);
-  return ec ? "milvus-drill" : p.string();
-}
+std::string SelfBinary() { return SelfExecutable(); }
 
 std::unique_ptr<rec::Supervisor::Stub> SupervisorStub(const std::string& dir) {
   auto stub = lab::ConnectSupervisor(dir);

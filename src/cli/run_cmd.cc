@@ -19,6 +19,7 @@
 #include "drill/nemesis/lab.h"
 #include "drill/nemesis/milvus_sessions.h"
 #include "drill/run/runner.h"
+#include "drill/run/soak.h"
 #include "etcd/client.h"
 #include "lab.pb.h"
 #include "report/console.h"
@@ -33,11 +34,7 @@ namespace {
 
 using namespace mdrill::drill;
 
-std::string SelfBinary() {
-  std::error_code ec;
-  auto p = std::filesystem::read_symlink("/proc/self/exe", ec);
-  return ec ? "milvus-drill" : p.string();
-}
+std::string SelfBinary() { return SelfExecutable(); }
 
 std::atomic<bool> g_interrupted{false};
 void OnSignal(int) { g_interrupted = true; }
@@ -63,8 +60,28 @@ int LabCli(const std::string& dir, std::vector<std::string> args) {
   return rc;
 }
 
+// The soak's options from its flags; a malformed duration is left for SoakScenario
+// to refuse (it becomes -1).
+SoakOptions SoakOptionsFromFlags(const RunFlags& f) {
+  SoakOptions o;
+  o.seed = f.seed;
+  for (auto [text, field] :
+       {std::pair{&f.soak_duration, &o.duration_s}, {&f.fault_every, &o.fault_every_s}, {&f.max_fault, &o.max_fault_s}})
+    if (!ParseSeconds(*text, field)) *field = -1;
+  o.pause = !f.no_pause && (f.target != "k8s" || f.chaos_mesh);
+  // The lab partitions only in its network-namespace mode, which needs root.
+  o.partition = !f.no_partition && (f.target != "lab" || ::geteuid() == 0);
+  return o;
+}
+
 Result<std::vector<Scenario>> Scenarios(const RunFlags& f) {
   std::vector<Scenario> out;
+  if (f.soak) {
+    auto s = SoakScenario(SoakOptionsFromFlags(f));
+    if (!s.ok()) return s.status();
+    out.push_back(s.value());
+    return out;
+  }
   if (!f.file.empty()) {
     auto s = LoadScenarioFile(f.file);
     if (!s.ok()) return s.status();
@@ -337,13 +354,8 @@ void AddThresholdFlags(CLI::App* c, Thresholds* t) {
 
 }  // namespace
 
-std::function<int()> AddRunCommands(CLI::App* app) {
-  auto f = std::make_shared<RunFlags>();
-  auto* run = app->add_subcommand("run", "run the failover suite against Milvus (the lab by default)");
-  run->add_option("--test", f->test, "coordinator | worker | concurrent | partition | all")
-      ->capture_default_str()
-      ->check(CLI::IsMember({"coordinator", "worker", "concurrent", "partition", "all"}));
-  run->add_option("-f,--file", f->file, "a scenario YAML file (see scenarios/) instead of --test");
+// The flags `run` and `soak` share: the target, the workload, the reports.
+void AddTargetAndReportFlags(CLI::App* run, RunFlags* f) {
   run->add_option("--target", f->target, "lab | k8s | docker")
       ->capture_default_str()
       ->check(CLI::IsMember({"lab", "k8s", "docker"}));
@@ -374,9 +386,6 @@ std::function<int()> AddRunCommands(CLI::App* app) {
                   "GetVersion probes per second through one channel with the SDKs' default reconnect (client view)")
       ->capture_default_str();
   run->add_option("--deadline", f->deadline, "per-call deadline")->capture_default_str();
-  run->add_option("--duration", f->duration, "override every test's duration (e.g. 30s)");
-  run->add_option("--fault-at", f->fault_at, "override when faults are injected (e.g. 10s)");
-  run->add_option("--fault-for", f->fault_for, "override how long lasting faults (partition, pause) last");
   run->add_option("--replicas", f->replicas, "replicas of the test collection")->capture_default_str();
   run->add_option("--rows", f->rows, "base rows of the test collection")->capture_default_str();
   run->add_option("--dim", f->dim, "vector dimension")->capture_default_str();
@@ -389,6 +398,31 @@ std::function<int()> AddRunCommands(CLI::App* app) {
   run->add_flag("--no-history", f->no_history, "do not record the run in the history database");
   run->add_option("--label", f->label, "a label stored with the run (a version, a change) for `history` and `trend`");
   AddThresholdFlags(run, &f->thresholds);
+}
+
+std::function<int()> AddRunCommands(CLI::App* app) {
+  auto f = std::make_shared<RunFlags>();
+  auto* run = app->add_subcommand("run", "run the failover suite against Milvus (the lab by default)");
+  run->add_option("--test", f->test, "coordinator | worker | concurrent | partition | all")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"coordinator", "worker", "concurrent", "partition", "all"}));
+  run->add_option("-f,--file", f->file, "a scenario YAML file (see scenarios/) instead of --test");
+  run->add_option("--duration", f->duration, "override every test's duration (e.g. 30s)");
+  run->add_option("--fault-at", f->fault_at, "override when faults are injected (e.g. 10s)");
+  run->add_option("--fault-for", f->fault_for, "override how long lasting faults (partition, pause) last");
+  AddTargetAndReportFlags(run, f.get());
+  auto* soak = app->add_subcommand("soak", "one long test with a seeded random schedule of faults");
+  soak->add_option("--duration", f->soak_duration, "how long (e.g. 3m, 1h)")->capture_default_str();
+  soak->add_option("--seed", f->seed, "the schedule's seed: the same seed, the same faults at the same times")
+      ->capture_default_str();
+  soak->add_option("--fault-every", f->fault_every, "mean gap between one fault's end and the next's start")
+      ->capture_default_str();
+  soak->add_option("--max-fault", f->max_fault, "lasting faults (pause, partition) last 1 s to this")
+      ->capture_default_str();
+  soak->add_flag("--no-pause", f->no_pause, "leave pauses out of the mix");
+  soak->add_flag("--no-partition", f->no_partition, "leave partitions out of the mix");
+  AddTargetAndReportFlags(soak, f.get());
+
   auto* check = app->add_subcommand("check", "judge a saved history file again");
   check->add_option("history", f->history, "a .history.jsonl file written by `run`")->required();
   AddThresholdFlags(check, &f->thresholds);
@@ -401,6 +435,10 @@ std::function<int()> AddRunCommands(CLI::App* app) {
   heal->add_option("--context", f->context, "k8s: kubectl context");
   return [=]() -> int {
     if (run->parsed()) return Run(*f);
+    if (soak->parsed()) {
+      f->soak = true;
+      return Run(*f);
+    }
     if (check->parsed()) return Check(*f);
     if (heal->parsed()) return Heal(*f);
     return -1;

@@ -35,6 +35,11 @@ struct RunFlags {
   bool no_history = false;
   // check
   std::string history;
+  // soak
+  bool soak = false;
+  std::string soak_duration = "1h", fault_every = "30s", max_fault = "10s";
+  uint64_t seed = 1;
+  bool no_pause = false, no_partition = false;
 };
 
 }  // namespace mdrill::cli

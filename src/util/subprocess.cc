@@ -12,6 +12,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <thread>
@@ -350,6 +351,17 @@ int64_t ProcessStartTicks(pid_t pid) {
   for (int i = 3; i <= 22 && rest >> field; ++i)
     if (i == 22) return std::strtoll(field.c_str(), nullptr, 10);
   return -1;
+}
+
+std::string SelfExecutable() {
+  std::error_code ec;
+  auto p = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (ec) return "milvus-drill";
+  const std::string path = p.string();
+  const std::string deleted = " (deleted)";
+  if (path.size() >= deleted.size() && path.compare(path.size() - deleted.size(), deleted.size(), deleted) == 0)
+    return "/proc/self/exe";
+  return path;
 }
 
 }  // namespace mdrill

@@ -103,6 +103,11 @@ Result<CommandOutput> RunCommand(const std::vector<std::string>& argv, const Com
 int RunCapture(const std::vector<std::string>& argv, std::string* out, std::chrono::milliseconds timeout,
                bool merge_stderr = false);
 
+// This process's executable, to run it again (`lab down` from `run`): its path, or
+// "/proc/self/exe" when the file was replaced or removed since the process started
+// (the path then names another file, or none; the kernel still has this one).
+std::string SelfExecutable();
+
 // argv as a shell would need it typed: words with characters outside
 // [A-Za-z0-9_./=:,@%+-] are single-quoted. For messages and plans only; nothing runs a shell.
 std::string ShellJoin(const std::vector<std::string>& argv);

@@ -197,3 +197,28 @@ TEST(RunCommand, StreamsExitCodeExecFailureAndTimeout) {
 
 }  // namespace
 }  // namespace mdrill
+
+// A copy of this test binary deletes itself and says what SelfExecutable gives:
+// the path that no longer exists must not be what a replaced binary re-runs.
+TEST(SelfExecutable, ThePathOrTheKernelsCopyWhenTheFileIsGone) {
+  if (const char* out = std::getenv("MDRILL_SELF_EXE_OUT")) {
+    std::filesystem::remove(std::filesystem::read_symlink("/proc/self/exe"));
+    std::ofstream(out) << mdrill::SelfExecutable();
+    return;
+  }
+  EXPECT_EQ(mdrill::SelfExecutable(), std::filesystem::read_symlink("/proc/self/exe").string());
+  const std::string dir = std::filesystem::temp_directory_path() / ("mdrill-self-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir);
+  std::filesystem::copy_file("/proc/self/exe", dir + "/copy");
+  std::filesystem::permissions(dir + "/copy", std::filesystem::perms::owner_all);
+  ::setenv("MDRILL_SELF_EXE_OUT", (dir + "/said").c_str(), 1);
+  std::string out;
+  int rc = mdrill::RunCapture({dir + "/copy", "--gtest_filter=SelfExecutable.*"}, &out, std::chrono::seconds(30), true);
+  ::unsetenv("MDRILL_SELF_EXE_OUT");
+  EXPECT_EQ(rc, 0) << out;
+  std::ifstream said(dir + "/said");
+  std::string text((std::istreambuf_iterator<char>(said)), {});
+  EXPECT_EQ(text, "/proc/self/exe");
+  EXPECT_FALSE(std::filesystem::exists(dir + "/copy"));
+  std::filesystem::remove_all(dir);
+}

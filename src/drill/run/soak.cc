@@ -1,0 +1,65 @@
+#include "drill/run/soak.h"
+
+#include <cmath>
+#include <random>
+
+namespace mdrill::drill {
+
+std::vector<SoakFault> SoakMix(const SoakOptions& o) {
+  std::vector<SoakFault> mix = {
+      {"kill", "app=milvus-rootcoord", "active", false, 2},
+      {"kill", "app=milvus-rootcoord", "standby", false, 1},
+      {"kill", "app=milvus-querynode", "one", false, 2},
+      {"kill", "app=milvus-proxy", "one", false, 2},
+  };
+  if (o.pause) {
+    mix.push_back({"pause", "app=milvus-querynode", "one", true, 1});
+    mix.push_back({"pause", "app=milvus-proxy", "one", true, 1});
+  }
+  if (o.partition) mix.push_back({"partition", "app=milvus-rootcoord", "active", true, 2});
+  return mix;
+}
+
+Result<Scenario> SoakScenario(const SoakOptions& o) {
+  if (!(o.duration_s > o.first_fault_s + o.tail_s))
+    return Status::InvalidArgument("soak: a duration of " + std::to_string(o.duration_s) +
+                                   " s leaves no room for a fault (warm-up " + std::to_string(o.first_fault_s) +
+                                   " s, quiet tail " + std::to_string(o.tail_s) + " s)");
+  if (!(o.fault_every_s > 0) || !(o.max_fault_s >= 1))
+    return Status::InvalidArgument("soak: the gap between faults must be > 0 and the longest fault >= 1 s");
+  const std::vector<SoakFault> mix = SoakMix(o);
+  std::vector<int> weights;
+  for (const auto& m : mix) weights.push_back(m.weight);
+  std::mt19937_64 rng(o.seed);
+  std::discrete_distribution<size_t> pick(weights.begin(), weights.end());
+  std::uniform_real_distribution<double> length(1.0, o.max_fault_s);
+  std::uniform_real_distribution<double> gap(0.5 * o.fault_every_s, 1.5 * o.fault_every_s);
+
+  TestPlan t;
+  t.name = "soak";
+  t.collection = "soak_test";
+  t.duration_s = o.duration_s;
+  double at = o.first_fault_s;
+  while (true) {
+    const SoakFault& f = mix[pick(rng)];
+    // Whole milliseconds, so the schedule prints and replays exactly.
+    const double lasts = f.lasting ? std::round(length(rng) * 1000) / 1000 : 0;
+    if (at + lasts + o.tail_s > o.duration_s) break;
+    FaultStep step;
+    step.at_s = std::round(at * 1000) / 1000;
+    step.spec.action = f.action;
+    step.spec.selector = f.selector;
+    step.spec.mode = f.mode;
+    step.spec.duration = std::chrono::milliseconds(static_cast<int64_t>(lasts * 1000));
+    t.faults.push_back(step);
+    at = step.at_s + lasts + gap(rng);
+  }
+  if (t.faults.empty()) return Status::InvalidArgument("soak: the duration leaves no room for a fault");
+  Scenario s;
+  s.name = "soak";
+  s.title = "Soak: " + std::to_string(t.faults.size()) + " seeded random faults (seed " + std::to_string(o.seed) + ")";
+  s.tests.push_back(std::move(t));
+  return s;
+}
+
+}  // namespace mdrill::drill

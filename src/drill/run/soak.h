@@ -1,0 +1,49 @@
+// The soak: one long test with a seeded random schedule of faults, judged by the
+// same checkers as every test (acknowledged writes, duplicates, split-brain
+// signals, stale reads, failures no fault explains, recovery after each fault).
+//
+// The schedule is a pure function of SoakOptions: the same seed gives the same
+// faults at the same times on the same kinds of target (which instance a mode
+// "one" picks is the nemesis's seeded choice). Faults come one at a time, each
+// followed by a gap for the cluster to recover; the last one ends at least
+// `tail_s` before the end, so the final read sees a recovered cluster.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "drill/run/scenario.h"
+
+namespace mdrill::drill {
+
+struct SoakOptions {
+  double duration_s = 3600;
+  uint64_t seed = 1;
+  double fault_every_s = 30;  // mean gap between one fault's end and the next one's start
+  double max_fault_s = 10;    // lasting faults (pause, partition) last 1 s to this
+  double first_fault_s = 15;  // warm-up before the first fault
+  double tail_s = 20;         // quiet time after the last fault
+  bool pause = true;          // the backend can pause (lab, docker; k8s with Chaos Mesh)
+  bool partition = true;      // the backend can partition (lab as root, k8s, docker)
+};
+
+// One entry of the mix: a fault and how often it is drawn.
+struct SoakFault {
+  std::string action;
+  std::string selector;
+  std::string mode;
+  bool lasting = false;  // has a duration (pause, partition)
+  int weight = 1;
+};
+
+// The built-in mix: kills of the active and the standby coordinator, a query node
+// and a proxy; pauses of a query node and a proxy; a partition of the active
+// coordinator. Entries the options rule out are left out.
+std::vector<SoakFault> SoakMix(const SoakOptions& o);
+
+// The soak as a scenario of one test named "soak"; InvalidArgument when the
+// duration leaves no room for a fault.
+Result<Scenario> SoakScenario(const SoakOptions& o);
+
+}  // namespace mdrill::drill

@@ -1,0 +1,76 @@
+// The soak's schedule: a pure function of its options.
+#include <gtest/gtest.h>
+
+#include "drill/run/soak.h"
+
+namespace mdrill::drill {
+namespace {
+
+std::vector<std::string> Describe(const Scenario& s) {
+  std::vector<std::string> out;
+  for (const auto& f : s.tests.at(0).faults)
+    out.push_back(std::to_string(f.at_s) + " " + f.spec.action + " " + f.spec.selector + " " + f.spec.mode + " " +
+                  std::to_string(f.spec.duration.count()));
+  return out;
+}
+
+TEST(SoakSchedule, TheSameSeedGivesTheSameFaultsAndAnotherSeedOthers) {
+  SoakOptions o;
+  o.duration_s = 3600;
+  auto a = SoakScenario(o), b = SoakScenario(o);
+  ASSERT_TRUE(a.ok() && b.ok());
+  EXPECT_EQ(Describe(a.value()), Describe(b.value()));
+  o.seed = 2;
+  auto c = SoakScenario(o);
+  ASSERT_TRUE(c.ok());
+  EXPECT_NE(Describe(a.value()), Describe(c.value()));
+}
+
+// Over many seeds: one fault at a time, inside the warm-up and the quiet tail,
+// lasting faults 1 s to max_fault, every kind of the mix drawn, none it excludes.
+TEST(SoakSchedule, FaultsNeverOverlapAndStayInsideTheRun) {
+  std::map<std::string, int> drawn;
+  for (uint64_t seed = 1; seed <= 200; ++seed) {
+    SoakOptions o;
+    o.seed = seed;
+    o.duration_s = 600;
+    o.partition = seed % 2 == 0;
+    auto s = SoakScenario(o);
+    ASSERT_TRUE(s.ok()) << seed;
+    const auto& faults = s.value().tests.at(0).faults;
+    ASSERT_FALSE(faults.empty());
+    double free_at = o.first_fault_s;
+    for (const auto& f : faults) {
+      const double lasts = f.spec.duration.count() / 1000.0;
+      EXPECT_GE(f.at_s, free_at) << seed;
+      EXPECT_LE(f.at_s + lasts + o.tail_s, o.duration_s) << seed;
+      if (f.spec.action == "kill") {
+        EXPECT_EQ(lasts, 0) << seed;
+      } else {
+        EXPECT_GE(lasts, 1.0) << seed;
+        EXPECT_LE(lasts, o.max_fault_s) << seed;
+      }
+      if (!o.partition) {
+        EXPECT_NE(f.spec.action, "partition") << seed;
+      }
+      free_at = f.at_s + lasts + 0.5 * o.fault_every_s;
+      ++drawn[f.spec.action + " " + f.spec.selector + " " + f.spec.mode];
+    }
+  }
+  SoakOptions all;
+  EXPECT_EQ(drawn.size(), SoakMix(all).size());
+}
+
+TEST(SoakSchedule, ADurationWithNoRoomForAFaultIsRefused) {
+  SoakOptions o;
+  o.duration_s = 30;  // 15 s warm-up + 20 s tail
+  EXPECT_FALSE(SoakScenario(o).ok());
+  o.duration_s = -1;  // a malformed --duration
+  EXPECT_FALSE(SoakScenario(o).ok());
+  o.duration_s = 600;
+  o.max_fault_s = 0.5;
+  EXPECT_FALSE(SoakScenario(o).ok());
+}
+
+}  // namespace
+}  // namespace mdrill::drill
