@@ -94,7 +94,7 @@ int64_t LatencyBound(const History& h, const std::vector<size_t>& ordered, int64
 }
 
 // Recovery lies between lo, the last moment a bad op proved the service impaired,
-// and hi, the answer of the first op of the sustained good run. The estimate is
+// and hi, the first answer among the ops of the sustained good run. The estimate is
 // the middle, its uncertainty half the interval. When the evidence conflicts (a
 // bad op late for its client's own reasons, e.g. a SYN retransmission, after the
 // good answer) the interval is the op spacing before hi, not before fault.start.

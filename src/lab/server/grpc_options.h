@@ -74,6 +74,10 @@ struct RunningGrpcServer {
 inline Result<RunningGrpcServer> StartGrpcServer(const GrpcServerOptions& options,
                                                  std::initializer_list<grpc::Service*> services) {
   grpc::ServerBuilder builder;
+  // gRPC sets SO_REUSEPORT by default: a second server on a port already served
+  // would bind too, and the kernel would split connections between the two (two
+  // standalone servers with different data behind one address). Refuse instead.
+  builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   if (options.accept_component_pings) AcceptComponentPings(&builder);
   RunningGrpcServer running;
   builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &running.port);

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <fstream>
 #include <memory>
 #include <set>
 #include <thread>
@@ -325,6 +326,35 @@ TEST(StandaloneAuth, RequiresRootPasswordWhenEnabled) {
   o.token = "root:Milvus";
   EXPECT_TRUE(token.Connect(o, kCall).ok());
   EXPECT_TRUE(token.ListCollections(kCall).ok());
+}
+
+// A second server started on an address already served must not share the port
+// (gRPC's default SO_REUSEPORT would let it, and the kernel would split clients
+// between two servers with different data): it exits with a clear error and the
+// first keeps serving every client.
+TEST(StandaloneListen, ASecondServerOnTheSameAddressIsRefused) {
+  ServerProcess first;
+  std::string err;
+  ASSERT_TRUE(first.Start(&err)) << err;
+  const std::string dir = TempDir("second");
+  Subprocess second;
+  ASSERT_TRUE(second.Start({DrillBinary(), "lab", "up", "--topology", "standalone", "--foreground", "--listen",
+                            first.address(), "--data-dir", dir},
+                           dir + "/server.log", &err))
+      << err;
+  const bool still_running = !second.Wait(std::chrono::seconds(10));
+  if (still_running) second.Stop();
+  EXPECT_FALSE(still_running) << "a second server is serving " << first.address();
+  std::ifstream log(dir + "/server.log");
+  std::string text((std::istreambuf_iterator<char>(log)), {});
+  EXPECT_NE(text.find("cannot listen on " + first.address()), std::string::npos) << text;
+  // Every new client still reaches the first server.
+  for (int i = 0; i < 20; ++i) {
+    milvus::MilvusClient c;
+    milvus::ConnectOptions o;
+    o.address = first.address();
+    ASSERT_TRUE(c.Connect(o, kCall).ok()) << i;
+  }
 }
 
 }  // namespace
