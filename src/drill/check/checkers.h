@@ -191,7 +191,9 @@ StrictRtoResult CheckClientRto(const History& history, const CheckOptions& optio
 // impaired the service. Per fault (each "fault.start", counted from its
 // "fault.injected"), per kind, the impairment runs from fault.start to the
 // intended start of the first op of that kind's sustained recovery (the strict
-// RTO's definition; to the end when it never recovered). A bad op (fail or
+// RTO's definition; to the end when it never recovered); for a lasting fault, at
+// least until its heal ("fault.end" with the same fault id) and the sustained
+// recovery from the heal. A bad op (fail or
 // unknown) that ended at or after a fault.start and was intended before that
 // fault's recovery is explained by the fault: the RTO judges it. Any other is a
 // failure no fault explains (before the first fault, or after the service had

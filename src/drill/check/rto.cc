@@ -32,7 +32,8 @@ constexpr const char* kStrictRtoDefinition =
     "fault.start was bad; overall = slowest kind";
 constexpr const char* kFailuresDefinition =
     "failed + unknown workload ops; explained: ended at or after a fault.start and intended before that fault's "
-    "sustained recovery (the strict RTO's, per kind); unexplained: every other";
+    "sustained recovery (the strict RTO's, per kind; for a lasting fault, not before its heal and the recovery from "
+    "it); unexplained: every other";
 constexpr const char* kClientRtoDefinition =
     "client view: the strict RTO of GetVersion probes through one channel with the SDKs' default reconnect "
     "(gRPC defaults: backoff from 1 s, x1.6, up to 120 s), as an application using pymilvus or the Node SDK sees "
@@ -259,6 +260,19 @@ FailuresResult CheckFailures(const History& history, const CheckOptions& options
     if (e.name == kEventFaultStart) starts.push_back(e.t_us);
   std::sort(starts.begin(), starts.end());
   r.faults = static_cast<int64_t>(starts.size());
+  // A lasting fault's heal ("fault.end", matched by the fault id that begins both
+  // details) disturbs the cluster too: the partitioned coordinator comes back,
+  // connections held by a paused process fail.
+  std::map<int64_t, int64_t> healed;  // fault.start time -> its fault.end time
+  for (const Event& s : history.events) {
+    if (s.name != kEventFaultStart) continue;
+    const std::string id = s.detail.substr(0, s.detail.find(": "));
+    for (const Event& e : history.events)
+      if (e.name == kEventFaultEnd && e.t_us >= s.t_us && !id.empty() && e.detail.rfind(id + " healed", 0) == 0) {
+        healed[s.t_us] = e.t_us;
+        break;
+      }
+  }
   std::vector<std::pair<int64_t, int64_t>> injected;  // (start, t0)
   for (size_t i = 0; i < starts.size(); ++i) {
     int64_t t0 = starts[i];
@@ -273,7 +287,13 @@ FailuresResult CheckFailures(const History& history, const CheckOptions& options
     std::vector<std::pair<int64_t, int64_t>> windows;  // [fault.start, recovery intended start)
     for (const auto& [start, t0] : injected) {
       StrictRto k = StrictForKind(history, ordered, start, t0, options);
-      windows.emplace_back(start, k.run_start_us.value_or(k.never_recovered ? INT64_MAX : start));
+      int64_t end = k.run_start_us.value_or(k.never_recovered ? INT64_MAX : start);
+      if (auto h = healed.find(start); h != healed.end()) {
+        // Until the heal, and the recovery from it.
+        StrictRto after = StrictForKind(history, ordered, h->second, h->second, options);
+        end = std::max({end, h->second, after.run_start_us.value_or(after.never_recovered ? INT64_MAX : h->second)});
+      }
+      windows.emplace_back(start, end);
     }
     for (size_t i : ordered) {
       const Op& op = history.ops[i];

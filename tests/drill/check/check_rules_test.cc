@@ -94,6 +94,25 @@ TEST(CheckRules, FailuresNoFaultExplainsFailTheTest) {
   EXPECT_FALSE(FindCheck(budget, "failed_requests")->pass);  // 1 failure, not below 1
 }
 
+// A lasting fault explains failures until its heal and the recovery from the heal:
+// a connection held by a paused proxy fails after the others recovered, and the
+// heal disturbs the cluster again. After that, a failure is unexplained.
+TEST(CheckRules, ALastingFaultExplainsFailuresUntilItsHealAndTheRecoveryFromIt) {
+  History h;
+  h.events = {{5 * kS, kEventFaultStart, "pause-1: pause proxy-1"},
+              {5 * kS + 2 * kMs, kEventFaultInjected, "pause-1"},
+              {10 * kS, kEventFaultEnd, "pause-1 healed (expired)"}};
+  AddProbes(&h, 0, 20 * kS, 100 * kMs, [](int64_t t) {
+    return (t >= 5 * kS && t < 5'300 * kMs) || t == 8 * kS || t == 10'100 * kMs || t == 15 * kS;
+  });
+  h.ops.push_back(FinalRead({}));
+  Judgement j = Judge(h);
+  EXPECT_EQ(j.failures.total, 6);
+  EXPECT_EQ(j.failures.explained, 5);    // the pause's three, the hung one at 8 s, the heal's at 10.1 s
+  EXPECT_EQ(j.failures.unexplained, 1);  // 15 s: the cluster had recovered from the heal
+  EXPECT_FALSE(FindCheck(j, "failed_requests")->pass);
+}
+
 // Availability is a figure per test unless a threshold is set: one request in
 // flight on a killed process must not fail a correct failover by default.
 TEST(CheckRules, AvailabilityIsACheckOnlyWithAThreshold) {
