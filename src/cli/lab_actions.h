@@ -22,6 +22,7 @@ struct LabFlags {
   lab::StandaloneOptions standalone;  // data_dir is taken from `data_dir`
   lab::TopologyOptions ha;            // data_dir is taken from `data_dir`
   bool foreground = false;
+  std::string deliberate_bug;  // lab/server/deliberate_bug.h; testing only
   int timeout_s = 20;
   // faults
   std::string selector, mode = "one", duration = "0s";

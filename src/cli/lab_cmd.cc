@@ -1,5 +1,6 @@
 #include "cli/lab_cmd.h"
 
+#include <cstdlib>
 #include <map>
 #include <memory>
 #include <string>
@@ -7,6 +8,7 @@
 #include <vector>
 
 #include "cli/lab_actions.h"
+#include "lab/server/deliberate_bug.h"
 
 namespace mdrill::cli {
 
@@ -72,6 +74,14 @@ CLI::App* AddUpCommand(CLI::App* lab_cmd, LabFlags* f) {
                  "(netns when possible)")
       ->capture_default_str()
       ->check(CLI::IsMember({"auto", "netns", "loopback"}));
+  up->add_option("--deliberate-bug", f->deliberate_bug,
+                 "for testing the drill only: lose-inserts, duplicate-inserts, ignore-deletes, ignore-upserts "
+                 "(comma-separated): every 10th such write misbehaves, and the server logs its keys")
+      ->check([](const std::string& v) {
+        bool on[static_cast<int>(lab::Bug::kCount)] = {};
+        std::string bad;
+        return lab::DeliberateBugs::Parse(v, on, &bad) ? std::string() : "unknown deliberate bug '" + bad + "'";
+      });
   return up;
 }
 
@@ -153,7 +163,11 @@ void AddComponentCommands(CLI::App* lab_cmd, LabFlags* f, LabCommands* cmds) {
 
 // Runs whichever command of `cmds` was parsed; -1 when none was.
 int RunParsed(const LabCommands& cmds, LabFlags& f) {
-  if (cmds.up->parsed()) return f.topology == "ha" ? UpHa(f) : UpStandalone(f);
+  if (cmds.up->parsed()) {
+    // The components inherit it from the supervisor (lab/server/deliberate_bug.h).
+    if (!f.deliberate_bug.empty()) ::setenv("MDRILL_DELIBERATE_BUG", f.deliberate_bug.c_str(), 1);
+    return f.topology == "ha" ? UpHa(f) : UpStandalone(f);
+  }
   if (cmds.down->parsed()) return Down(f);
   if (cmds.status->parsed()) return LabStatus(f);
   if (cmds.logs->parsed()) return Logs(f);

@@ -65,6 +65,7 @@ int LabCli(const std::string& dir, std::vector<std::string> args) {
 SoakOptions SoakOptionsFromFlags(const RunFlags& f) {
   SoakOptions o;
   o.seed = f.seed;
+  o.keyed_rate = f.keyed_rate;
   for (auto [text, field] :
        {std::pair{&f.soak_duration, &o.duration_s}, {&f.fault_every, &o.fault_every_s}, {&f.max_fault, &o.max_fault_s}})
     if (!ParseSeconds(*text, field)) *field = -1;
@@ -418,6 +419,9 @@ std::function<int()> AddRunCommands(CLI::App* app) {
   soak->add_option("--fault-every", f->fault_every, "mean gap between one fault's end and the next's start")
       ->capture_default_str();
   soak->add_option("--max-fault", f->max_fault, "lasting faults (pause, partition) last 1 s to this")
+      ->capture_default_str();
+  soak->add_option("--keyed-rate", f->keyed_rate,
+                   "key inserts, upserts, deletes and Strong key lookups, each per second (0: off)")
       ->capture_default_str();
   soak->add_flag("--no-pause", f->no_pause, "leave pauses out of the mix");
   soak->add_flag("--no-partition", f->no_partition, "leave partitions out of the mix");

@@ -38,6 +38,7 @@ struct RunFlags {
   // soak
   bool soak = false;
   std::string soak_duration = "1h", fault_every = "30s", max_fault = "10s";
+  double keyed_rate = 5;  // soak: each keyed kind per second
   uint64_t seed = 1;
   bool no_pause = false, no_partition = false;
 };

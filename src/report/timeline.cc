@@ -73,7 +73,7 @@ Timeline BuildTimeline(const History& history, int64_t bin_us, int max_bins) {
   std::vector<const Op*> ops;
   int64_t last_intended = 0;
   for (const Op& op : history.ops) {
-    if (op.kind == drill::kKindFinal) continue;
+    if (op.kind == drill::kKindFinal || op.kind == drill::kKindKeyFinal) continue;
     ops.push_back(&op);
     last_intended = std::max(last_intended, op.intended_us);
     t.end_us = std::max({t.end_us, op.intended_us, op.end_us});

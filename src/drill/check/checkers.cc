@@ -27,6 +27,7 @@ Judgement Judge(const History& history, const CheckOptions& options) {
   j.latency = CheckLatency(history);
   j.availability = CheckAvailability(history, options);
   j.consistency = CheckConsistency(history);
+  j.keyed = CheckKeyed(history);
   j.split_brain = CheckSplitBrain(history);
   j.recall = CheckRecall(history, bounds);
   j.checks = RunCheckRules(CheckInput{history, options, j});
@@ -119,6 +120,7 @@ json ToJson(const Judgement& j) {
           {"latency", ToJson(j.latency)},
           {"availability", ToJson(j.availability)},
           {"consistency", ToJson(j.consistency)},
+          {"keyed", ToJson(j.keyed)},
           {"split_brain", ToJson(j.split_brain)},
           {"recall", ToJson(j.recall)}};
 }

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "drill/check/check.h"
+#include "drill/check/keyed.h"
 #include "drill/history/history.h"
 
 namespace mdrill::drill {
@@ -170,10 +171,26 @@ struct StrictRto {
 // op's evidence comes after hi, [hi - op spacing, hi]). 0 when no op was bad;
 // never_recovered when no run is sustained. Overall = the largest per-kind RTO
 // (with its uncertainty); never_recovered if any kind never recovered.
+// Several faults (a soak): each is its own outage, timed from its own injection
+// on the ops intended before the next fault; a fault not recovered from before
+// the next one began is one outage with it (by_fault). A kind's figure is its
+// worst outage; the latency bound comes from the warm-up before the first fault.
+// One outage of a multi-fault run: a fault, or faults that followed one another
+// before the service had recovered, timed from the first one's injection.
+struct FaultRto {
+  int64_t fault_start_us = 0, injected_us = 0;
+  int faults = 1;  // faults in the group
+  std::optional<int64_t> rto_us;
+  int64_t uncertainty_us = 0;
+  bool never_recovered = false;
+  std::string kind;  // the slowest op kind
+};
+
 struct StrictRtoResult {
-  std::optional<int64_t> fault_start_us;  // none: no fault.start event, nothing measured
-  std::optional<int64_t> injected_us;     // where the RTO counts from (FaultInjected)
-  std::map<std::string, StrictRto> by_kind;
+  std::optional<int64_t> fault_start_us;     // none: no fault.start event, nothing measured
+  std::optional<int64_t> injected_us;        // where the RTO counts from (FaultInjected)
+  std::map<std::string, StrictRto> by_kind;  // each kind's worst outage
+  std::vector<FaultRto> by_fault;            // every outage, in time order
   std::optional<int64_t> rto_us;
   int64_t uncertainty_us = 0;
   bool never_recovered = false;
@@ -342,6 +359,7 @@ struct Judgement {
   LatencyResult latency;
   AvailabilityResult availability;
   ConsistencyResult consistency;
+  KeyedResult keyed;
   SplitBrainResult split_brain;
   RecallResult recall;
   std::vector<Check> checks;

@@ -14,7 +14,9 @@
 
 namespace mdrill::drill::internal {
 
-inline bool IsWorkload(const Op& op) { return op.kind != kKindFinal && op.kind != kKindSdkProbe; }
+inline bool IsWorkload(const Op& op) {
+  return op.kind != kKindFinal && op.kind != kKindKeyFinal && op.kind != kKindSdkProbe;
+}
 
 // The time of the first "fault.start" event (smallest t_us), if any.
 inline std::optional<int64_t> FaultStart(const History& h) {

@@ -82,14 +82,14 @@ SeedRto SeedForKind(const History& h, const std::vector<size_t>& ordered) {
 // after its bound (a dead connection's retransmissions) proves nothing later.
 int64_t ImpairedAt(const Op& op, int64_t bound) { return std::min(op.end_us, op.intended_us + bound); }
 
-int64_t LatencyBound(const History& h, const std::vector<size_t>& ordered, int64_t t0, const CheckOptions& o) {
+int64_t LatencyBound(const History& h, const std::vector<size_t>& ordered, int64_t warm_until, const CheckOptions& o) {
   if (o.latency_bound_us > 0) return o.latency_bound_us;
   // A bound relative to the kind's own warm-up, so a slow op kind is not held to
   // a fast one's latency, with a floor so a very fast warm-up is not brittle.
   HdrHistogram warm;
   for (size_t i : ordered) {
     const Op& op = h.ops[i];
-    if (op.intended_us < t0 && op.ok()) warm.Record(op.end_us - op.intended_us);
+    if (op.intended_us < warm_until && op.ok()) warm.Record(op.end_us - op.intended_us);
   }
   return std::max<int64_t>(200'000, 5 * warm.ValueAtPercentile(99));
 }
@@ -111,10 +111,12 @@ void PlaceRecovery(StrictRto* r, int64_t lo, int64_t hi, int64_t spacing, int64_
 
 // t_start: fault.start (ops that ended before it are not counted); t0: the
 // moment the fault had been injected, where the RTO counts from.
+// `warm_until`: the warm-up's end (the first fault's injection), whose ops give
+// the latency bound; a later fault's bound is not inflated by earlier outages.
 StrictRto StrictForKind(const History& h, const std::vector<size_t>& ordered, int64_t t_start, int64_t t0,
-                        const CheckOptions& o) {
+                        int64_t warm_until, const CheckOptions& o) {
   StrictRto r;
-  r.latency_bound_us = LatencyBound(h, ordered, t0, o);
+  r.latency_bound_us = LatencyBound(h, ordered, warm_until, o);
   auto good = [&](const Op& op) { return op.ok() && op.end_us - op.intended_us <= r.latency_bound_us; };
   const int64_t need_ops = std::max(o.sustain_ops, 1);
   constexpr size_t kNone = static_cast<size_t>(-1);
@@ -161,6 +163,53 @@ StrictRto StrictForKind(const History& h, const std::vector<size_t>& ordered, in
     r.never_recovered = true;
   }
   return r;
+}
+
+// Each fault.start with the first fault.injected after it (before the next
+// start), sorted: (start, t0).
+std::vector<std::pair<int64_t, int64_t>> InjectedFaults(const History& h) {
+  std::vector<int64_t> starts;
+  for (const Event& e : h.events)
+    if (e.name == kEventFaultStart) starts.push_back(e.t_us);
+  std::sort(starts.begin(), starts.end());
+  std::vector<std::pair<int64_t, int64_t>> out;
+  for (size_t i = 0; i < starts.size(); ++i) {
+    const int64_t next = i + 1 < starts.size() ? starts[i + 1] : INT64_MAX;
+    int64_t best = INT64_MAX;
+    for (const Event& e : h.events)
+      if (e.name == kEventFaultInjected && e.t_us >= starts[i] && e.t_us < next) best = std::min(best, e.t_us);
+    out.emplace_back(starts[i], best != INT64_MAX ? best : starts[i]);
+  }
+  return out;
+}
+
+// One kind's strict RTO for each group of faults: a fault the kind had not
+// recovered from (a sustained run) before the next fault began is one outage
+// with that next fault, timed from the group's first injection. Each group sees
+// only the ops intended before the next group's first fault.
+std::vector<FaultRto> StrictPerFault(const History& h, const std::vector<size_t>& ordered,
+                                     const std::vector<std::pair<int64_t, int64_t>>& faults, const CheckOptions& o,
+                                     std::vector<StrictRto>* per_group) {
+  std::vector<FaultRto> out;
+  const int64_t warm_until = faults.empty() ? 0 : faults.front().second;
+  for (size_t g = 0; g < faults.size();) {
+    size_t e = g;
+    StrictRto k;
+    while (true) {
+      const int64_t limit = e + 1 < faults.size() ? faults[e + 1].first : INT64_MAX;
+      std::vector<size_t> window;
+      for (size_t i : ordered)
+        if (h.ops[i].intended_us < limit) window.push_back(i);
+      k = StrictForKind(h, window, faults[g].first, faults[g].second, warm_until, o);
+      if (!k.never_recovered || e + 1 >= faults.size()) break;
+      ++e;
+    }
+    out.push_back({faults[g].first, faults[g].second, static_cast<int>(e - g + 1), k.rto_us, k.uncertainty_us,
+                   k.never_recovered, ""});
+    per_group->push_back(k);
+    g = e + 1;
+  }
+  return out;
 }
 
 json OutcomeCountsJson(const OutcomeCounts& c) {
@@ -255,11 +304,9 @@ FailuresResult CheckFailures(const History& history, const CheckOptions& options
   FailuresResult r;
   r.definition = kFailuresDefinition;
   // Each fault.start with the fault.injected that follows it (before the next start).
-  std::vector<int64_t> starts;
-  for (const Event& e : history.events)
-    if (e.name == kEventFaultStart) starts.push_back(e.t_us);
-  std::sort(starts.begin(), starts.end());
-  r.faults = static_cast<int64_t>(starts.size());
+  const std::vector<std::pair<int64_t, int64_t>> injected = InjectedFaults(history);  // (start, t0)
+  r.faults = static_cast<int64_t>(injected.size());
+  const int64_t warm_until = injected.empty() ? 0 : injected.front().second;
   // A lasting fault's heal ("fault.end", matched by the fault id that begins both
   // details) disturbs the cluster too: the partitioned coordinator comes back,
   // connections held by a paused process fail.
@@ -273,24 +320,14 @@ FailuresResult CheckFailures(const History& history, const CheckOptions& options
         break;
       }
   }
-  std::vector<std::pair<int64_t, int64_t>> injected;  // (start, t0)
-  for (size_t i = 0; i < starts.size(); ++i) {
-    int64_t t0 = starts[i];
-    const int64_t next = i + 1 < starts.size() ? starts[i + 1] : INT64_MAX;
-    int64_t best = INT64_MAX;
-    for (const Event& e : history.events)
-      if (e.name == kEventFaultInjected && e.t_us >= starts[i] && e.t_us < next) best = std::min(best, e.t_us);
-    if (best != INT64_MAX) t0 = best;
-    injected.emplace_back(starts[i], t0);
-  }
   for (const auto& [kind, ordered] : WorkloadByKind(history)) {
     std::vector<std::pair<int64_t, int64_t>> windows;  // [fault.start, recovery intended start)
     for (const auto& [start, t0] : injected) {
-      StrictRto k = StrictForKind(history, ordered, start, t0, options);
+      StrictRto k = StrictForKind(history, ordered, start, t0, warm_until, options);
       int64_t end = k.run_start_us.value_or(k.never_recovered ? INT64_MAX : start);
       if (auto h = healed.find(start); h != healed.end()) {
         // Until the heal, and the recovery from it.
-        StrictRto after = StrictForKind(history, ordered, h->second, h->second, options);
+        StrictRto after = StrictForKind(history, ordered, h->second, h->second, warm_until, options);
         end = std::max({end, h->second, after.run_start_us.value_or(after.never_recovered ? INT64_MAX : h->second)});
       }
       windows.emplace_back(start, end);
@@ -331,14 +368,39 @@ StrictRtoResult StrictOver(const History& history, const CheckOptions& options,
   r.fault_start_us = FaultStart(history);
   if (!r.fault_start_us) return r;
   r.injected_us = FaultInjected(history);
+  const auto faults = InjectedFaults(history);
   for (const auto& [kind, ordered] : kinds) {
-    StrictRto k = StrictForKind(history, ordered, *r.fault_start_us, *r.injected_us, options);
+    std::vector<StrictRto> groups;
+    std::vector<FaultRto> per_fault = StrictPerFault(history, ordered, faults, options, &groups);
+    // The kind's figure: its worst outage (one it never recovered from first).
+    size_t worst = 0;
+    for (size_t i = 1; i < groups.size(); ++i) {
+      const StrictRto &a = groups[i], &b = groups[worst];
+      if (a.never_recovered != b.never_recovered ? a.never_recovered : a.rto_us.value_or(0) > b.rto_us.value_or(0))
+        worst = i;
+    }
+    const StrictRto& k = groups[worst];
     if (k.never_recovered) r.never_recovered = true;
     if (k.rto_us && (!r.rto_us || *k.rto_us > *r.rto_us)) {
       r.rto_us = k.rto_us;
       r.uncertainty_us = k.uncertainty_us;
     }
     r.by_kind.emplace(kind, k);
+    // Per fault group, the slowest kind.
+    if (r.by_fault.empty()) {
+      r.by_fault = per_fault;
+      for (auto& f : r.by_fault) f.kind = kind;
+    } else {
+      for (size_t i = 0; i < per_fault.size() && i < r.by_fault.size(); ++i) {
+        FaultRto& f = r.by_fault[i];
+        const FaultRto& p = per_fault[i];
+        if (p.faults != f.faults) continue;  // grouped differently for this kind: keep the first kind's
+        if (p.never_recovered != f.never_recovered ? p.never_recovered : p.rto_us.value_or(0) > f.rto_us.value_or(0)) {
+          f = p;
+          f.kind = kind;
+        }
+      }
+    }
   }
   if (r.never_recovered) r.rto_us.reset();
   return r;
@@ -399,8 +461,19 @@ json ToJson(const StrictRtoResult& r) {
                    {"resolution_us", k.resolution_us},
                    {"latency_bound_us", k.latency_bound_us}};
   }
+  json faults = json::array();
+  for (const FaultRto& f : r.by_fault)
+    faults.push_back({{"fault_start_us", f.fault_start_us},
+                      {"injected_us", f.injected_us},
+                      {"faults", f.faults},
+                      {"rto_us", OrNull(f.rto_us)},
+                      {"rto_s", UsToS(f.rto_us)},
+                      {"uncertainty_us", f.uncertainty_us},
+                      {"never_recovered", f.never_recovered},
+                      {"kind", f.kind}});
   return {{"fault_start_us", OrNull(r.fault_start_us)},
           {"injected_us", OrNull(r.injected_us)},
+          {"by_fault", faults},
           {"rto_us", OrNull(r.rto_us)},
           {"rto_s", UsToS(r.rto_us)},
           {"uncertainty_us", r.uncertainty_us},

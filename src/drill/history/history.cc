@@ -36,6 +36,7 @@ J OpObject(const Op& op) {
   j["code"] = op.code;
   j["error"] = op.error;
   if (!op.ids.empty()) j["ids"] = op.ids;
+  if (!op.values.empty()) j["values"] = op.values;
   if (op.ts != 0) j["ts"] = op.ts;
   if (op.recall >= 0) j["recall"] = op.recall;
   if (op.value >= 0) j["value"] = op.value;
@@ -118,6 +119,22 @@ Status ApplyRecord(const json& j, bool* seen_meta, History* history) {
   return Bad("unknown record type \"" + type + "\"");
 }
 
+// Reads an optional int64 array field into *out (left empty when absent).
+Status GetInt64Array(const json& j, const char* field, std::vector<int64_t>* out) {
+  auto it = j.find(field);
+  if (it == j.end()) return Status::OK();
+  if (!it->is_array()) return Bad(std::string("field \"") + field + "\" is not an array");
+  out->reserve(it->size());
+  for (const json& v : *it) {
+    if (!v.is_number_integer() ||
+        (v.is_number_unsigned() && v.get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))) {
+      return Bad(std::string("field \"") + field + "\" holds a value that is not an int64");
+    }
+    out->push_back(v.get<int64_t>());
+  }
+  return Status::OK();
+}
+
 }  // namespace
 
 const char* OutcomeName(Outcome outcome) {
@@ -184,18 +201,8 @@ Status OpFromJson(const json& j, Op* op) {
   o.code = static_cast<int32_t>(code);
   s = GetString(j, "error", false, &o.error);
   if (!s.ok()) return s;
-  if (auto it = j.find("ids"); it != j.end()) {
-    if (!it->is_array()) return Bad("field \"ids\" is not an array");
-    o.ids.reserve(it->size());
-    for (const json& id : *it) {
-      if (!id.is_number_integer() ||
-          (id.is_number_unsigned() &&
-           id.get<uint64_t>() > static_cast<uint64_t>(std::numeric_limits<int64_t>::max()))) {
-        return Bad("field \"ids\" holds a value that is not an int64");
-      }
-      o.ids.push_back(id.get<int64_t>());
-    }
-  }
+  if (!(s = GetInt64Array(j, "ids", &o.ids)).ok()) return s;
+  if (!(s = GetInt64Array(j, "values", &o.values)).ok()) return s;
   if (auto it = j.find("ts"); it != j.end()) {
     if (!it->is_number_integer() || (!it->is_number_unsigned() && it->get<int64_t>() < 0)) {
       return Bad("field \"ts\" is not an unsigned integer");

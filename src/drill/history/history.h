@@ -15,7 +15,7 @@
 //   {"type":"meta", ...free-form run description...}            first line
 //   {"type":"op","kind":"insert","intended_us":..,"start_us":..,"end_us":..,
 //    "outcome":"ok"|"fail"|"unknown","code":..,"error":"..",
-//    "ids":[..] (omitted when empty),"ts":.. (omitted when 0),
+//    "ids":[..] (omitted when empty),"values":[..] (omitted when empty),"ts":.. (omitted when 0),
 //    "recall":.. (omitted when < 0),"value":.. (omitted when < 0)}
 //   {"type":"event","t_us":..,"name":"fault.start","detail":".."}
 // Ops and events may interleave in any order (clients finish out of order).
@@ -56,6 +56,19 @@ inline constexpr const char* kKindConnect = "connect";
 // RTO, never part of it, of the failed-request count or of availability.
 inline constexpr const char* kKindSdkProbe = "sdk_probe";
 inline constexpr const char* kKindFinal = "final";  // the final read; not part of the workload
+// The keyed workload (a side collection with client-chosen primary keys and a
+// "version" field): inserts of new unique keys, upserts and deletes of
+// acknowledged ones, Strong point lookups; its final read lists every stored
+// (key, version). Judged by the keyed checker (drill/check/keyed.cc).
+inline constexpr const char* kKindKeyInsert = "key_insert";
+inline constexpr const char* kKindUpsert = "upsert";
+inline constexpr const char* kKindDelete = "delete";
+inline constexpr const char* kKindKeyLookup = "key_lookup";
+inline constexpr const char* kKindKeyFinal = "key_final";  // not part of the workload
+// Operations that change data: a transport failure leaves their outcome unknown.
+inline bool IsMutationKind(std::string_view kind) {
+  return kind == kKindInsert || kind == kKindKeyInsert || kind == kKindUpsert || kind == kKindDelete;
+}
 
 // Event names. "phase" carries warmup|fault|recovery|after in detail; "target"
 // carries free text about what the fault hit ("active coordinator before: X after: Y").
@@ -74,14 +87,16 @@ struct Op {
   int64_t start_us = 0;     // when the call was actually issued
   int64_t end_us = 0;       // when the outcome was known
   Outcome outcome = Outcome::kOk;
-  int32_t code = 0;          // Milvus error code, or gRPC status code for transport errors
-  std::string error;         // error text, empty when ok
-  std::vector<int64_t> ids;  // insert: primary keys sent/acknowledged; final: every pk found by the
-                             // final read (repeats = a pk stored more than once)
-  uint64_t ts = 0;           // insert: mutation timestamp the server returned (hybrid:
-                             // physical ms << 18 | logical); 0 = none
-  double recall = -1;        // search: recall@k against exact ground truth; -1 when not computed
-  int64_t value = -1;        // count: the count returned; -1 when none
+  int32_t code = 0;             // Milvus error code, or gRPC status code for transport errors
+  std::string error;            // error text, empty when ok
+  std::vector<int64_t> ids;     // insert: primary keys sent/acknowledged; final: every pk found by the
+                                // final read (repeats = a pk stored more than once)
+  std::vector<int64_t> values;  // keyed ops: per id, the version written (upsert) or read
+                                // (key_final); empty otherwise
+  uint64_t ts = 0;              // insert: mutation timestamp the server returned (hybrid:
+                                // physical ms << 18 | logical); 0 = none
+  double recall = -1;           // search: recall@k against exact ground truth; -1 when not computed
+  int64_t value = -1;           // count: the count returned; -1 when none
 
   bool ok() const { return outcome == Outcome::kOk; }
   bool operator==(const Op&) const = default;

@@ -177,6 +177,8 @@ WorkloadOptions WorkloadFor(const TestPlan& plan, const RunOptions& o) {
   if (plan.probe_rate) wo.probe_rate = *plan.probe_rate;
   if (plan.connect_rate) wo.connect_rate = *plan.connect_rate;
   if (plan.sdk_probe_rate) wo.sdk_probe_rate = *plan.sdk_probe_rate;
+  if (plan.keyed_rate) wo.keyed_rate = *plan.keyed_rate;
+  wo.keyed_collection = KeyedCollection(plan.collection);
   if (plan.deadline_s) wo.deadline_ms = static_cast<int>(*plan.deadline_s * 1000);
   return wo;
 }
@@ -227,6 +229,7 @@ class TestRun {
   std::vector<FaultStep> faults_;
   size_t next_ = 0;
   std::vector<Pending> applied_;
+  std::string keyed_;  // the keyed workload's collection, when it runs
   bool watching_target_ = false;
   double target_deadline_s_ = 0;
   Clock::time_point started_ = Clock::now();
@@ -244,6 +247,16 @@ bool TestRun::Prepare() {
     return false;
   }
   pks_ = pks.value();
+  const WorkloadOptions wo = WorkloadFor(plan_, o_);
+  if (wo.keyed_rate > 0) {
+    if (Status ks = CreateKeyedCollection(&admin_, wo.keyed_collection, o_.replicas); !ks.ok()) {
+      res_->error = "cannot prepare the keyed collection: " + ks.ToString();
+      (void)admin_.DropCollection(wo.keyed_collection, dm::Deadline(30000));
+      (void)admin_.DropCollection(plan_.collection, dm::Deadline(30000));
+      return false;
+    }
+    keyed_ = wo.keyed_collection;
+  }
   Say("collection " + plan_.collection + " ready: " + std::to_string(pks_.size()) + " rows, " + o_.index_type + ", " +
       std::to_string(o_.replicas) + " replicas");
   stem_ = o_.out_dir + "/" + plan_.name + "-" + Stamp();
@@ -251,6 +264,7 @@ bool TestRun::Prepare() {
   if (Status hs = history_.Open(res_->history_path); !hs.ok()) {
     res_->error = hs.reason();
     (void)admin_.DropCollection(plan_.collection, dm::Deadline(30000));
+    if (!keyed_.empty()) (void)admin_.DropCollection(keyed_, dm::Deadline(30000));
     return false;
   }
   (void)history_.WriteMeta({{"test", plan_.name},
@@ -262,7 +276,7 @@ bool TestRun::Prepare() {
                             {"index", o_.index_type + " " + o_.index_params},
                             {"unix_ms", UnixMs()}});
   clock_ = RunClock();
-  workload_ = std::make_unique<Workload>(WorkloadFor(plan_, o_), &data_, pks_, &history_, &clock_);
+  workload_ = std::make_unique<Workload>(wo, &data_, pks_, &history_, &clock_);
   // The base rows are the history's first insert, so the final read checks them too.
   Op load;
   load.kind = kKindInsert;
@@ -419,9 +433,19 @@ void TestRun::Finish() {
     (void)history_.Append(final_op.value());
   else
     Say("final read failed: " + final_op.status().reason());
+  if (!keyed_.empty()) {
+    auto keyed = KeyedFinalRead(o_.connect, keyed_, workload_->keys().next_key(), o_.final_read_timeout_s, clock_);
+    if (keyed.ok())
+      (void)history_.Append(keyed.value());
+    else
+      Say("keyed final read failed: " + keyed.status().reason());
+  }
   if (!res_->error.empty()) (void)history_.WriteMeta({{"error", res_->error}});
-  Status drop = admin_.DropCollection(plan_.collection, dm::Deadline(30000));
-  if (!drop.ok()) Say("could not drop " + plan_.collection + ": " + drop.ToString());
+  for (const std::string& name : {plan_.collection, keyed_}) {
+    if (name.empty()) continue;
+    Status drop = admin_.DropCollection(name, dm::Deadline(30000));
+    if (!drop.ok()) Say("could not drop " + name + ": " + drop.ToString());
+  }
   (void)history_.Close();
   Judge();
 }

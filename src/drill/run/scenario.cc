@@ -111,9 +111,9 @@ class Parser {
       }
     }
     if (const auto& w = n["workload"]) {
-      if (Status s = Keys(
-              w, where + ".workload",
-              {"search_rate", "insert_rate", "query_rate", "probe_rate", "connect_rate", "sdk_probe_rate", "deadline"});
+      if (Status s = Keys(w, where + ".workload",
+                          {"search_rate", "insert_rate", "query_rate", "probe_rate", "connect_rate", "sdk_probe_rate",
+                           "keyed_rate", "deadline"});
           !s.ok())
         return s;
       for (auto [key, field] : {std::pair{"search_rate", &t->search_rate},
@@ -121,7 +121,8 @@ class Parser {
                                 {"query_rate", &t->query_rate},
                                 {"probe_rate", &t->probe_rate},
                                 {"connect_rate", &t->connect_rate},
-                                {"sdk_probe_rate", &t->sdk_probe_rate}})
+                                {"sdk_probe_rate", &t->sdk_probe_rate},
+                                {"keyed_rate", &t->keyed_rate}})
         if (w[key]) {
           double v = 0;
           if (Status s = Number(w[key], where + ".workload." + key, &v); !s.ok()) return s;

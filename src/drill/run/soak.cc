@@ -39,6 +39,7 @@ Result<Scenario> SoakScenario(const SoakOptions& o) {
   t.name = "soak";
   t.collection = "soak_test";
   t.duration_s = o.duration_s;
+  if (o.keyed_rate > 0) t.keyed_rate = o.keyed_rate;
   double at = o.first_fault_s;
   while (true) {
     const SoakFault& f = mix[pick(rng)];

@@ -26,6 +26,7 @@ struct SoakOptions {
   double tail_s = 20;         // quiet time after the last fault
   bool pause = true;          // the backend can pause (lab, docker; k8s with Chaos Mesh)
   bool partition = true;      // the backend can partition (lab as root, k8s, docker)
+  double keyed_rate = 5;      // each keyed kind per second (drill/run/keyed.h); 0 turns them off
 };
 
 // One entry of the mix: a fault and how often it is drawn.

@@ -58,7 +58,11 @@ void Workload::Start() {
                             {kKindQuery, o_.query_rate},
                             {kKindProbe, o_.probe_rate},
                             {kKindConnect, o_.connect_rate},
-                            {kKindSdkProbe, o_.sdk_probe_rate}}) {
+                            {kKindSdkProbe, o_.sdk_probe_rate},
+                            {kKindKeyInsert, o_.keyed_rate},
+                            {kKindUpsert, o_.keyed_rate},
+                            {kKindDelete, o_.keyed_rate},
+                            {kKindKeyLookup, o_.keyed_rate}}) {
     if (rate <= 0) continue;
     auto pool = std::make_unique<Pool>();
     pool->kind = kind;
@@ -158,7 +162,7 @@ Op Workload::Execute(Pool* pool, int64_t seq, dm::MilvusClient* client, bool* co
     if (!s.ok() && s.IsTransport()) *connected = false;
   }
   op.end_us = clock_->NowUs();
-  op.outcome = ClassifyOutcome(s, op.kind == kKindInsert);
+  op.outcome = ClassifyOutcome(s, IsMutationKind(op.kind));
   if (!s.ok()) {
     op.code = s.IsTransport() ? s.transport_code() : s.code();
     op.error = (s.IsTransport() ? "grpc: " : "milvus: ") + s.reason();
@@ -216,6 +220,8 @@ Status Workload::Call(const std::string& kind, int64_t seq, dm::MilvusClient* cl
     return r.status();
   }
   if (kind == kKindProbe) return client->GetVersion(deadline).status();
+  if (kind == kKindKeyInsert || kind == kKindUpsert || kind == kKindDelete || kind == kKindKeyLookup)
+    return KeyedCall(client, o_.keyed_collection, o_.keyed_rows, &keys_, rng, deadline, op);
   int64_t pk = 0;
   if (seq % 2 == 1 && ledger_.Pick(rng, &pk)) {
     // A point lookup of an acknowledged row, Strong: it must be there.

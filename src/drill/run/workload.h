@@ -32,6 +32,7 @@
 
 #include "drill/history/history.h"
 #include "drill/run/dataset.h"
+#include "drill/run/keyed.h"
 #include "milvus/client.h"
 
 namespace mdrill::drill {
@@ -61,6 +62,11 @@ struct WorkloadOptions {
   // GetVersion through one shared channel with the SDKs' default reconnect
   // behaviour: what an application saw (the client's view; never in the RTO).
   double sdk_probe_rate = 5;
+  // Each of key_insert, upsert, delete and key_lookup per second, on the side
+  // collection `keyed_collection` (drill/run/keyed.h); 0 turns them off.
+  double keyed_rate = 0;
+  std::string keyed_collection;
+  int keyed_rows = 5;      // rows per key_insert
   int deadline_ms = 5000;  // per call
   int insert_rows = 10;    // rows per insert
   std::string search_params = R"({"nprobe":16})";
@@ -98,6 +104,7 @@ class Workload {
   // Stops issuing operations and waits for those in flight (bounded by their deadline).
   void Stop();
   const Ledger& ledger() const { return ledger_; }
+  const KeyState& keys() const { return keys_; }
   int64_t issued() const { return issued_.load(); }
   int64_t failed() const { return failed_.load(); }
 
@@ -116,6 +123,7 @@ class Workload {
   HistoryWriter* history_;
   const RunClock* clock_;
   Ledger ledger_;
+  KeyState keys_;
   std::atomic<bool> stop_{false};
   std::atomic<int64_t> issued_{0}, failed_{0};
   std::vector<std::unique_ptr<Pool>> pools_;

@@ -9,6 +9,7 @@
 #include <optional>
 
 #include "lab/server/convert.h"
+#include "lab/server/deliberate_bug.h"
 
 namespace mdrill::lab {
 
@@ -26,7 +27,9 @@ struct Catalog::Entry {
   std::shared_ptr<engine::Collection> data;
 };
 
-Catalog::Catalog(CatalogOptions options, CatalogLog* log) : options_(std::move(options)), log_(log) {}
+Catalog::Catalog(CatalogOptions options, CatalogLog* log) : options_(std::move(options)), log_(log) {
+  (void)DeliberateBugs::FromEnvironment();  // warns at start when any is on
+}
 
 Status LocalWalLog::Open(const std::string& data_dir, Catalog* catalog) {
   std::error_code ec;
@@ -315,6 +318,21 @@ Status Catalog::DropCollection(const std::string& name) {
   return Commit(&r);
 }
 
+// Commit, unless a deliberate bug (deliberate_bug.h) drops or doubles the write.
+Status Catalog::CommitWrite(rec::WalRecord* r, const engine::Column& keys, bool upsert) {
+  DeliberateBugs& bugs = DeliberateBugs::FromEnvironment();
+  const Bug lose = upsert ? Bug::kIgnoreUpserts : Bug::kLoseInserts;
+  if (bugs.Strikes(lose)) {
+    DeliberateBugs::Report(lose, keys);
+    return Status::OK();
+  }
+  rec::WalRecord copy = *r;
+  if (Status s = Commit(r); !s.ok()) return s;
+  if (upsert || !bugs.Strikes(Bug::kDuplicateInserts)) return Status::OK();
+  DeliberateBugs::Report(Bug::kDuplicateInserts, keys);
+  return Commit(&copy);
+}
+
 Result<MutationOutcome> Catalog::Insert(const std::string& name, const engine::Batch& rows, bool upsert) {
   auto e = Find(name);
   if (!e) return Status::CollectionNotFound(name);
@@ -349,7 +367,7 @@ Result<MutationOutcome> Catalog::Insert(const std::string& name, const engine::B
   ins->set_upsert(upsert);
   for (size_t i = 0; i < schema.fields.size(); ++i)
     ColumnToFieldData(schema.fields[i], b.columns[i], ins->add_columns());
-  if (!(s = Commit(&r)).ok()) return s;
+  if (Status bs = CommitWrite(&r, b.columns[static_cast<size_t>(pk)], upsert); !bs.ok()) return bs;
   MutationOutcome out;
   out.keys = b.columns[static_cast<size_t>(pk)];
   out.count = static_cast<int64_t>(b.rows);
@@ -378,7 +396,11 @@ Result<MutationOutcome> Catalog::Delete(const std::string& name, const std::stri
       out.keys.strs.push_back(std::get<std::string>(k));
     }
   }
-  if (!(s = Commit(&r)).ok()) return s;
+  DeliberateBugs& bugs = DeliberateBugs::FromEnvironment();
+  if (bugs.Strikes(Bug::kIgnoreDeletes))
+    DeliberateBugs::Report(Bug::kIgnoreDeletes, out.keys);
+  else if (!(s = Commit(&r)).ok())
+    return s;
   out.count = static_cast<int64_t>(keys.size());
   out.ts = r.ts();
   return out;

@@ -154,6 +154,7 @@ class Catalog {
  private:
   struct Entry;
   Status Commit(milvusdrill::lab::WalRecord* record);  // under write_mu_
+  Status CommitWrite(milvusdrill::lab::WalRecord* record, const engine::Column& keys, bool upsert);
   // Applies a committed record: one function per record kind.
   Status Apply(const milvusdrill::lab::WalRecord& record);
   Status ApplyCreateCollection(const milvusdrill::lab::WalRecord& record);

@@ -1,0 +1,78 @@
+// The strict RTO of a run with several faults (a soak): each outage timed from
+// its own injection, faults that overlap an unrecovered outage merged with it.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "drill/check/checkers.h"
+#include "drill/history/history_builder.h"
+
+namespace mdrill::drill {
+namespace {
+
+using testing::AddProbes;
+using testing::kMs;
+using testing::kS;
+
+// Outages of `lengths` seconds at the given fault times, 100 probes/s.
+History Outages(const std::vector<std::pair<int64_t, int64_t>>& at_and_len) {
+  History h;
+  for (auto [at, len] : at_and_len) {
+    h.events.push_back({at, kEventFaultStart, "kill x"});
+    h.events.push_back({at, kEventFaultInjected, ""});
+  }
+  AddProbes(&h, 0, 120 * kS, 10 * kMs, [&](int64_t t) {
+    for (auto [at, len] : at_and_len)
+      if (t >= at && t < at + len) return true;
+    return false;
+  });
+  return h;
+}
+
+TEST(RtoFaults, EachOutageIsTimedFromItsOwnInjection) {
+  // 1 s at 10 s, 3 s at 60 s: the RTO is the longer outage's 3 s, not 53 s.
+  StrictRtoResult r = CheckStrictRto(Outages({{10 * kS, 1 * kS}, {60 * kS, 3 * kS}}), CheckOptions{});
+  ASSERT_TRUE(r.rto_us.has_value());
+  EXPECT_LE(std::llabs(*r.rto_us - 3 * kS), r.uncertainty_us + 1);
+  ASSERT_EQ(r.by_fault.size(), 2u);
+  EXPECT_LE(std::llabs(*r.by_fault[0].rto_us - 1 * kS), r.by_fault[0].uncertainty_us + 1);
+  EXPECT_LE(std::llabs(*r.by_fault[1].rto_us - 3 * kS), r.by_fault[1].uncertainty_us + 1);
+  EXPECT_EQ(r.by_fault[1].fault_start_us, 60 * kS);
+  EXPECT_EQ(r.by_fault[1].faults, 1);
+}
+
+TEST(RtoFaults, AFaultBeforeRecoveryJoinsTheOutage) {
+  // The second fault strikes 2 s into a 5 s outage that then lasts to 14 s.
+  StrictRtoResult r = CheckStrictRto(Outages({{10 * kS, 4 * kS}, {12 * kS, 2 * kS}}), CheckOptions{});
+  ASSERT_EQ(r.by_fault.size(), 1u);
+  EXPECT_EQ(r.by_fault[0].faults, 2);
+  ASSERT_TRUE(r.rto_us.has_value());
+  EXPECT_LE(std::llabs(*r.rto_us - 4 * kS), r.uncertainty_us + 1);
+}
+
+TEST(RtoFaults, AnOutageNeverRecoveredFromIsReportedAsSuch) {
+  StrictRtoResult r = CheckStrictRto(Outages({{10 * kS, 1 * kS}, {100 * kS, 30 * kS}}), CheckOptions{});
+  EXPECT_TRUE(r.never_recovered);
+  EXPECT_FALSE(r.rto_us.has_value());
+  ASSERT_EQ(r.by_fault.size(), 2u);
+  EXPECT_FALSE(r.by_fault[0].never_recovered);
+  EXPECT_TRUE(r.by_fault[1].never_recovered);
+}
+
+TEST(RtoFaults, TheLatencyBoundComesFromTheWarmUpBeforeTheFirstFault) {
+  // Slow answers (300 ms) during the first outage would raise a bound taken from
+  // everything before the second fault; the second outage's slow ops must still count.
+  History h = Outages({{10 * kS, 0}, {60 * kS, 0}});
+  for (auto& op : h.ops)
+    if ((op.intended_us >= 10 * kS && op.intended_us < 12 * kS) ||
+        (op.intended_us >= 60 * kS && op.intended_us < 62 * kS))
+      op.end_us = op.intended_us + 300 * kMs;
+  StrictRtoResult r = CheckStrictRto(h, CheckOptions{});
+  ASSERT_EQ(r.by_fault.size(), 2u);
+  EXPECT_EQ(r.by_kind.at("probe").latency_bound_us, 200 * kMs);
+  ASSERT_TRUE(r.by_fault[1].rto_us.has_value());
+  EXPECT_GT(*r.by_fault[1].rto_us, 1900 * kMs);
+}
+
+}  // namespace
+}  // namespace mdrill::drill
