@@ -10,6 +10,7 @@
 #include <fstream>
 #include <memory>
 #include <thread>
+#include <tuple>
 
 #include "cli/run_flags.h"
 #include "cli/run_reports.h"
@@ -60,15 +61,16 @@ int LabCli(const std::string& dir, std::vector<std::string> args) {
   return rc;
 }
 
-// The soak's options from its flags; a malformed duration is left for SoakScenario
-// to refuse (it becomes -1).
-SoakOptions SoakOptionsFromFlags(const RunFlags& f) {
+// The soak's options from its flags; a malformed duration is refused by name.
+Result<SoakOptions> SoakOptionsFromFlags(const RunFlags& f) {
   SoakOptions o;
   o.seed = f.seed;
   o.keyed_rate = f.keyed_rate;
-  for (auto [text, field] :
-       {std::pair{&f.soak_duration, &o.duration_s}, {&f.fault_every, &o.fault_every_s}, {&f.max_fault, &o.max_fault_s}})
-    if (!ParseSeconds(*text, field)) *field = -1;
+  for (auto [flag, text, field] : {std::tuple{"--duration", &f.soak_duration, &o.duration_s},
+                                   {"--fault-every", &f.fault_every, &o.fault_every_s},
+                                   {"--max-fault", &f.max_fault, &o.max_fault_s}})
+    if (!ParseSeconds(*text, field))
+      return Status::InvalidArgument(std::string(flag) + ": '" + *text + "' is not a duration (20s, 10m, 1h)");
   o.pause = !f.no_pause && (f.target != "k8s" || f.chaos_mesh);
   // The lab partitions only in its network-namespace mode, which needs root.
   o.partition = !f.no_partition && (f.target != "lab" || ::geteuid() == 0);
@@ -78,7 +80,9 @@ SoakOptions SoakOptionsFromFlags(const RunFlags& f) {
 Result<std::vector<Scenario>> Scenarios(const RunFlags& f) {
   std::vector<Scenario> out;
   if (f.soak) {
-    auto s = SoakScenario(SoakOptionsFromFlags(f));
+    auto o = SoakOptionsFromFlags(f);
+    if (!o.ok()) return o.status();
+    auto s = SoakScenario(o.value());
     if (!s.ok()) return s.status();
     out.push_back(s.value());
     return out;

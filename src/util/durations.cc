@@ -7,7 +7,7 @@
 namespace mdrill {
 namespace {
 
-enum class Unit { kMilliseconds, kSeconds, kMinutes };
+enum class Unit { kMilliseconds, kSeconds, kMinutes, kHours };
 
 // Splits `text` into its number and unit as durations.h describes; false when refused.
 bool Split(const std::string& text, double* value, Unit* unit) {
@@ -24,6 +24,8 @@ bool Split(const std::string& text, double* value, Unit* unit) {
     *unit = Unit::kSeconds;
   else if (suffix == "m")
     *unit = Unit::kMinutes;
+  else if (suffix == "h")
+    *unit = Unit::kHours;
   else
     return false;
   *value = v;
@@ -31,7 +33,7 @@ bool Split(const std::string& text, double* value, Unit* unit) {
 }
 
 Status Refused(const std::string& text) {
-  return Status::InvalidArgument("'" + text + "' is not a duration (500ms, 20s, 2m)");
+  return Status::InvalidArgument("'" + text + "' is not a duration (500ms, 20s, 2m, 1h)");
 }
 
 }  // namespace
@@ -47,6 +49,8 @@ Result<double> ParseDurationSeconds(const std::string& text) {
       return v;
     case Unit::kMinutes:
       return v * 60;
+    case Unit::kHours:
+      return v * 3600;
   }
   return Refused(text);
 }
@@ -62,6 +66,8 @@ Result<int64_t> ParseDurationMs(const std::string& text) {
       return static_cast<int64_t>(v * 1000);
     case Unit::kMinutes:
       return static_cast<int64_t>(v * 60000);
+    case Unit::kHours:
+      return static_cast<int64_t>(v * 3600000);
   }
   return Refused(text);
 }

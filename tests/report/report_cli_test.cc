@@ -129,6 +129,20 @@ TEST_F(ReportCli, BadInputIsAClearErrorAndTouchesNothing) {
   EXPECT_NE(out.find("--lang 'fr'"), std::string::npos) << out;
 }
 
+// The soak's defaults are valid as shipped (its default "1h" was once refused),
+// and a malformed duration is refused by its flag's name.
+TEST_F(ReportCli, SoakDefaultsPlanAnHourAndBadDurationsAreNamed) {
+  std::string out;
+  // No lab runs here, so the dry run cannot resolve targets (exit 2), but it plans.
+  (void)Drill({"soak", "--dry-run", "--lab-dir", (dir_ / "no-lab").string()}, &out);
+  EXPECT_NE(out.find("3600.0 s of searches"), std::string::npos) << out;
+  EXPECT_EQ(out.find("leaves no room"), std::string::npos) << out;
+  EXPECT_EQ(Drill({"soak", "--dry-run", "--duration", "1x"}, &out), 2);
+  EXPECT_NE(out.find("--duration: '1x' is not a duration"), std::string::npos) << out;
+  EXPECT_EQ(Drill({"soak", "--dry-run", "--max-fault", "-3s"}, &out), 2);
+  EXPECT_NE(out.find("--max-fault"), std::string::npos) << out;
+}
+
 TEST_F(ReportCli, CheckInChinese) {
   auto tests = testing::RecordedRun();
   ASSERT_FALSE(tests.empty());

@@ -124,16 +124,17 @@ namespace mdrill {
 namespace {
 
 TEST(Durations, UnitsFractionsAndBareSeconds) {
-  const std::pair<const char*, double> seconds[] = {{"500ms", 0.5}, {"20s", 20},  {"2m", 120}, {"1.5", 1.5},
-                                                    {"0s", 0},      {".5s", 0.5}, {"5.", 5},   {"1e3ms", 1}};
+  const std::pair<const char*, double> seconds[] = {{"500ms", 0.5}, {"20s", 20},   {"2m", 120}, {"1.5", 1.5},
+                                                    {"0s", 0},      {".5s", 0.5},  {"5.", 5},   {"1e3ms", 1},
+                                                    {"1h", 3600},   {"1.5h", 5400}};
   for (const auto& [text, want] : seconds) {
     SCOPED_TRACE(text);
     auto got = ParseDurationSeconds(text);
     ASSERT_TRUE(got.ok()) << got.status().ToString();
     EXPECT_DOUBLE_EQ(got.value(), want);
   }
-  const std::pair<const char*, int64_t> ms[] = {{"500ms", 500}, {"1.5s", 1500}, {"2m", 120000},
-                                                {"5", 5000},    {"0.5ms", 0},   {"0s", 0}};
+  const std::pair<const char*, int64_t> ms[] = {{"500ms", 500}, {"1.5s", 1500}, {"2m", 120000}, {"5", 5000},
+                                                {"0.5ms", 0},   {"0s", 0},      {"1h", 3600000}};
   for (const auto& [text, want] : ms) {
     SCOPED_TRACE(text);
     auto got = ParseDurationMs(text);
@@ -143,8 +144,8 @@ TEST(Durations, UnitsFractionsAndBareSeconds) {
 }
 
 TEST(Durations, RefusesAnythingButAPlainFiniteDecimalWithAKnownUnit) {
-  for (const char* bad : {"", "abc", "-1s", "+1s", "5h", "s", "ms", "10 s", " 5s", "5s ", "10sec", "nan", "nanms",
-                          "inf", "infs", "1e400", "0x10s", "2e7s", "10000001ms"}) {
+  for (const char* bad : {"",    "abc",   "-1s", "+1s",   "5d",  "h",    "s",     "ms",    "10 s", " 5s",
+                          "5s ", "10sec", "nan", "nanms", "inf", "infs", "1e400", "0x10s", "2e7s", "10000001ms"}) {
     SCOPED_TRACE(bad);
     auto s = ParseDurationSeconds(bad);
     auto m = ParseDurationMs(bad);
@@ -157,8 +158,8 @@ TEST(Durations, RefusesAnythingButAPlainFiniteDecimalWithAKnownUnit) {
 }
 
 TEST(Durations, ErrorNamesTheInput) {
-  EXPECT_EQ(ParseDurationSeconds("soon").status().reason(), "'soon' is not a duration (500ms, 20s, 2m)");
-  EXPECT_EQ(ParseDurationMs("5h").status().reason(), "'5h' is not a duration (500ms, 20s, 2m)");
+  EXPECT_EQ(ParseDurationSeconds("soon").status().reason(), "'soon' is not a duration (500ms, 20s, 2m, 1h)");
+  EXPECT_EQ(ParseDurationMs("5d").status().reason(), "'5d' is not a duration (500ms, 20s, 2m, 1h)");
 }
 
 TEST(RunCommand, StreamsExitCodeExecFailureAndTimeout) {

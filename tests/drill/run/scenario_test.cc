@@ -200,7 +200,7 @@ TEST(ParseSeconds, UnitsAndBareSeconds) {
 
 TEST(ParseSeconds, RejectsMalformedAndNegativeAndLeavesTheOutputAlone) {
   for (const char* bad :
-       {"", "abc", "-1s", "5h", "s", "10 s", "10sec", "ms", "nan", "nanms", "inf", "infs", "1e400", "0x10s", " 5s"}) {
+       {"", "abc", "-1s", "5d", "s", "10 s", "10sec", "ms", "nan", "nanms", "inf", "infs", "1e400", "0x10s", " 5s"}) {
     SCOPED_TRACE(bad);
     double s = 7;
     EXPECT_FALSE(ParseSeconds(bad, &s));
@@ -341,7 +341,7 @@ TEST(ParseScenarioYaml, ErrorsNameTheOriginAndTheKey) {
        {"tests[0]", "past the duration"}},
       {"bad fault time", WithFault("{action: kill, selector: app=x, at: soon}"), {"tests[0].faults[0].at"}},
       {"bad fault lifetime",
-       WithFault("{action: pause, selector: app=x, at: 1s, for: 3h}"),
+       WithFault("{action: pause, selector: app=x, at: 1s, for: 3d}"),
        {"tests[0].faults[0].for"}},
       {"faults not a list", "name: t\ntests:\n  - {name: a, collection: c, faults: 3}\n", {"tests[0].faults", "list"}},
       {"tests not a list", "name: t\ntests: {a: 1}\n", {"top level", "tests"}},
@@ -349,7 +349,7 @@ TEST(ParseScenarioYaml, ErrorsNameTheOriginAndTheKey) {
       {"no name", "tests:\n  - {name: a, collection: c}\n", {"top level", "name"}},
       {"invalid YAML", "name: [unclosed\ntests:\n", {"not valid YAML"}},
       {"bad duration",
-       "name: t\ntests:\n  - {name: a, collection: c, duration: 5h}\n",
+       "name: t\ntests:\n  - {name: a, collection: c, duration: 5d}\n",
        {"tests[0].duration", "duration"}},
       {"bad expect", WithTestKey("expect: miracle"), {"tests[0].expect", "active-change"}},
       {"unknown workload key",
@@ -357,7 +357,7 @@ TEST(ParseScenarioYaml, ErrorsNameTheOriginAndTheKey) {
        {"tests[0].workload", "unknown key 'search_qps'"}},
       {"negative rate", WithTestKey("workload: {insert_rate: -1}"), {"tests[0].workload.insert_rate", "negative"}},
       {"rate not a number", WithTestKey("workload: {query_rate: lots}"), {"tests[0].workload.query_rate"}},
-      {"bad deadline", WithTestKey("workload: {deadline: 5h}"), {"tests[0].workload.deadline"}},
+      {"bad deadline", WithTestKey("workload: {deadline: 5d}"), {"tests[0].workload.deadline"}},
       {"unknown threshold key",
        WithTestKey("thresholds: {rpo_max: 1s}"),
        {"tests[0].thresholds", "unknown key 'rpo_max'"}},
