@@ -146,25 +146,25 @@ Result<int64_t> EtcdClient::PutIfLeaseHolds(const std::string& guard_key, int64_
   return resp.succeeded() ? resp.header().revision() : int64_t{0};
 }
 
-Result<std::pair<int64_t, std::vector<EtcdKv>>> EtcdClient::GetPrefixSince(const std::string& prefix, int64_t after,
-                                                                           Deadline d) {
+Result<EtcdClient::Page> EtcdClient::GetPage(const std::string& prefix, const std::string& from, int64_t limit,
+                                             Deadline d) {
   grpc::ClientContext ctx;
   Prepare(&ctx, d);
   pb::RangeRequest req;
-  req.set_key(prefix);
+  req.set_key(from.empty() ? prefix : from);
   req.set_range_end(PrefixEnd(prefix));
-  req.set_min_mod_revision(after + 1);
-  // Served by the member alone, without a quorum round: a member's state is a
-  // prefix of the log, so a lagging one only returns less, never out of order.
+  req.set_limit(limit);
+  // A member's state is a prefix of the log, so a lagging one only returns less,
+  // never out of order.
   req.set_serializable(true);
-  req.set_sort_order(1);   // ASCEND
-  req.set_sort_target(3);  // MOD
   pb::RangeResponse resp;
   grpc::Status g = kv_->Range(&ctx, req, &resp);
   if (!g.ok()) return Transport(g);
-  std::vector<EtcdKv> out;
-  for (const auto& kv : resp.kvs()) out.push_back(FromKv(kv));
-  return std::make_pair(resp.header().revision(), std::move(out));
+  Page page;
+  page.revision = resp.header().revision();
+  page.more = resp.more();
+  for (const auto& kv : resp.kvs()) page.kvs.push_back(FromKv(kv));
+  return page;
 }
 
 Result<int64_t> EtcdClient::Revision(Deadline d) {

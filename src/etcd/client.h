@@ -55,9 +55,18 @@ class EtcdClient {
   Result<int64_t> PutIfLeaseHolds(const std::string& guard_key, int64_t guard_lease, const std::string& key,
                                   const std::string& value, Deadline d);
 
-  // Keys under `prefix` modified after revision `after`, in modification order,
-  // and the store's revision at the time of the read.
-  Result<std::pair<int64_t, std::vector<EtcdKv>>> GetPrefixSince(const std::string& prefix, int64_t after, Deadline d);
+  // At most `limit` keys under `prefix` from `from` (inclusive; empty: the
+  // prefix's first) in key order, the store's revision at the time of the read,
+  // and whether more keys follow. Served by the member alone (serializable).
+  // Costs what it returns: a reader that remembers where it stopped never
+  // rescans what it has read (a min_mod_revision filter would: etcd filters
+  // after reading the whole range).
+  struct Page {
+    int64_t revision = 0;
+    std::vector<EtcdKv> kvs;
+    bool more = false;
+  };
+  Result<Page> GetPage(const std::string& prefix, const std::string& from, int64_t limit, Deadline d);
   // The store's current revision.
   Result<int64_t> Revision(Deadline d);
 

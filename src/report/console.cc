@@ -100,6 +100,13 @@ void PrintBothViews(Printer& p, const Judgement& j) {
   p.F("  service RTO: %s (strict)", text(j.strict_rto).c_str());
   if (!j.client_rto.by_kind.empty())
     p.F("; %s %s", p.T("a client with the SDKs' default reconnect saw"), text(j.client_rto).c_str());
+  if (j.strict_rto.by_fault.size() < 2) return;
+  p.F("\n  outages (strict RTO of each, from its fault's injection; slowest kind):");
+  for (const FaultRto& f : j.strict_rto.by_fault) {
+    const std::string rto = f.never_recovered ? p.T("never recovered") : p.SecondsPm(f.rto_us, f.uncertainty_us);
+    p.F("\n    t=%.1fs  %s  %s", static_cast<double>(f.fault_start_us) / 1e6, rto.c_str(), f.kind.c_str());
+    if (f.faults > 1) p.F(" (%d faults before recovery)", f.faults);
+  }
 }
 
 void PrintChecks(Printer& p, std::FILE* out, const Judgement& j, Lang lang) {

@@ -369,6 +369,7 @@ StrictRtoResult StrictOver(const History& history, const CheckOptions& options,
   if (!r.fault_start_us) return r;
   r.injected_us = FaultInjected(history);
   const auto faults = InjectedFaults(history);
+  std::map<int64_t, FaultRto> outages;  // by the start of the fault that began it
   for (const auto& [kind, ordered] : kinds) {
     std::vector<StrictRto> groups;
     std::vector<FaultRto> per_fault = StrictPerFault(history, ordered, faults, options, &groups);
@@ -386,22 +387,19 @@ StrictRtoResult StrictOver(const History& history, const CheckOptions& options,
       r.uncertainty_us = k.uncertainty_us;
     }
     r.by_kind.emplace(kind, k);
-    // Per fault group, the slowest kind.
-    if (r.by_fault.empty()) {
-      r.by_fault = per_fault;
-      for (auto& f : r.by_fault) f.kind = kind;
-    } else {
-      for (size_t i = 0; i < per_fault.size() && i < r.by_fault.size(); ++i) {
-        FaultRto& f = r.by_fault[i];
-        const FaultRto& p = per_fault[i];
-        if (p.faults != f.faults) continue;  // grouped differently for this kind: keep the first kind's
-        if (p.never_recovered != f.never_recovered ? p.never_recovered : p.rto_us.value_or(0) > f.rto_us.value_or(0)) {
-          f = p;
-          f.kind = kind;
-        }
-      }
+    // Per outage, the slowest kind: keyed by the fault that began it (kinds may
+    // group faults differently; a fault inside another kind's longer outage
+    // still leads its own where this kind had recovered).
+    for (FaultRto p : per_fault) {
+      p.kind = kind;
+      auto [it, inserted] = outages.emplace(p.fault_start_us, p);
+      FaultRto& f = it->second;
+      if (!inserted &&
+          (p.never_recovered != f.never_recovered ? p.never_recovered : p.rto_us.value_or(0) > f.rto_us.value_or(0)))
+        f = p;
     }
   }
+  for (const auto& [start, f] : outages) r.by_fault.push_back(f);
   if (r.never_recovered) r.rto_us.reset();
   return r;
 }

@@ -91,7 +91,10 @@ class TermActivation {
     if (!election_->IsLeader()) return NotReady("is not active");
     int64_t term = election_->term();
     if (activated_term_.load() == term) return Status::OK();
-    std::lock_guard<std::mutex> lock(mu_);
+    // One request activates; the others are refused at once meanwhile (queued
+    // behind it, each would wait its turn: thousands of threads, seconds each).
+    std::unique_lock<std::mutex> lock(mu_, std::try_to_lock);
+    if (!lock.owns_lock()) return NotReady("is catching up");
     if (activated_term_.load() == term) return Status::OK();
     Status s = alloc_->OnElected();
     if (!s.ok()) return s;

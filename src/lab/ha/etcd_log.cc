@@ -65,31 +65,41 @@ void LogTailer::Loop() {
       if (stopping_) return;
       poked_ = false;
     }
-    // Taken before the read: whatever was acknowledged before this instant was
-    // committed before the read, so it is in what the read returns.
-    const int64_t read_at_ms = UnixMs();
-    auto r = etcd_->GetPrefixSince(etcd::LogPrefix(options_.prefix), applied_.load(), etcd::Deadline(1000));
-    if (!r.ok()) continue;
-    for (const auto& kv : r->second) {
-      rec::WalRecord record;
-      if (!Load(kv.value, &record)) {
-        std::fprintf(stderr, "log: cannot read record %s; retrying\n", kv.key.c_str());
-        break;  // stay before it: never skip a record
-      }
-      Status s = catalog_->ApplyReplicated(record);
-      if (!s.ok()) std::fprintf(stderr, "log: record %s: %s\n", kv.key.c_str(), s.ToString().c_str());
-      ++records_;
-      if (record.ts() > max_ts_.load()) max_ts_ = record.ts();
-      applied_ = kv.mod_revision;
+    // Pages until caught up: each read starts after the last applied key, so it
+    // costs what it returns however long the log is.
+    while (ReadPage()) {
     }
-    if (!r->second.empty() && applied_.load() < r->second.back().mod_revision) continue;
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (r->first > applied_.load()) applied_ = r->first;
-      serviceable_ms_ = read_at_ms;
-    }
-    cv_.notify_all();
   }
+}
+
+// Reads and applies one page of the log; true when more follows at once.
+bool LogTailer::ReadPage() {
+  // Taken before the read: whatever was acknowledged before this instant was
+  // committed before the read, so it is in what the read returns.
+  const int64_t read_at_ms = UnixMs();
+  auto r = etcd_->GetPage(etcd::LogPrefix(options_.prefix), next_key_, kLogPage, etcd::Deadline(5000));
+  if (!r.ok()) return false;
+  for (const auto& kv : r->kvs) {
+    rec::WalRecord record;
+    if (!Load(kv.value, &record)) {
+      std::fprintf(stderr, "log: cannot read record %s; retrying\n", kv.key.c_str());
+      return false;  // stay before it: never skip a record
+    }
+    Status s = catalog_->ApplyReplicated(record);
+    if (!s.ok()) std::fprintf(stderr, "log: record %s: %s\n", kv.key.c_str(), s.ToString().c_str());
+    ++records_;
+    if (record.ts() > max_ts_.load()) max_ts_ = record.ts();
+    applied_ = kv.mod_revision;
+    next_key_ = kv.key + '\0';  // the next key after it
+  }
+  if (r->more) return true;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (r->revision > applied_.load()) applied_ = r->revision;
+    serviceable_ms_ = read_at_ms;
+  }
+  cv_.notify_all();
+  return false;
 }
 
 EtcdLog::EtcdLog(etcd::EtcdClient* etcd, FencedAllocator* alloc, const Election* election, std::string election_key,

@@ -2,7 +2,10 @@
 // PREFIX/log/ in etcd (the record inline when small, else a pointer to a file in the
 // storage directory, fsynced before the key is written). The active coordinator
 // appends, fenced by its election lease; every coordinator and query node tails the
-// log in commit (etcd revision) order and applies it to its own Catalog.
+// log in commit (etcd revision) order and applies it to its own Catalog. Keys are
+// the records' timestamps, and the active coordinator commits in timestamp order,
+// so key order is commit order: a tailer reads pages from the key after the last
+// one it applied.
 #pragma once
 
 #include <atomic>
@@ -51,7 +54,11 @@ class LogTailer {
   int64_t records_applied() const { return records_.load(); }
 
  private:
+  // Records per read of the log: inline records are at most 32 KiB, so a page
+  // stays within gRPC's 4 MiB reply limit and well within its deadline.
+  static constexpr int64_t kLogPage = 64;
   void Loop();
+  bool ReadPage();
   bool Load(const std::string& value, milvusdrill::lab::WalRecord* rec) const;
 
   etcd::EtcdClient* etcd_;
@@ -61,6 +68,7 @@ class LogTailer {
   std::condition_variable cv_;
   bool stopping_ = false, poked_ = false;
   std::atomic<int64_t> applied_{0};
+  std::string next_key_;  // where the next read starts (the tailer's thread only)
   std::atomic<int64_t> records_{0};
   std::atomic<int64_t> serviceable_ms_{0};
   std::atomic<uint64_t> max_ts_{0};

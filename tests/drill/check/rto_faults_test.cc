@@ -50,6 +50,24 @@ TEST(RtoFaults, AFaultBeforeRecoveryJoinsTheOutage) {
   EXPECT_LE(std::llabs(*r.rto_us - 4 * kS), r.uncertainty_us + 1);
 }
 
+TEST(RtoFaults, KindsThatGroupFaultsDifferentlyReportEachOutageOnce) {
+  // Probes recover from each fault in 1 s; inserts stay down from 10 s to 40 s,
+  // through the second fault at 30 s: one 30 s outage for them.
+  History h = Outages({{10 * kS, 1 * kS}, {30 * kS, 1 * kS}});
+  AddProbes(
+      &h, 0, 120 * kS, 100 * kMs, [](int64_t t) { return t >= 10 * kS && t < 40 * kS; }, kKindInsert);
+  StrictRtoResult r = CheckStrictRto(h, CheckOptions{});
+  ASSERT_EQ(r.by_fault.size(), 2u);
+  EXPECT_EQ(r.by_fault[0].fault_start_us, 10 * kS);
+  EXPECT_EQ(r.by_fault[0].kind, kKindInsert);
+  EXPECT_EQ(r.by_fault[0].faults, 2);
+  EXPECT_LE(std::llabs(*r.by_fault[0].rto_us - 30 * kS), r.by_fault[0].uncertainty_us + 1);
+  EXPECT_EQ(r.by_fault[1].fault_start_us, 30 * kS);
+  EXPECT_EQ(r.by_fault[1].kind, "probe");
+  EXPECT_LE(std::llabs(*r.by_fault[1].rto_us - 1 * kS), r.by_fault[1].uncertainty_us + 1);
+  EXPECT_LE(std::llabs(*r.rto_us - 30 * kS), r.uncertainty_us + 1);
+}
+
 TEST(RtoFaults, AnOutageNeverRecoveredFromIsReportedAsSuch) {
   StrictRtoResult r = CheckStrictRto(Outages({{10 * kS, 1 * kS}, {100 * kS, 30 * kS}}), CheckOptions{});
   EXPECT_TRUE(r.never_recovered);

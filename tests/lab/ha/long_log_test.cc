@@ -1,0 +1,88 @@
+// Components restarted on a long replicated log catch up. A restarted coordinator
+// or query node reads the whole log from etcd; once the log outgrew one read (a
+// 4 MB gRPC reply, or a 1 s deadline) a restarted component never caught up, and a
+// coordinator elected in that state refused every write for good (found by a soak:
+// writes dead from the fourth coordinator kill on).
+#include <gtest/gtest.h>
+
+#include <random>
+#include <thread>
+
+#include "lab/ha_lab_fixture.h"
+#include "milvus/client.h"
+#include "testing/server_process.h"
+
+namespace mdrill::testing {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr int kDim = 16;
+constexpr int kRows = 400;     // per insert: 400 x 16 floats, a ~26 KB record, kept inline in etcd
+constexpr int kInserts = 240;  // ~6 MB of log
+constexpr milvus::Deadline kCall{10000};
+
+// Retries an insert of one row until it succeeds or `within` passes; the seconds it took.
+double SecondsUntilAWriteSucceeds(milvus::MilvusClient* c, std::chrono::seconds within, int64_t* acked) {
+  const auto start = Clock::now();
+  while (Clock::now() - start < within) {
+    auto r = c->Insert("long_log", {milvus::FloatVectorColumn("embedding", kDim, std::vector<float>(kDim, 0.5f))}, 1,
+                       milvus::Deadline(2000));
+    if (r.ok()) {
+      ++*acked;
+      return std::chrono::duration<double>(Clock::now() - start).count();
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  return -1;
+}
+
+TEST(LongLog, RestartedCoordinatorsAndQueryNodesCatchUp) {
+  HaLabProcess lab;
+  std::string out;
+  ASSERT_TRUE(lab.Up(&out)) << out;
+  milvus::MilvusClient c;
+  milvus::ConnectOptions o;
+  o.address = lab.front_door();
+  ASSERT_TRUE(c.Connect(o, kCall).ok());
+  milvus::CollectionSpec spec;
+  spec.name = "long_log";
+  spec.dim = kDim;
+  ASSERT_TRUE(c.CreateCollection(spec, kCall).ok());
+  std::mt19937 rng(5);
+  std::uniform_real_distribution<float> u(0, 1);
+  std::vector<float> v(static_cast<size_t>(kRows) * kDim);
+  int64_t acked = 0;
+  for (int i = 0; i < kInserts; ++i) {
+    for (auto& x : v) x = u(rng);
+    auto r = c.Insert("long_log", {milvus::FloatVectorColumn("embedding", kDim, v)}, kRows, kCall);
+    ASSERT_TRUE(r.ok()) << i << ": " << r.status().ToString();
+    acked += kRows;
+  }
+  ASSERT_TRUE(c.CreateIndex("long_log", "embedding", {}, kCall).ok());
+  ASSERT_TRUE(c.WaitIndex("long_log", milvus::Deadline(60000)).ok());
+  Status load = c.LoadAndWait("long_log", 2, milvus::Deadline(60000));
+  ASSERT_TRUE(load.ok()) << load.ToString();
+
+  // Kill the active coordinator twice: the second time, the one restarted after
+  // the first kill (which had to read the whole log) must take over and write.
+  for (int round = 0; round < 2; ++round) {
+    ASSERT_EQ(lab.Cli({"lab", "kill", "-l", "app=milvus-rootcoord", "--mode", "active"}, &out), 0) << out;
+    double s = SecondsUntilAWriteSucceeds(&c, std::chrono::seconds(30), &acked);
+    std::printf("kill %d of the active coordinator: a write succeeded %.2f s later\n", round + 1, s);
+    ASSERT_GE(s, 0) << "no write succeeded within 30 s of kill " << round + 1;
+    std::this_thread::sleep_for(std::chrono::seconds(3));  // the killed one restarts and catches up
+  }
+  // Every query node restarted: each reads the whole log before it serves.
+  ASSERT_EQ(lab.Cli({"lab", "kill", "-l", "app=milvus-querynode", "--mode", "all"}, &out), 0) << out;
+  const auto until = Clock::now() + std::chrono::seconds(60);
+  int64_t count = -1;
+  while (Clock::now() < until && count != acked) {
+    auto r = c.Count("long_log", "", milvus::pb::Strong, milvus::Deadline(5000));
+    count = r.ok() ? r.value() : -1;
+    if (count != acked) std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  EXPECT_EQ(count, acked) << "the restarted query nodes did not serve every acknowledged row within 60 s";
+}
+
+}  // namespace
+}  // namespace mdrill::testing
