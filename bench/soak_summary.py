@@ -13,10 +13,41 @@ import json
 import sys
 
 
+def judged(test):
+    """The run's own figures: faults and operations by kind, the invariants, RTOs."""
+    faults = {}
+    for f in test.get("faults", []):
+        what = f.split("s ", 1)[-1]
+        kind = " ".join(what.split()[:2]).rstrip("0123456789-")
+        faults[kind] = faults.get(kind, 0) + 1
+    print("faults by kind:", ", ".join(f"{k} {n}" for k, n in sorted(faults.items())), f"(total {sum(faults.values())})")
+    ops = {}
+    for phase in test["phases"]["phases"].values():
+        for kind, c in phase["by_kind"].items():
+            o = ops.setdefault(kind, [0, 0])
+            o[0] += c["count"]
+            o[1] += c["ok"]
+    print("operations by kind (ok/all):", ", ".join(f"{k} {o[1]}/{o[0]}" for k, o in sorted(ops.items())))
+    c, k, sb = test["consistency"], test["keyed"], test["split_brain"]
+    print(f"auto_id inserts: lost {c['lost_count']}, duplicated {c['duplicated_count']}")
+    print("keyed:", ", ".join(f"{inv} {len(k[inv])}" for inv in ("lost", "duplicated", "resurrected", "stale", "phantom")),
+          f"(ok ops {k['ok_ops']}, unknown writes {k['unknown_writes']})")
+    print(f"split-brain signals: {sb['signals']}")
+    f = test["failures"]
+    print(f"failed requests: {f['total']} ({f['explained']} explained by a fault, {f['unexplained']} unexplained)")
+    rtos = sorted(x["rto_s"] for x in test["strict_rto"].get("by_fault", []) if x["rto_s"] is not None)
+    never = sum(1 for x in test["strict_rto"].get("by_fault", []) if x["never_recovered"])
+    if rtos:
+        print(f"outages: {len(rtos) + never}; strict RTO median {rtos[len(rtos) // 2]:.3f} s, max {rtos[-1]:.3f} s;"
+              f" never recovered {never}")
+    print("checks failed:", [x["name"] for x in test["checks"] if x["judged"] and not x["pass"]] or "none")
+
+
 def main(watch_path, result_path):
     rows = list(csv.DictReader(open(watch_path)))
     result = json.load(open(result_path))
     test = result["tests"][0] if "tests" in result else result
+    judged(test)
     comps = {}
     held = {}  # (component, fault id) -> [first, last] unix s
     for r in rows:

@@ -4,8 +4,10 @@
 #include <signal.h>
 
 #include <atomic>
+#include <chrono>
 #include <cstdio>
 #include <mutex>
+#include <thread>
 
 #include "etcd/keys.h"
 #include "lab.grpc.pb.h"
@@ -155,6 +157,34 @@ void ReportRole(const CoordinatorOptions& o, const Election& election, bool lead
   std::fflush(stdout);
 }
 
+// Waits until the tailer applied everything committed before this call (or a stop);
+// true when caught up.
+bool CaughtUpBeforeCampaigning(const CoordinatorOptions& o, etcd::EtcdClient* etcd, LogTailer* tailer,
+                               const std::atomic<bool>& stopping) {
+  const auto started = std::chrono::steady_clock::now();
+  int64_t rev = -1;
+  while (!stopping.load()) {
+    if (rev < 0) {
+      auto r = etcd->Revision(etcd::Deadline(2000));
+      if (!r.ok()) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        continue;
+      }
+      rev = r.value();
+    }
+    if (tailer->WaitApplied(rev, std::chrono::steady_clock::now() + std::chrono::milliseconds(500))) {
+      const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+      if (s >= 1) {
+        std::printf("coordinator %s: applied the log (%lld records) in %.1f s before campaigning\n", o.id.c_str(),
+                    static_cast<long long>(tailer->records_applied()), s);
+        std::fflush(stdout);
+      }
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 int RunCoordinator(const CoordinatorOptions& o) {
@@ -196,8 +226,17 @@ int RunCoordinator(const CoordinatorOptions& o) {
   std::printf("coordinator %s: serving on %s, standby until elected (lease TTL %d s)\n", o.id.c_str(), o.listen.c_str(),
               o.lease_ttl_seconds);
   std::fflush(stdout);
-  election.Start([&](bool leader) { ReportRole(o, election, leader); });
+  // Campaigns only once it has applied the log as it stood at start: a restarted
+  // coordinator that won the election on a long log would refuse writes while it
+  // read it, where the warm standby could have served at once.
+  std::atomic<bool> stopping{false};
+  std::thread campaign([&] {
+    if (CaughtUpBeforeCampaigning(o, &etcd, &tailer, stopping))
+      election.Start([&](bool leader) { ReportRole(o, election, leader); });
+  });
   stop_signals.Wait();
+  stopping = true;
+  campaign.join();
   compactor.Stop();
   replicas.Stop();
   election.Stop();  // revokes the lease: a standby takes over without waiting for the TTL
