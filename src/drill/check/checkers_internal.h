@@ -7,12 +7,26 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "drill/check/checkers.h"
 #include "drill/history/history.h"
 
 namespace mdrill::drill::internal {
+
+// A final read: the ok op of `kind` that ended last (null when none succeeded).
+// Sets *any when some op of that kind exists, ok or not.
+inline const Op* LastOkOp(const History& h, std::string_view kind, bool* any) {
+  const Op* best = nullptr;
+  *any = false;
+  for (const Op& op : h.ops) {
+    if (op.kind != kind) continue;
+    *any = true;
+    if (op.ok() && (best == nullptr || op.end_us >= best->end_us)) best = &op;
+  }
+  return best;
+}
 
 inline bool IsWorkload(const Op& op) {
   return op.kind != kKindFinal && op.kind != kKindKeyFinal && op.kind != kKindSdkProbe;

@@ -53,19 +53,6 @@ std::vector<int64_t> IdsAcknowledgedTwice(const History& h) {
   return twice;
 }
 
-// The final read: the ok "final" op that ended last. Sets *any_final when some
-// final op exists even if none succeeded.
-const Op* FinalRead(const History& h, bool* any_final) {
-  const Op* best = nullptr;
-  *any_final = false;
-  for (const Op& op : h.ops) {
-    if (op.kind != kKindFinal) continue;
-    *any_final = true;
-    if (op.ok() && (best == nullptr || op.end_us >= best->end_us)) best = &op;
-  }
-  return best;
-}
-
 }  // namespace
 
 ConsistencyResult CheckConsistency(const History& history) {
@@ -93,7 +80,7 @@ ConsistencyResult CheckConsistency(const History& history) {
   for (const auto& [id, l] : ledger) r.acknowledged += l.ok_acks > 0 ? 1 : 0;
 
   bool any_final = false;
-  const Op* final_read = FinalRead(history, &any_final);
+  const Op* final_read = internal::LastOkOp(history, kKindFinal, &any_final);
   if (final_read == nullptr) {
     r.why_not = any_final ? "the final read failed" : "no final read (an op of kind \"final\")";
     return r;

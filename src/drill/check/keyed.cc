@@ -5,6 +5,8 @@
 #include <map>
 #include <unordered_map>
 
+#include "drill/check/checkers_internal.h"
+
 namespace mdrill::drill {
 namespace {
 
@@ -76,17 +78,6 @@ void Flag(KeyedResult* r, std::vector<int64_t>* list, const char* invariant, int
   size_t same = 0;
   for (const auto& e : r->examples) same += e.invariant == invariant;
   if (same < kExamplesPerInvariant) r->examples.push_back({invariant, key, why + "; " + Context(k, h)});
-}
-
-const Op* FinalKeyedRead(const History& h, bool* any) {
-  const Op* best = nullptr;
-  *any = false;
-  for (const Op& op : h.ops) {
-    if (op.kind != kKindKeyFinal) continue;
-    *any = true;
-    if (op.ok() && (best == nullptr || op.end_us >= best->end_us)) best = &op;
-  }
-  return best;
 }
 
 // A Strong lookup of `key`: what it must have seen, from the writes and deletes.
@@ -200,7 +191,7 @@ KeyedResult CheckKeyed(const History& h) {
     for (int64_t id : op.ids) (write ? keys[id].writes : del ? keys[id].deletes : keys[id].lookups).push_back(&op);
   }
   bool any_final = false;
-  const Op* fin = FinalKeyedRead(h, &any_final);
+  const Op* fin = internal::LastOkOp(h, kKindKeyFinal, &any_final);
   if (!r.ran && !any_final) return r;
   if (fin == nullptr) {
     r.why_not = any_final ? "the keyed final read failed" : "no keyed final read (an op of kind \"key_final\")";

@@ -157,32 +157,18 @@ void ReportRole(const CoordinatorOptions& o, const Election& election, bool lead
   std::fflush(stdout);
 }
 
-// Waits until the tailer applied everything committed before this call (or a stop);
+// Waits until the tailer applied the log as it stood at the call (or a stop);
 // true when caught up.
-bool CaughtUpBeforeCampaigning(const CoordinatorOptions& o, etcd::EtcdClient* etcd, LogTailer* tailer,
-                               const std::atomic<bool>& stopping) {
+bool CaughtUpBeforeCampaigning(const CoordinatorOptions& o, LogTailer* tailer, const std::atomic<bool>& stopping) {
   const auto started = std::chrono::steady_clock::now();
-  int64_t rev = -1;
-  while (!stopping.load()) {
-    if (rev < 0) {
-      auto r = etcd->Revision(etcd::Deadline(2000));
-      if (!r.ok()) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(200));
-        continue;
-      }
-      rev = r.value();
-    }
-    if (tailer->WaitApplied(rev, std::chrono::steady_clock::now() + std::chrono::milliseconds(500))) {
-      const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-      if (s >= 1) {
-        std::printf("coordinator %s: applied the log (%lld records) in %.1f s before campaigning\n", o.id.c_str(),
-                    static_cast<long long>(tailer->records_applied()), s);
-        std::fflush(stdout);
-      }
-      return true;
-    }
+  if (!tailer->CatchUpToCurrent(&stopping)) return false;
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  if (s >= 1) {
+    std::printf("coordinator %s: applied the log (%lld records) in %.1f s before campaigning\n", o.id.c_str(),
+                static_cast<long long>(tailer->records_applied()), s);
+    std::fflush(stdout);
   }
-  return false;
+  return true;
 }
 
 }  // namespace
@@ -231,7 +217,7 @@ int RunCoordinator(const CoordinatorOptions& o) {
   // read it, where the warm standby could have served at once.
   std::atomic<bool> stopping{false};
   std::thread campaign([&] {
-    if (CaughtUpBeforeCampaigning(o, &etcd, &tailer, stopping))
+    if (CaughtUpBeforeCampaigning(o, &tailer, stopping))
       election.Start([&](bool leader) { ReportRole(o, election, leader); });
   });
   stop_signals.Wait();

@@ -48,6 +48,22 @@ bool LogTailer::WaitApplied(int64_t rev, Clock::time_point until) {
   return cv_.wait_until(lock, until, [&] { return applied_.load() >= rev || stopping_; }) && applied_.load() >= rev;
 }
 
+bool LogTailer::CatchUpToCurrent(const std::atomic<bool>* stopping) {
+  int64_t rev = -1;
+  while (stopping == nullptr || !stopping->load()) {
+    if (rev < 0) {
+      auto r = etcd_->Revision(etcd::Deadline(2000));
+      if (!r.ok()) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        continue;
+      }
+      rev = r.value();
+    }
+    if (WaitApplied(rev, Clock::now() + std::chrono::milliseconds(500))) return true;
+  }
+  return false;
+}
+
 bool LogTailer::Load(const std::string& value, rec::WalRecord* r) const {
   if (value.empty()) return false;
   if (value[0] == 'I') return r->ParseFromArray(value.data() + 1, static_cast<int>(value.size() - 1));

@@ -41,6 +41,9 @@ class LogTailer {
   void Poke();  // read the log now instead of at the next poll
   // Waits until everything committed at or before etcd revision `rev` is applied.
   bool WaitApplied(int64_t rev, std::chrono::steady_clock::time_point until);
+  // Returns true once everything committed before the call is applied (etcd is
+  // asked its revision until it answers), or false once `*stopping` is set.
+  bool CatchUpToCurrent(const std::atomic<bool>* stopping = nullptr);
   int64_t applied_revision() const { return applied_.load(); }
   // Wall-clock ms (Unix) such that every record committed before it is applied:
   // the start of the last read of the log that found nothing more to apply. A

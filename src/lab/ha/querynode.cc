@@ -104,18 +104,6 @@ ServiceOptions QueryNodeMilvusOptions(const QueryNodeOptions& o, etcd::EtcdClien
   return so;
 }
 
-// Returns once the log is applied up to the etcd revision current at the call. A
-// restarted node that listened at once (its old session may still name its address)
-// would answer "collection not found" until its replay reached the DDL.
-void ReplayUntilCurrent(etcd::EtcdClient* etcd, LogTailer* tailer) {
-  while (true) {
-    auto rev = etcd->Revision(etcd::Deadline(1000));
-    if (rev.ok() && tailer->WaitApplied(rev.value(), std::chrono::steady_clock::now() + std::chrono::seconds(5)))
-      return;
-    std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  }
-}
-
 }  // namespace
 
 int RunQueryNode(const QueryNodeOptions& o) {
@@ -133,7 +121,10 @@ int RunQueryNode(const QueryNodeOptions& o) {
   tailer.Start();
 
   // Take traffic only once caught up with the log.
-  ReplayUntilCurrent(&etcd, &tailer);
+  // Replays the log as it stood at start before listening: a restarted node that
+  // listened at once (its old session may still name its address) would answer
+  // "collection not found" until its replay reached the DDL.
+  (void)tailer.CatchUpToCurrent();
   auto started = StartGrpcServer(ComponentServerOptions(o.listen), {&milvus});
   if (!started.ok()) {
     std::fprintf(stderr, "querynode %s: %s\n", o.id.c_str(), started.status().reason().c_str());
