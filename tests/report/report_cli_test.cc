@@ -143,6 +143,15 @@ TEST_F(ReportCli, SoakDefaultsPlanAnHourAndBadDurationsAreNamed) {
   EXPECT_NE(out.find("--max-fault"), std::string::npos) << out;
 }
 
+// A misspelt deliberate bug is refused before anything starts.
+TEST_F(ReportCli, UnknownDeliberateBugIsRefusedAndStartsNothing) {
+  std::string out;
+  const auto dir = dir_ / "bug-lab";
+  EXPECT_NE(Drill({"lab", "up", "--deliberate-bug", "lose-inserts,drop-tables", "--data-dir", dir.string()}, &out), 0);
+  EXPECT_NE(out.find("unknown deliberate bug 'drop-tables'"), std::string::npos) << out;
+  EXPECT_FALSE(std::filesystem::exists(dir / "state.json"));
+}
+
 TEST_F(ReportCli, CheckInChinese) {
   auto tests = testing::RecordedRun();
   ASSERT_FALSE(tests.empty());

@@ -193,6 +193,15 @@ TEST(History, MalformedLineIsRejectedWithItsLineNumber) {
       {meta + "{\"type\":\"op\",\"kind\":\"x\",\"intended_us\":\"1\",\"start_us\":1,\"end_us\":1,\"outcome\":\"ok\"}\n",
        ":2: field \"intended_us\" is not an integer"},
       {meta + "{\"type\":\"event\",\"name\":\"phase\"}\n", ":2: missing field \"t_us\""},
+      {meta + "{\"type\":\"op\",\"kind\":\"x\",\"intended_us\":1,\"start_us\":1,\"end_us\":1,\"outcome\":\"ok\","
+              "\"values\":[\"1\"]}\n",
+       ":2: field \"values\" holds a value that is not an int64"},
+      {meta + "{\"type\":\"op\",\"kind\":\"x\",\"intended_us\":1,\"start_us\":1,\"end_us\":1,\"outcome\":\"ok\","
+              "\"values\":[18446744073709551615]}\n",
+       ":2: field \"values\" holds a value that is not an int64"},
+      {meta + "{\"type\":\"op\",\"kind\":\"x\",\"intended_us\":1,\"start_us\":1,\"end_us\":1,\"outcome\":\"ok\","
+              "\"values\":7}\n",
+       ":2: field \"values\" is not an array"},
       {meta + "{\"type\":\"nemesis\"}\n", ":2: unknown record type \"nemesis\""},
       {meta + "[1,2]\n", ":2: record is not a JSON object"},
       {op, ":1: the first record must be"},
