@@ -167,6 +167,62 @@ Result<EtcdClient::Page> EtcdClient::GetPage(const std::string& prefix, const st
   return page;
 }
 
+Result<std::vector<EtcdClient::Page>> EtcdClient::GetPagesAtOnce(const std::vector<PageQuery>& queries, Deadline d) {
+  grpc::ClientContext ctx;
+  Prepare(&ctx, d);
+  pb::TxnRequest req;
+  for (const auto& q : queries) {
+    auto* range = req.add_success()->mutable_request_range();
+    range->set_key(q.from.empty() ? q.prefix : q.from);
+    range->set_range_end(PrefixEnd(q.prefix));
+    range->set_limit(q.limit);
+    range->set_serializable(true);  // as GetPage: a lagging member returns a prefix
+  }
+  pb::TxnResponse resp;
+  grpc::Status g = kv_->Txn(&ctx, req, &resp);
+  if (!g.ok()) return Transport(g);
+  if (resp.responses_size() != static_cast<int>(queries.size()))
+    return Status::Internal("etcd answered a read of " + std::to_string(queries.size()) + " ranges with " +
+                            std::to_string(resp.responses_size()));
+  std::vector<Page> pages;
+  for (const auto& op : resp.responses()) {
+    Page page;
+    page.revision = resp.header().revision();
+    page.more = op.response_range().more();
+    for (const auto& kv : op.response_range().kvs()) page.kvs.push_back(FromKv(kv));
+    pages.push_back(std::move(page));
+  }
+  return pages;
+}
+
+Result<std::optional<EtcdKv>> EtcdClient::GetLast(const std::string& prefix, Deadline d) {
+  grpc::ClientContext ctx;
+  Prepare(&ctx, d);
+  pb::RangeRequest req;
+  req.set_key(prefix);
+  req.set_range_end(PrefixEnd(prefix));
+  req.set_limit(1);
+  req.set_sort_order(2);   // DESCEND
+  req.set_sort_target(0);  // KEY
+  pb::RangeResponse resp;
+  grpc::Status g = kv_->Range(&ctx, req, &resp);
+  if (!g.ok()) return Transport(g);
+  if (resp.kvs().empty()) return std::optional<EtcdKv>{};
+  return std::optional<EtcdKv>{FromKv(resp.kvs(0))};
+}
+
+Result<int64_t> EtcdClient::DeleteRange(const std::string& from, const std::string& end, Deadline d) {
+  grpc::ClientContext ctx;
+  Prepare(&ctx, d);
+  pb::DeleteRangeRequest req;
+  req.set_key(from);
+  req.set_range_end(end);
+  pb::DeleteRangeResponse resp;
+  grpc::Status g = kv_->DeleteRange(&ctx, req, &resp);
+  if (!g.ok()) return Transport(g);
+  return resp.deleted();
+}
+
 Result<int64_t> EtcdClient::Revision(Deadline d) {
   grpc::ClientContext ctx;
   Prepare(&ctx, d);

@@ -67,6 +67,18 @@ class EtcdClient {
     bool more = false;
   };
   Result<Page> GetPage(const std::string& prefix, const std::string& from, int64_t limit, Deadline d);
+  // Several pages read at one revision (one etcd transaction, serializable), so
+  // they agree: a key moved from one prefix to another between two separate reads
+  // could be missed by both. Pages in the order asked.
+  struct PageQuery {
+    std::string prefix, from;
+    int64_t limit = 0;
+  };
+  Result<std::vector<Page>> GetPagesAtOnce(const std::vector<PageQuery>& queries, Deadline d);
+  // The last key under `prefix` in key order (linearizable), if any.
+  Result<std::optional<EtcdKv>> GetLast(const std::string& prefix, Deadline d);
+  // Deletes every key in [from, end); how many were deleted.
+  Result<int64_t> DeleteRange(const std::string& from, const std::string& end, Deadline d);
   // The store's current revision.
   Result<int64_t> Revision(Deadline d);
 

@@ -8,6 +8,8 @@
 //   ROOT/session/querynode/ID      a live query node; value "NODE_ID@ADDRESS", on a lease
 //   ROOT/session/proxy/ID          a live proxy; value its address, on a lease
 //   ROOT/log/<ts, 20 digits>       one committed catalog record (etcd_log.h)
+//   ROOT/log-archive/<ts, 20 d.>   a run of records moved out of the log, ending at
+//                                  that record; value the segment file (log_archive.h)
 //   ROOT/replicas/<collection id>  a loaded collection's replica placement (replicas.h)
 //   ROOT/tso/upper, ROOT/id/upper  the fenced allocator's persisted bounds (allocator.h)
 //   ROOT/health                    read (never written) by the supervisor's etcd probe
@@ -46,6 +48,14 @@ inline std::string LogKey(const std::string& root, uint64_t ts) {
   char digits[32];
   std::snprintf(digits, sizeof digits, "%020llu", static_cast<unsigned long long>(ts));
   return LogPrefix(root) + digits;
+}
+
+// The archive of the log: the prefix, and the key of a segment whose last record
+// has log key `log_key` (the same 20 digits under the archive's prefix).
+inline std::string LogArchivePrefix(const std::string& root) { return root + "/log-archive/"; }
+inline std::string LogArchiveKey(const std::string& root, const std::string& log_key) {
+  const std::string log = LogPrefix(root);
+  return LogArchivePrefix(root) + (log_key.compare(0, log.size(), log) == 0 ? log_key.substr(log.size()) : log_key);
 }
 
 // Replica placement: the prefix of every collection's, and one collection's key.

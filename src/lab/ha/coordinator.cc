@@ -14,6 +14,7 @@
 #include "lab/ha/allocator.h"
 #include "lab/ha/election.h"
 #include "lab/ha/etcd_log.h"
+#include "lab/ha/log_archive.h"
 #include "lab/ha/replicas.h"
 #include "lab/server/compactor.h"
 #include "lab/server/convert.h"
@@ -203,6 +204,12 @@ int RunCoordinator(const CoordinatorOptions& o) {
   // and standbys as log records; Activate() fails while standby.
   Compactor compactor(&catalog, CatalogOptions{}.compaction.interval, [&] { return activation.Activate().ok(); });
   compactor.Start();
+  // Moves full runs of the log out of etcd into the storage directory while active.
+  LogArchiveOptions ao;
+  ao.prefix = o.prefix;
+  ao.storage_dir = o.storage_dir;
+  LogArchiver archiver(&etcd, &election, eo.key, ao, [&] { return activation.Activate().ok(); });
+  archiver.Start();
 
   auto started = StartGrpcServer(CoordinatorServerOptions(o), {&service, &milvus});
   if (!started.ok()) {
@@ -223,6 +230,7 @@ int RunCoordinator(const CoordinatorOptions& o) {
   stop_signals.Wait();
   stopping = true;
   campaign.join();
+  archiver.Stop();
   compactor.Stop();
   replicas.Stop();
   election.Stop();  // revokes the lease: a standby takes over without waiting for the TTL

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "etcd/keys.h"
+#include "lab/ha/log_archive.h"
 #include "util/durable_append.h"
 #include "util/wall_clock.h"
 
@@ -88,34 +89,65 @@ void LogTailer::Loop() {
   }
 }
 
-// Reads and applies one page of the log; true when more follows at once.
+// Reads and applies one page of the log; true when more follows at once. The
+// archive's keys after the last applied record and the log's next page come from
+// one etcd transaction (one revision): a record the archiver deleted from the log
+// is then in a segment this read lists (log_archive.h).
 bool LogTailer::ReadPage() {
   // Taken before the read: whatever was acknowledged before this instant was
   // committed before the read, so it is in what the read returns.
   const int64_t read_at_ms = UnixMs();
-  auto r = etcd_->GetPage(etcd::LogPrefix(options_.prefix), next_key_, kLogPage, etcd::Deadline(5000));
+  const std::string archive_from = last_key_.empty() ? "" : etcd::LogArchiveKey(options_.prefix, last_key_) + '\0';
+  auto r = etcd_->GetPagesAtOnce({{etcd::LogArchivePrefix(options_.prefix), archive_from, kArchivePage},
+                                  {etcd::LogPrefix(options_.prefix), next_key_, kLogPage}},
+                                 etcd::Deadline(5000));
   if (!r.ok()) return false;
-  for (const auto& kv : r->kvs) {
-    rec::WalRecord record;
-    if (!Load(kv.value, &record)) {
-      std::fprintf(stderr, "log: cannot read record %s; retrying\n", kv.key.c_str());
-      return false;  // stay before it: never skip a record
-    }
-    Status s = catalog_->ApplyReplicated(record);
-    if (!s.ok()) std::fprintf(stderr, "log: record %s: %s\n", kv.key.c_str(), s.ToString().c_str());
-    ++records_;
-    if (record.ts() > max_ts_.load()) max_ts_ = record.ts();
-    applied_ = kv.mod_revision;
-    next_key_ = kv.key + '\0';  // the next key after it
-  }
-  if (r->more) return true;
+  const auto& archive = r.value()[0];
+  if (!archive.kvs.empty()) return ApplySegments(archive);
+  const auto& page = r.value()[1];
+  for (const auto& kv : page.kvs)
+    if (!ApplyOne(kv.key, kv.value, kv.mod_revision)) return false;
+  if (page.more) return true;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (r->revision > applied_.load()) applied_ = r->revision;
+    if (page.revision > applied_.load()) applied_ = page.revision;
     serviceable_ms_ = read_at_ms;
   }
   cv_.notify_all();
   return false;
+}
+
+// Applies the records of archived segments that follow the last applied one; true
+// when every segment was read (more may follow).
+bool LogTailer::ApplySegments(const etcd::EtcdClient::Page& archive) {
+  for (const auto& kv : archive.kvs) {
+    rec::LogArchiveSegment segment;
+    if (Status s = ReadLogSegment(kv.value, &segment); !s.ok()) {
+      std::fprintf(stderr, "log: archive segment %s: %s; retrying\n", kv.key.c_str(), s.ToString().c_str());
+      return false;  // stay before it: never skip a record
+    }
+    for (const auto& e : segment.entries())
+      if (e.key() >= next_key_ && !ApplyOne(e.key(), e.value(), e.mod_revision())) return false;
+  }
+  cv_.notify_all();
+  return true;
+}
+
+// Applies one record; false when it cannot be read (the tailer stays before it).
+bool LogTailer::ApplyOne(const std::string& key, const std::string& value, int64_t mod_revision) {
+  rec::WalRecord record;
+  if (!Load(value, &record)) {
+    std::fprintf(stderr, "log: cannot read record %s; retrying\n", key.c_str());
+    return false;
+  }
+  Status s = catalog_->ApplyReplicated(record);
+  if (!s.ok()) std::fprintf(stderr, "log: record %s: %s\n", key.c_str(), s.ToString().c_str());
+  ++records_;
+  if (record.ts() > max_ts_.load()) max_ts_ = record.ts();
+  if (mod_revision > applied_.load()) applied_ = mod_revision;
+  last_key_ = key;
+  next_key_ = key + '\0';  // the next key after it
+  return true;
 }
 
 EtcdLog::EtcdLog(etcd::EtcdClient* etcd, FencedAllocator* alloc, const Election* election, std::string election_key,

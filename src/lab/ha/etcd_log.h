@@ -5,7 +5,8 @@
 // log in commit (etcd revision) order and applies it to its own Catalog. Keys are
 // the records' timestamps, and the active coordinator commits in timestamp order,
 // so key order is commit order: a tailer reads pages from the key after the last
-// one it applied.
+// one it applied. The active coordinator moves old runs of the log out of etcd into
+// segment files (log_archive.h); a tailer that fell behind reads those first.
 #pragma once
 
 #include <atomic>
@@ -60,8 +61,11 @@ class LogTailer {
   // Records per read of the log: inline records are at most 32 KiB, so a page
   // stays within gRPC's 4 MiB reply limit and well within its deadline.
   static constexpr int64_t kLogPage = 64;
+  static constexpr int64_t kArchivePage = 4;  // segments (files) per read
   void Loop();
   bool ReadPage();
+  bool ApplySegments(const etcd::EtcdClient::Page& archive);
+  bool ApplyOne(const std::string& key, const std::string& value, int64_t mod_revision);
   bool Load(const std::string& value, milvusdrill::lab::WalRecord* rec) const;
 
   etcd::EtcdClient* etcd_;
@@ -71,7 +75,9 @@ class LogTailer {
   std::condition_variable cv_;
   bool stopping_ = false, poked_ = false;
   std::atomic<int64_t> applied_{0};
-  std::string next_key_;  // where the next read starts (the tailer's thread only)
+  // The tailer's thread only: the last applied record's key, and where the next
+  // read of the log starts (just after it).
+  std::string last_key_, next_key_;
   std::atomic<int64_t> records_{0};
   std::atomic<int64_t> serviceable_ms_{0};
   std::atomic<uint64_t> max_ts_{0};
