@@ -53,6 +53,8 @@ void PrintStatus(const rec::StatusResponse& s) {
                 c.pid(), c.address().c_str(), c.state().c_str(), c.healthy() ? "yes" : "no", c.restarts(),
                 c.fault().empty() ? "" : ("  fault " + c.fault()).c_str());
   }
+  if (!s.etcd_alarm().empty())
+    std::printf("etcd alarm: %s (writes refused: database space exceeded)\n", s.etcd_alarm().c_str());
   std::printf(
       "etcd endpoints: %s\ndata: %s\nnetwork: %s\n", s.etcd_endpoints().c_str(), s.data_dir().c_str(),
       s.network() == "netns" ? "a network namespace per component (partitions available)" : "loopback (no partitions)");

@@ -46,6 +46,10 @@ CLI::App* AddUpCommand(CLI::App* lab_cmd, LabFlags* f) {
       ->capture_default_str()
       ->check(CLI::Range(1024, 1 << 26));
   up->add_option("--etcd", f->ha.etcd, "ha: etcd members")->capture_default_str()->check(CLI::Range(1, 7));
+  up->add_option("--etcd-quota-bytes", f->ha.etcd_quota_bytes,
+                 "ha: etcd's space quota (--quota-backend-bytes); writes are refused beyond it")
+      ->capture_default_str()
+      ->check(CLI::Range(int64_t{1} << 20, int64_t{8} << 30));
   up->add_option("--coordinators", f->ha.coordinators, "ha: coordinators")
       ->capture_default_str()
       ->check(CLI::Range(1, 5));

@@ -1,5 +1,7 @@
 #include "etcd/client.h"
 
+#include <cstdio>
+
 namespace mdrill::etcd {
 
 namespace pb = ::etcdserverpb;
@@ -37,6 +39,7 @@ EtcdClient::EtcdClient(const std::vector<std::string>& endpoints) {
   channel_ = grpc::CreateCustomChannel(target, grpc::InsecureChannelCredentials(), args);
   kv_ = pb::KV::NewStub(channel_);
   lease_ = pb::Lease::NewStub(channel_);
+  maintenance_ = pb::Maintenance::NewStub(channel_);
 }
 
 void EtcdClient::Prepare(grpc::ClientContext* ctx, Deadline d) const {
@@ -233,6 +236,73 @@ Result<int64_t> EtcdClient::Revision(Deadline d) {
   grpc::Status g = kv_->Range(&ctx, req, &resp);
   if (!g.ok()) return Transport(g);
   return resp.header().revision();
+}
+
+Result<std::vector<std::string>> EtcdClient::Alarms(Deadline d) {
+  grpc::ClientContext ctx;
+  Prepare(&ctx, d);
+  pb::AlarmRequest req;
+  req.set_action(pb::AlarmRequest::GET);
+  pb::AlarmResponse resp;
+  grpc::Status g = maintenance_->Alarm(&ctx, req, &resp);
+  if (!g.ok()) return Transport(g);
+  std::vector<std::string> out;
+  for (const auto& a : resp.alarms()) {
+    char member[32];
+    std::snprintf(member, sizeof member, "%llx", static_cast<unsigned long long>(a.memberid()));
+    out.push_back(pb::AlarmType_Name(a.alarm()) + " on member " + member);
+  }
+  return out;
+}
+
+Status EtcdClient::DisarmAlarms(Deadline d) {
+  grpc::ClientContext ctx;
+  Prepare(&ctx, d);
+  pb::AlarmRequest get;
+  get.set_action(pb::AlarmRequest::GET);
+  pb::AlarmResponse raised;
+  grpc::Status g = maintenance_->Alarm(&ctx, get, &raised);
+  if (!g.ok()) return Transport(g);
+  for (const auto& a : raised.alarms()) {
+    grpc::ClientContext one;
+    Prepare(&one, d);
+    pb::AlarmRequest req;
+    req.set_action(pb::AlarmRequest::DEACTIVATE);
+    req.set_memberid(a.memberid());
+    req.set_alarm(a.alarm());
+    pb::AlarmResponse resp;
+    g = maintenance_->Alarm(&one, req, &resp);
+    if (!g.ok()) return Transport(g);
+  }
+  return Status::OK();
+}
+
+Status EtcdClient::Compact(int64_t revision, Deadline d) {
+  grpc::ClientContext ctx;
+  Prepare(&ctx, d);
+  pb::CompactionRequest req;
+  req.set_revision(revision);
+  req.set_physical(true);
+  pb::CompactionResponse resp;
+  grpc::Status g = kv_->Compact(&ctx, req, &resp);
+  return g.ok() ? Status::OK() : Transport(g);
+}
+
+Status EtcdClient::Defragment(Deadline d) {
+  grpc::ClientContext ctx;
+  Prepare(&ctx, d);
+  pb::DefragmentResponse resp;
+  grpc::Status g = maintenance_->Defragment(&ctx, pb::DefragmentRequest{}, &resp);
+  return g.ok() ? Status::OK() : Transport(g);
+}
+
+Result<EtcdClient::DbSize> EtcdClient::Size(Deadline d) {
+  grpc::ClientContext ctx;
+  Prepare(&ctx, d);
+  pb::StatusResponse resp;
+  grpc::Status g = maintenance_->Status(&ctx, pb::StatusRequest{}, &resp);
+  if (!g.ok()) return Transport(g);
+  return DbSize{resp.dbsize(), resp.dbsizeinuse()};
 }
 
 Result<int64_t> EtcdClient::LeaseGrant(int64_t ttl_seconds, Deadline d) {

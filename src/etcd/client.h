@@ -82,6 +82,21 @@ class EtcdClient {
   // The store's current revision.
   Result<int64_t> Revision(Deadline d);
 
+  // Maintenance. The cluster's raised alarms ("NOSPACE on member 8e9e05c52164694d");
+  // empty when none.
+  Result<std::vector<std::string>> Alarms(Deadline d);
+  // Clears every raised alarm (etcdctl alarm disarm).
+  Status DisarmAlarms(Deadline d);
+  // Drops the history before `revision` (etcdctl compact; physical: wait for it).
+  Status Compact(int64_t revision, Deadline d);
+  // Returns the free pages of this client's member to the file system (etcdctl defrag).
+  Status Defragment(Deadline d);
+  // This client's member's database file size and the part of it in use, in bytes.
+  struct DbSize {
+    int64_t total = 0, in_use = 0;
+  };
+  Result<DbSize> Size(Deadline d);
+
   Result<int64_t> LeaseGrant(int64_t ttl_seconds, Deadline d);
   // One keep-alive round trip; the remaining TTL in seconds (<= 0: the lease is gone).
   Result<int64_t> KeepAliveOnce(int64_t lease, Deadline d);
@@ -93,6 +108,7 @@ class EtcdClient {
   std::shared_ptr<grpc::Channel> channel_;
   std::unique_ptr<etcdserverpb::KV::Stub> kv_;
   std::unique_ptr<etcdserverpb::Lease::Stub> lease_;
+  std::unique_ptr<etcdserverpb::Maintenance::Stub> maintenance_;
 };
 
 // The key just past every key with `prefix` (etcd's range_end for prefixes).

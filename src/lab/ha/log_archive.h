@@ -46,9 +46,13 @@ Status ReadLogSegment(const std::string& path, milvusdrill::lab::LogArchiveSegme
 struct LogArchiveOptions {
   std::string prefix;       // the lab's etcd root
   std::string storage_dir;  // segments go to STORAGE/log-archive/
-  std::chrono::milliseconds interval{5000};
+  // A pass costs two small etcd reads when there is nothing to move; often enough
+  // that the log's live part stays within a few segments even when etcd's quota is
+  // small (writes refused at the quota include the archive's own: it must never
+  // fall that far behind).
+  std::chrono::milliseconds interval{1000};
   int64_t segment_records = 512;
-  size_t segment_bytes = 4u << 20;
+  size_t segment_bytes = 2u << 20;
   int max_segments_per_pass = 8;
 };
 

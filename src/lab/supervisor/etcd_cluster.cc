@@ -24,11 +24,13 @@ std::vector<std::string> EtcdArgv(const EtcdMember& self, const std::vector<Etcd
   return {"etcd", "--name", self.name, "--data-dir", self.data_dir, "--listen-client-urls", client,
           "--advertise-client-urls", client, "--listen-peer-urls", peer, "--initial-advertise-peer-urls", peer,
           "--initial-cluster", cluster, "--initial-cluster-token", "milvus-drill-lab", "--initial-cluster-state", "new",
-          // As Milvus's deployments run etcd: a 4 GiB space quota, and history
-          // compacted to the last 1000 revisions, so keys rewritten all the time
-          // (sessions, allocator bounds) do not grow the database without bound.
-          "--quota-backend-bytes", "4294967296", "--auto-compaction-mode", "revision", "--auto-compaction-retention",
-          "1000", "--heartbeat-interval", "50", "--election-timeout", "500", "--logger", "zap", "--log-level", "warn"};
+          // As Milvus's deployments run etcd: a 4 GiB space quota (unless the lab
+          // was given another), and history compacted to the last 1000 revisions,
+          // so keys rewritten all the time (sessions, allocator bounds) do not grow
+          // the database without bound.
+          "--quota-backend-bytes", std::to_string(self.quota_bytes), "--auto-compaction-mode", "revision",
+          "--auto-compaction-retention", "1000", "--heartbeat-interval", "50", "--election-timeout", "500", "--logger",
+          "zap", "--log-level", "warn"};
 }
 
 std::vector<std::string> Endpoints(const std::vector<EtcdMember>& all) {

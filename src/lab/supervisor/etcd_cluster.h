@@ -2,6 +2,7 @@
 // directories and the exact command line of each member of an N-member cluster.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,7 @@ struct EtcdMember {
   int client_port = 0;
   int peer_port = 0;
   std::string data_dir;
+  int64_t quota_bytes = int64_t{4} << 30;  // --quota-backend-bytes
 
   std::string endpoint() const { return host + ":" + std::to_string(client_port); }
 };

@@ -1,8 +1,11 @@
 #include "lab/supervisor/journal.h"
 
+#include <signal.h>
+
 #include <fstream>
 
 #include "util/durable_append.h"
+#include "util/hybrid_ts.h"
 
 namespace mdrill::lab {
 
@@ -24,6 +27,15 @@ std::map<std::string, nlohmann::json> OpenFaults(const std::string& path) {
       open[id] = std::move(j);
   }
   return open;
+}
+
+void HealJournal(const std::string& path) {
+  for (auto& [id, j] : OpenFaults(path)) {
+    if (j.value("action", "") == "pause" && j.contains("pids") && j["pids"].is_array())
+      for (auto& pid : j["pids"])
+        if (pid.is_number_integer() && pid.get<int>() > 0) ::kill(pid.get<int>(), SIGCONT);
+    AppendJournal(path, {{"id", id}, {"healed_unix_ms", NowMs()}, {"by", "supervisor start"}});
+  }
 }
 
 }  // namespace mdrill::lab

@@ -18,4 +18,8 @@ bool AppendJournal(const std::string& path, const nlohmann::json& record);
 // with a string "id"). Lines that are not such records (torn, foreign) are skipped.
 std::map<std::string, nlohmann::json> OpenFaults(const std::string& path);
 
+// SIGCONTs every paused pid an earlier supervisor run left unhealed, and journals
+// each open fault as healed.
+void HealJournal(const std::string& path);
+
 }  // namespace mdrill::lab

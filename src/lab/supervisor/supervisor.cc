@@ -18,6 +18,7 @@
 #include "lab/ha/defaults.h"
 #include "lab/server/convert.h"
 #include "lab/server/grpc_options.h"
+#include "lab/supervisor/etcd_space.h"
 #include "lab/supervisor/journal.h"
 #include "lab/supervisor/netlab.h"
 #include "milvus.grpc.pb.h"
@@ -57,16 +58,6 @@ struct Fault {
   Clock::time_point expires;
 };
 
-// SIGCONTs every paused pid an earlier supervisor run left unhealed.
-void HealJournal(const std::string& path) {
-  for (auto& [id, j] : OpenFaults(path)) {
-    if (j.value("action", "") == "pause" && j.contains("pids") && j["pids"].is_array())
-      for (auto& pid : j["pids"])
-        if (pid.is_number_integer() && pid.get<int>() > 0) ::kill(pid.get<int>(), SIGCONT);
-    AppendJournal(path, {{"id", id}, {"healed_unix_ms", NowMs()}, {"by", "supervisor start"}});
-  }
-}
-
 class Supervisor final : public rec::Supervisor::Service {
  public:
   explicit Supervisor(const SupervisorOptions& o) : o_(o) {
@@ -89,6 +80,9 @@ class Supervisor final : public rec::Supervisor::Service {
         coord_stubs_[c->plan.name] =
             rec::Coordinator::NewStub(grpc::CreateChannel(c->plan.address, grpc::InsecureChannelCredentials()));
   }
+
+  const std::vector<std::string>& etcd_endpoints() const { return etcd_endpoints_; }
+  void SetSpaceKeeper(const EtcdSpaceKeeper* keeper) { space_ = keeper; }
 
   // Builds the lab's network namespaces when the topology asks for them.
   mdrill::Status Init() {
@@ -175,6 +169,7 @@ class Supervisor final : public rec::Supervisor::Service {
     for (const auto& e : etcd_endpoints_)
       resp->set_etcd_endpoints(resp->etcd_endpoints() + (resp->etcd_endpoints().empty() ? "" : ",") + e);
     resp->set_data_dir(o_.topology.data_dir);
+    if (space_ != nullptr) resp->set_etcd_alarm(space_->alarm());
     resp->set_network(o_.topology.network);
     return grpc::Status::OK;
   }
@@ -444,6 +439,7 @@ class Supervisor final : public rec::Supervisor::Service {
   std::vector<std::unique_ptr<Component>> components_;
   std::vector<struct Fault> faults_;
   std::vector<std::string> etcd_endpoints_;
+  const EtcdSpaceKeeper* space_ = nullptr;
   std::map<std::string, std::unique_ptr<rec::Coordinator::Stub>> coord_stubs_;
   std::map<std::string, std::unique_ptr<::milvus::proto::milvus::MilvusService::Stub>> milvus_stubs_;
   bool stopping_ = false;
@@ -464,6 +460,9 @@ int RunSupervisor(const SupervisorOptions& o) {
     std::fprintf(stderr, "supervisor: cannot build the lab network: %s\n", s.reason().c_str());
     return 1;
   }
+  EtcdSpaceKeeper space(sup.etcd_endpoints(), o.topology.etcd_quota_bytes);
+  sup.SetSpaceKeeper(&space);
+  space.Start();
   GrpcServerOptions control;  // gRPC's default message limits; no component pings
   control.listen = o.control_address;
   auto started = StartGrpcServer(control, {&sup});

@@ -46,6 +46,7 @@ void PlanEtcdMembers(const TopologyOptions& o, HostPlanner* hosts, std::vector<E
     ComponentPlan p = Component(o, m.name, "etcd", "etcd");
     hosts->Assign(&p);
     m.host = p.ip;
+    m.quota_bytes = o.etcd_quota_bytes;
     out->push_back(std::move(p));
   }
   for (size_t i = 0; i < etcd->size(); ++i) {

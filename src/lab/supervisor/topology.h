@@ -15,6 +15,7 @@ struct TopologyOptions {
   std::string data_dir = "./milvus-drill-data";
   std::string drill_binary;  // path of milvus-drill, for the components it runs
   int etcd = 3;
+  int64_t etcd_quota_bytes = int64_t{4} << 30;  // etcd's --quota-backend-bytes, as Milvus's deployments
   int coordinators = 2;
   int querynodes = 3;
   int proxies = 2;
