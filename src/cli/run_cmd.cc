@@ -19,6 +19,7 @@
 #include "drill/nemesis/k8s.h"
 #include "drill/nemesis/lab.h"
 #include "drill/nemesis/milvus_sessions.h"
+#include "drill/run/lab_census.h"
 #include "drill/run/runner.h"
 #include "drill/run/soak.h"
 #include "etcd/client.h"
@@ -168,6 +169,7 @@ std::unique_ptr<Nemesis> LabTarget(const RunFlags& f, const std::string& lab_dir
   }
   LabNemesis* raw = lab.get();
   o->active_coordinator = [raw] { return raw->ActiveCoordinator(); };
+  o->census = [raw] { return LabCensus(raw); };
   return lab;
 }
 

@@ -28,6 +28,7 @@ Judgement Judge(const History& history, const CheckOptions& options) {
   j.availability = CheckAvailability(history, options);
   j.consistency = CheckConsistency(history);
   j.keyed = CheckKeyed(history);
+  j.census = CheckCensus(history);
   j.split_brain = CheckSplitBrain(history);
   j.recall = CheckRecall(history, bounds);
   j.checks = RunCheckRules(CheckInput{history, options, j});
@@ -121,6 +122,7 @@ json ToJson(const Judgement& j) {
           {"availability", ToJson(j.availability)},
           {"consistency", ToJson(j.consistency)},
           {"keyed", ToJson(j.keyed)},
+          {"census", ToJson(j.census)},
           {"split_brain", ToJson(j.split_brain)},
           {"recall", ToJson(j.recall)}};
 }

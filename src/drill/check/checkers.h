@@ -25,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "drill/check/census.h"
 #include "drill/check/check.h"
 #include "drill/check/keyed.h"
 #include "drill/history/history.h"
@@ -360,6 +361,7 @@ struct Judgement {
   AvailabilityResult availability;
   ConsistencyResult consistency;
   KeyedResult keyed;
+  CensusResult census;
   SplitBrainResult split_brain;
   RecallResult recall;
   std::vector<Check> checks;

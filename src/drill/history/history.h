@@ -80,6 +80,9 @@ inline constexpr const char* kEventFaultStart = "fault.start";
 inline constexpr const char* kEventFaultInjected = "fault.injected";
 inline constexpr const char* kEventFaultEnd = "fault.end";
 inline constexpr const char* kEventTarget = "target";
+// The target's processes as its platform sees them (drill/check/census.h); data
+// {"label": "start" | "after <fault id>" | "end", "components": [...]}.
+inline constexpr const char* kEventCensus = "census";
 
 struct Op {
   std::string kind;         // "search", "insert", "query", "count", "probe", "final" ...

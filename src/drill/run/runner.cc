@@ -8,11 +8,15 @@
 #include <thread>
 
 #include "drill/nemesis/fault_journal.h"
+#include "drill/run/setup.h"
 
 namespace mdrill::drill {
 
 namespace dm = mdrill::milvus;
 using Clock = std::chrono::steady_clock;
+// Seconds after a fault's end before the census that checks it was undone (the
+// lab restarts a killed component after 1 s).
+constexpr double kCensusAfterS = 3.0;
 
 namespace {
 
@@ -27,86 +31,6 @@ std::string Fmt(double v, int digits = 1) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "%.*f", digits, v);
   return buf;
-}
-
-// Creates the test collection with the base data, indexed and loaded. Returns the
-// base rows' primary keys. Refuses a collection that exists already: it is not ours.
-Result<std::vector<int64_t>> Prepare(dm::MilvusClient* c, const TestPlan& plan, const RunOptions& o,
-                                     const Dataset& data, bool* created) {
-  const dm::Deadline call(30000);
-  auto has = c->HasCollection(plan.collection, call);
-  if (!has.ok()) return has.status();
-  if (has.value())
-    return Status::InvalidArgument("collection '" + plan.collection +
-                                   "' already exists and this run did not create it; the drill never drops a "
-                                   "collection it did not create (drop it yourself, or use another scenario name)");
-  dm::CollectionSpec spec;
-  spec.name = plan.collection;
-  spec.dim = data.options().dim;
-  spec.description = "milvus-drill test collection (dropped after the run)";
-  if (Status s = c->CreateCollection(spec, call); !s.ok()) return s;
-  *created = true;
-  std::vector<int64_t> pks;
-  const int batch = 1000, dim = data.options().dim;
-  for (int row = 0; row < data.options().base_rows; row += batch) {
-    int n = std::min(batch, data.options().base_rows - row);
-    std::vector<float> v(data.base().begin() + static_cast<size_t>(row) * dim,
-                         data.base().begin() + static_cast<size_t>(row + n) * dim);
-    auto r = c->Insert(plan.collection, {dm::FloatVectorColumn("embedding", dim, v)}, n, call);
-    if (!r.ok()) return r.status();
-    pks.insert(pks.end(), r->int_ids.begin(), r->int_ids.end());
-  }
-  dm::IndexParams ip;
-  ip.index_type = o.index_type;
-  ip.metric_type = o.metric_type;
-  ip.params_json = o.index_params;
-  if (Status s = c->CreateIndex(plan.collection, "embedding", ip, call); !s.ok()) return s;
-  if (Status s = c->WaitIndex(plan.collection, dm::Deadline(120000)); !s.ok()) return s;
-  if (Status s = c->LoadAndWait(plan.collection, o.replicas, dm::Deadline(120000)); !s.ok()) return s;
-  return pks;
-}
-
-// Every acknowledged row, read back with Strong consistency once the service
-// answers again: the "final" op of the history.
-Result<Op> FinalRead(const TestPlan& plan, const RunOptions& o, const std::vector<int64_t>& acked,
-                     const RunClock& clock) {
-  auto until = Clock::now() + std::chrono::milliseconds(static_cast<int64_t>(o.final_read_timeout_s * 1000));
-  Status last = Status::Internal("not tried");
-  while (Clock::now() < until) {
-    dm::MilvusClient c;
-    Op op;
-    op.kind = kKindFinal;
-    op.intended_us = op.start_us = clock.NowUs();
-    last = c.Connect(o.connect, dm::Deadline(5000));
-    auto count = last.ok() ? c.Count(plan.collection, "", dm::pb::Strong, dm::Deadline(10000)) : Result<int64_t>(last);
-    if (count.ok()) {
-      op.value = count.value();
-      bool complete = true;
-      for (size_t i = 0; i < acked.size() && complete; i += 500) {
-        std::string expr = "id in [";
-        for (size_t j = i; j < std::min(acked.size(), i + 500); ++j)
-          expr += (j > i ? "," : "") + std::to_string(acked[j]);
-        auto r = c.Query(plan.collection, expr + "]", {"id"}, 16384, dm::pb::Strong, dm::Deadline(10000));
-        if (!r.ok()) {
-          last = r.status();
-          complete = false;
-          break;
-        }
-        for (const auto& f : r->fields_data())
-          if (f.field_name() == "id")
-            op.ids.insert(op.ids.end(), f.scalars().long_data().data().begin(), f.scalars().long_data().data().end());
-      }
-      if (complete) {
-        op.end_us = clock.NowUs();
-        return op;
-      }
-    } else {
-      last = count.status();
-    }
-    std::this_thread::sleep_for(std::chrono::milliseconds(500));
-  }
-  return Status::Internal("the final read did not succeed within " + Fmt(o.final_read_timeout_s, 0) +
-                          " s: " + last.ToString());
 }
 
 CheckOptions ChecksFor(const TestPlan& plan, const RunOptions& o) {
@@ -214,6 +138,8 @@ class TestRun {
   void Tick();
   void SleepUntilNextWake();
   void Judge();
+  void TakeCensus(const std::string& label);
+  void CensusIfDue(double now_s);
 
   TestPlan plan_;
   const RunOptions& o_;
@@ -230,6 +156,9 @@ class TestRun {
   size_t next_ = 0;
   std::vector<Pending> applied_;
   std::string keyed_;  // the keyed workload's collection, when it runs
+  // Censuses due: when, and after which fault.
+  std::vector<std::pair<double, std::string>> census_due_;
+  double last_inject_s_ = -1e9;
   bool watching_target_ = false;
   double target_deadline_s_ = 0;
   Clock::time_point started_ = Clock::now();
@@ -239,7 +168,7 @@ bool TestRun::Prepare() {
   std::filesystem::create_directories(o_.out_dir);
   Status s = admin_.Connect(o_.connect, dm::Deadline(10000));
   bool created = false;
-  auto pks = s.ok() ? drill::Prepare(&admin_, plan_, o_, data_, &created) : Result<std::vector<int64_t>>(s);
+  auto pks = s.ok() ? drill::PrepareCollection(&admin_, plan_, o_, data_, &created) : Result<std::vector<int64_t>>(s);
   if (!pks.ok()) {
     res_->error = "cannot prepare the test collection: " + pks.status().ToString();
     // Created by this run before the failure: ours to drop.
@@ -282,6 +211,7 @@ bool TestRun::Prepare() {
   load.kind = kKindInsert;
   load.ids = pks_;
   (void)history_.Append(load);
+  TakeCensus("start");
   (void)history_.Append(Event{clock_.NowUs(), kEventPhase, "warmup"});
   workload_->Start();
   return true;
@@ -295,6 +225,30 @@ void TestRun::Heal(Pending& p, const std::string& why) {
   (void)history_.Append(Event{clock_.NowUs(), kEventFaultEnd,
                               p.fault.id + " healed (" + why + ")" + (hs.ok() ? "" : ": " + hs.reason())});
   Say("t=" + Fmt(NowS()) + "s healed " + p.fault.id + (hs.ok() ? "" : ": " + hs.reason()));
+}
+
+// Records what the platform says of the target's processes (kEventCensus).
+void TestRun::TakeCensus(const std::string& label) {
+  if (!o_.census) return;
+  auto c = o_.census();
+  if (!c.ok()) {
+    Say("census " + label + " failed: " + c.status().reason());
+    return;
+  }
+  (void)history_.Append(Event{clock_.NowUs(), kEventCensus, label,
+                              nlohmann::json{{"label", label}, {"components", CensusJson(c.value())}}});
+}
+
+// A census a few seconds after a fault ended, taken only when no fault is in force
+// and none began meanwhile (it would show that fault, not an outlived one).
+void TestRun::CensusIfDue(double now_s) {
+  while (!census_due_.empty() && now_s >= census_due_.front().first) {
+    const std::string label = census_due_.front().second;
+    census_due_.erase(census_due_.begin());
+    const bool quiet = std::all_of(applied_.begin(), applied_.end(), [](const Pending& p) { return p.healed; }) &&
+                       now_s - last_inject_s_ >= kCensusAfterS;
+    if (quiet) TakeCensus(label);
+  }
 }
 
 // Plans, journals and injects faults_[next_]; false (with the error set) when the
@@ -328,6 +282,8 @@ bool TestRun::InjectNext(double now_s) {
   Say("t=" + Fmt(inject_s) + "s fault: " + line);
   // The fault lasts its duration from the moment it was injected.
   applied_.push_back({f.value(), inject_s + f->spec.duration.count() / 1000.0});
+  last_inject_s_ = inject_s;
+  census_due_.push_back({applied_.back().heal_at_s + kCensusAfterS, "after " + f->id});
   if (!is.ok()) {
     Heal(applied_.back(), "injection failed");
     res_->error = "fault injection failed: " + is.reason();
@@ -414,6 +370,7 @@ void TestRun::Schedule() {
     for (auto& p : applied_)
       if (!p.healed && now_s >= p.heal_at_s) Heal(p, "lifetime over");
     WatchTarget(now_s);
+    CensusIfDue(now_s);
     Tick();
     SleepUntilNextWake();
   }
@@ -440,6 +397,7 @@ void TestRun::Finish() {
     else
       Say("keyed final read failed: " + keyed.status().reason());
   }
+  TakeCensus("end");
   if (!res_->error.empty()) (void)history_.WriteMeta({{"error", res_->error}});
   for (const std::string& name : {plan_.collection, keyed_}) {
     if (name.empty()) continue;

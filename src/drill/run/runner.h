@@ -51,6 +51,9 @@ struct RunOptions {
   double final_read_timeout_s = 60;
   // Who is the active coordinator now ("" none); unset when the target cannot tell.
   std::function<Result<std::string>()> active_coordinator;
+  // The target's processes as its platform sees them (drill/check/census.h); unset
+  // when the target cannot tell. Taken at the start, after each fault and at the end.
+  std::function<Result<std::vector<CensusEntry>>()> census;
   // Polled; true makes the test heal its faults and stop early (Ctrl-C).
   std::function<bool()> interrupted = [] { return false; };
   // Progress lines ("[coordinator] t=20.0s fault: kill coordinator-1").
