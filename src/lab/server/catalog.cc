@@ -120,10 +120,17 @@ std::vector<CollectionView> Catalog::List() const {
   return out;
 }
 
+namespace {
+
+Status ReadOnlyReplica() {
+  return Status(code::kServiceNotReady, legacy::kNotReadyServe,
+                "this node is a read-only replica: write through a proxy");
+}
+
+}  // namespace
+
 Status Catalog::Commit(rec::WalRecord* r) {
-  if (log_ == nullptr)
-    return Status(code::kServiceNotReady, legacy::kNotReadyServe,
-                  "this node is a read-only replica: write through a proxy");
+  if (log_ == nullptr) return ReadOnlyReplica();
   auto ts = log_->Timestamp();
   if (!ts.ok()) return ts.status();
   r->set_ts(ts.value());
@@ -197,7 +204,6 @@ Status Catalog::ApplyCreateCollection(const rec::WalRecord& r) {
   e->shards = c.shards_num();
   e->consistency = c.consistency_level();
   e->data = std::make_shared<engine::Collection>(e->id, std::move(schema), options_.collection);
-  if (e->id >= next_collection_id_) next_collection_id_ = e->id + 1;
   std::lock_guard<std::mutex> lock(mu_);
   entries_[c.schema().name()] = std::move(e);
   return Status::OK();
@@ -300,9 +306,19 @@ Status Catalog::CreateCollection(engine::CollectionSchema schema, int shards, in
     return Status(code::kParameterInvalid, legacy::kIllegalArgument,
                   "create duplicate collection with different parameters, collection: " + schema.name);
   }
+  // From the id allocator, as upstream's rootcoord: unique across restarts and
+  // leaders whether or not this node applied the last creation yet (a counter of
+  // applied creations handed a lagging leader's next collection an id in use).
+  if (log_ == nullptr) return ReadOnlyReplica();
+  int64_t id = 0;
+  do {
+    auto ids = log_->Ids(1);
+    if (!ids.ok()) return ids.status();
+    id = ids.value();
+  } while (FindId(id));  // a collection of a data directory older than this rule
   rec::WalRecord r;
   auto* c = r.mutable_create_collection();
-  c->set_collection_id(next_collection_id_ == 0 ? static_cast<int64_t>(ComposeTs(NowMs(), 1)) : next_collection_id_);
+  c->set_collection_id(id);
   SchemaToProto(schema, c->mutable_schema());
   c->set_shards_num(shards <= 0 ? 1 : shards);
   c->set_consistency_level(static_cast<pb::ConsistencyLevel>(consistency));

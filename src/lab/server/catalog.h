@@ -176,7 +176,6 @@ class Catalog {
   std::map<std::string, std::shared_ptr<Entry>> entries_;
   std::mutex write_mu_;  // serializes log appends with their application
   CatalogLog* log_;
-  int64_t next_collection_id_ = 0;  // guarded by write_mu_
 
   std::mutex build_mu_;
   std::condition_variable build_cv_;
