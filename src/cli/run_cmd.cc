@@ -75,6 +75,10 @@ Result<SoakOptions> SoakOptionsFromFlags(const RunFlags& f) {
   o.pause = !f.no_pause && (f.target != "k8s" || f.chaos_mesh);
   // The lab partitions only in its network-namespace mode, which needs root.
   o.partition = !f.no_partition && (f.target != "lab" || ::geteuid() == 0);
+  // etcd members, packet loss and delay: the lab's (loss and delay need its
+  // network-namespace mode); other targets label etcd their own way.
+  o.etcd = !f.no_etcd && f.target == "lab";
+  o.network = !f.no_network_faults && f.target == "lab" && ::geteuid() == 0;
   return o;
 }
 
@@ -431,6 +435,8 @@ std::function<int()> AddRunCommands(CLI::App* app) {
       ->capture_default_str();
   soak->add_flag("--no-pause", f->no_pause, "leave pauses out of the mix");
   soak->add_flag("--no-partition", f->no_partition, "leave partitions out of the mix");
+  soak->add_flag("--no-etcd", f->no_etcd, "leave etcd members out of the targets");
+  soak->add_flag("--no-network-faults", f->no_network_faults, "leave packet loss and delay out of the mix");
   AddTargetAndReportFlags(soak, f.get());
 
   auto* check = app->add_subcommand("check", "judge a saved history file again");

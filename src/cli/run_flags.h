@@ -40,7 +40,7 @@ struct RunFlags {
   std::string soak_duration = "1h", fault_every = "30s", max_fault = "10s";
   double keyed_rate = 5;  // soak: each keyed kind per second
   uint64_t seed = 1;
-  bool no_pause = false, no_partition = false;
+  bool no_pause = false, no_partition = false, no_etcd = false, no_network_faults = false;
 };
 
 }  // namespace mdrill::cli

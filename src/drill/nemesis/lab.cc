@@ -105,6 +105,8 @@ Status LabNemesis::Heal(const AppliedFault& fault) {
 
 std::string LabNemesis::Describe(const FaultSpec& spec) const {
   std::string d = "milvus-drill lab " + spec.action + " " + DescribeTargets(spec.mode, spec.selector);
+  if (spec.action == "loss") d += " --loss " + std::to_string(static_cast<int>(spec.loss_pct));
+  if (spec.action == "delay") d += " --delay " + std::to_string(spec.latency_ms);
   if (spec.duration.count() > 0) d += " --for " + Seconds(spec.duration);
   return d + " --data-dir " + data_dir_;
 }

@@ -17,6 +17,14 @@ std::vector<SoakFault> SoakMix(const SoakOptions& o) {
     mix.push_back({"pause", "app=milvus-proxy", "one", true, 1});
   }
   if (o.partition) mix.push_back({"partition", "app=milvus-rootcoord", "active", true, 2});
+  if (o.etcd) {
+    mix.push_back({"kill", "app=etcd", "one", false, 1});
+    if (o.pause) mix.push_back({"pause", "app=etcd", "one", true, 1});
+  }
+  if (o.network) {
+    mix.push_back({"delay", "app=milvus-querynode", "one", true, 1, 200, 0});
+    mix.push_back({"loss", "app=milvus-proxy", "one", true, 1, 0, 20});
+  }
   return mix;
 }
 
@@ -52,6 +60,8 @@ Result<Scenario> SoakScenario(const SoakOptions& o) {
     step.spec.selector = f.selector;
     step.spec.mode = f.mode;
     step.spec.duration = std::chrono::milliseconds(static_cast<int64_t>(lasts * 1000));
+    step.spec.latency_ms = f.latency_ms;
+    step.spec.loss_pct = f.loss_pct;
     t.faults.push_back(step);
     at = step.at_s + lasts + gap(rng);
   }

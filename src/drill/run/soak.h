@@ -26,6 +26,8 @@ struct SoakOptions {
   double tail_s = 20;         // quiet time after the last fault
   bool pause = true;          // the backend can pause (lab, docker; k8s with Chaos Mesh)
   bool partition = true;      // the backend can partition (lab as root, k8s, docker)
+  bool etcd = true;           // etcd members as targets (the lab: its members are labelled app=etcd)
+  bool network = true;        // packet loss and delay (the lab as root: nftables and netem)
   double keyed_rate = 5;      // each keyed kind per second (drill/run/keyed.h); 0 turns them off
 };
 
@@ -34,13 +36,17 @@ struct SoakFault {
   std::string action;
   std::string selector;
   std::string mode;
-  bool lasting = false;  // has a duration (pause, partition)
+  bool lasting = false;  // has a duration (pause, partition, loss, delay)
   int weight = 1;
+  int latency_ms = 0;   // delay: added each way
+  double loss_pct = 0;  // loss: packets dropped each way
 };
 
 // The built-in mix: kills of the active and the standby coordinator, a query node
 // and a proxy; pauses of a query node and a proxy; a partition of the active
-// coordinator. Entries the options rule out are left out.
+// coordinator; a kill and a pause of one etcd member (the leader or a follower, as
+// drawn); 200 ms of delay on a query node and 20 % packet loss on a proxy. Entries
+// the options rule out are left out.
 std::vector<SoakFault> SoakMix(const SoakOptions& o);
 
 // The soak as a scenario of one test named "soak"; InvalidArgument when the

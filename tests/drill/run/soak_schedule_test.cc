@@ -35,6 +35,8 @@ TEST(SoakSchedule, FaultsNeverOverlapAndStayInsideTheRun) {
     o.seed = seed;
     o.duration_s = 600;
     o.partition = seed % 2 == 0;
+    o.network = seed % 3 != 0;
+    o.etcd = seed % 5 != 0;
     auto s = SoakScenario(o);
     ASSERT_TRUE(s.ok()) << seed;
     const auto& faults = s.value().tests.at(0).faults;
@@ -52,6 +54,18 @@ TEST(SoakSchedule, FaultsNeverOverlapAndStayInsideTheRun) {
       }
       if (!o.partition) {
         EXPECT_NE(f.spec.action, "partition") << seed;
+      }
+      if (!o.network) {
+        EXPECT_TRUE(f.spec.action != "loss" && f.spec.action != "delay") << seed;
+      }
+      if (!o.etcd) {
+        EXPECT_NE(f.spec.selector, "app=etcd") << seed;
+      }
+      if (f.spec.action == "delay") {
+        EXPECT_EQ(f.spec.latency_ms, 200) << seed;
+      }
+      if (f.spec.action == "loss") {
+        EXPECT_EQ(f.spec.loss_pct, 20) << seed;
       }
       free_at = f.at_s + lasts + 0.5 * o.fault_every_s;
       ++drawn[f.spec.action + " " + f.spec.selector + " " + f.spec.mode];
