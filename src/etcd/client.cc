@@ -132,6 +132,9 @@ Result<bool> EtcdClient::CreateIfAbsent(const std::string& key, const std::strin
 
 Result<int64_t> EtcdClient::PutIfLeaseHolds(const std::string& guard_key, int64_t guard_lease, const std::string& key,
                                             const std::string& value, Deadline d) {
+  // No lease holds nothing: etcd compares a missing key's lease as 0, so a writer
+  // that lost its lease (0) would pass the fence while nobody holds the key.
+  if (guard_lease == 0) return int64_t{0};
   grpc::ClientContext ctx;
   Prepare(&ctx, d);
   pb::TxnRequest req;
@@ -179,7 +182,6 @@ Result<std::vector<EtcdClient::Page>> EtcdClient::GetPagesAtOnce(const std::vect
     range->set_key(q.from.empty() ? q.prefix : q.from);
     range->set_range_end(PrefixEnd(q.prefix));
     range->set_limit(q.limit);
-    range->set_serializable(true);  // as GetPage: a lagging member returns a prefix
   }
   pb::TxnResponse resp;
   grpc::Status g = kv_->Txn(&ctx, req, &resp);
@@ -255,7 +257,7 @@ Result<std::vector<std::string>> EtcdClient::Alarms(Deadline d) {
   return out;
 }
 
-Status EtcdClient::DisarmAlarms(Deadline d) {
+Status EtcdClient::DisarmSpaceAlarms(Deadline d) {
   grpc::ClientContext ctx;
   Prepare(&ctx, d);
   pb::AlarmRequest get;
@@ -264,6 +266,7 @@ Status EtcdClient::DisarmAlarms(Deadline d) {
   grpc::Status g = maintenance_->Alarm(&ctx, get, &raised);
   if (!g.ok()) return Transport(g);
   for (const auto& a : raised.alarms()) {
+    if (a.alarm() != pb::NOSPACE) continue;
     grpc::ClientContext one;
     Prepare(&one, d);
     pb::AlarmRequest req;

@@ -67,9 +67,10 @@ class EtcdClient {
     bool more = false;
   };
   Result<Page> GetPage(const std::string& prefix, const std::string& from, int64_t limit, Deadline d);
-  // Several pages read at one revision (one etcd transaction, serializable), so
-  // they agree: a key moved from one prefix to another between two separate reads
-  // could be missed by both. Pages in the order asked.
+  // Several pages read at one revision (one etcd transaction), so they agree: a
+  // key moved from one prefix to another between two separate reads could be missed
+  // by both. Linearizable: whatever was committed before the call is in what it
+  // returns (a lagging member would answer from its past). Pages in the order asked.
   struct PageQuery {
     std::string prefix, from;
     int64_t limit = 0;
@@ -85,8 +86,9 @@ class EtcdClient {
   // Maintenance. The cluster's raised alarms ("NOSPACE on member 8e9e05c52164694d");
   // empty when none.
   Result<std::vector<std::string>> Alarms(Deadline d);
-  // Clears every raised alarm (etcdctl alarm disarm).
-  Status DisarmAlarms(Deadline d);
+  // Clears the raised NOSPACE alarms (etcdctl alarm disarm, for space only: a
+  // CORRUPT alarm stays).
+  Status DisarmSpaceAlarms(Deadline d);
   // Drops the history before `revision` (etcdctl compact; physical: wait for it).
   Status Compact(int64_t revision, Deadline d);
   // Returns the free pages of this client's member to the file system (etcdctl defrag).

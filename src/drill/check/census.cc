@@ -60,7 +60,8 @@ std::vector<Census> Censuses(const History& h) {
     if (e.name != kEventCensus || !e.data.is_object()) continue;
     std::vector<CensusEntry> entries;
     if (!ParseCensus(e.data.value("components", json()), &entries)) continue;
-    Census c{e.t_us, e.data.value("label", std::string()), {}};
+    const auto label = e.data.find("label");
+    Census c{e.t_us, label != e.data.end() && label->is_string() ? label->get<std::string>() : std::string(), {}};
     for (auto& x : entries) c.by_name[x.name] = std::move(x);
     out.push_back(std::move(c));
   }
@@ -96,6 +97,16 @@ std::string Seconds(int64_t us) {
   s << std::fixed << us / 1e6;
   return s.str();
 }
+
+}  // namespace
+
+bool CensusSettled(const std::vector<CensusEntry>& entries) {
+  for (const auto& e : entries)
+    if (Stopped(e) || !e.healthy) return false;
+  return true;
+}
+
+namespace {
 
 void CheckGrowth(const Census& quarter, const Census& end, CensusResult* r) {
   for (const auto& [name, last] : end.by_name) {

@@ -1,6 +1,7 @@
 // The census: what the target's own platform says of its processes, taken by the
-// drill at the start of a test, a few seconds after each fault's end (when no other
-// fault is in force), and at the end (kEventCensus events; on the lab, from the
+// drill at the start of a test, 3 s after each fault's end when no fault is in
+// force (recorded once every component is up and healthy, or as it stands 10 s
+// later), and at the end (kEventCensus events; on the lab, from the
 // supervisor's status and /proc). From the censuses, CheckCensus measures what only
 // the platform can tell:
 //
@@ -8,7 +9,9 @@
 //                             the test minus the kills the drill aimed at it;
 //   faults outliving expiry   a component still paused, partitioned, killed or held
 //                             by a fault in a census taken after every fault ended;
-//   not serving at the end    a component not healthy in the last census;
+//   not serving at the end    a component not healthy in the last census (taken
+//                             once all are up and healthy, or 30 s after the last
+//                             fault's end: the liveness bound);
 //   growth                    a process alive from the first quarter of the test to
 //                             its end whose descriptors more than doubled (+64) or
 //                             whose resident memory more than doubled (+256 MiB).
@@ -41,6 +44,9 @@ struct CensusEntry {
 nlohmann::json CensusJson(const std::vector<CensusEntry>& entries);
 // False when `j` is not an array of such objects.
 bool ParseCensus(const nlohmann::json& j, std::vector<CensusEntry>* entries);
+
+// True when every component runs, is held by no fault, and is healthy.
+bool CensusSettled(const std::vector<CensusEntry>& entries);
 
 struct CensusResult {
   bool ran = false;  // at least a start and an end census

@@ -217,10 +217,11 @@ StrictRtoResult CheckClientRto(const History& history, const CheckOptions& optio
 // failure no fault explains (before the first fault, or after the service had
 // recovered: flapping, a second outage).
 struct FailuresResult {
-  int64_t total = 0;        // failed + unknown workload ops
-  int64_t explained = 0;    // inside a fault's impairment
-  int64_t unexplained = 0;  // the rest
-  int64_t faults = 0;       // fault.start events
+  int64_t total = 0;                              // failed + unknown workload ops
+  int64_t explained = 0;                          // inside a fault's impairment
+  int64_t unexplained = 0;                        // the rest
+  std::vector<std::string> unexplained_examples;  // the first 20: the op and the fault before it
+  int64_t faults = 0;                             // fault.start events
   std::string definition;
 };
 FailuresResult CheckFailures(const History& history, const CheckOptions& options);

@@ -107,4 +107,11 @@ nlohmann::json CappedList(const std::vector<T>& v) {
   return out;
 }
 
+// rto.cc: the strict recovery of one kind of ops from one fault (t_start:
+// fault.start; t0: its injection; warm_until: the warm-up's end, whose ops give the
+// latency bound), and each fault.start with its injection, sorted: (start, t0).
+StrictRto StrictForKind(const History& h, const std::vector<size_t>& ordered, int64_t t_start, int64_t t0,
+                        int64_t warm_until, const CheckOptions& o);
+std::vector<std::pair<int64_t, int64_t>> InjectedFaults(const History& h);
+
 }  // namespace mdrill::drill::internal

@@ -30,10 +30,6 @@ constexpr const char* kStrictRtoDefinition =
     "op proved the service impaired (a failure's end, a slow op's intended start + bound) and that answer, +- half "
     "the interval; ops that ended before fault.start are not counted; 0 when no op in flight at or after "
     "fault.start was bad; overall = slowest kind";
-constexpr const char* kFailuresDefinition =
-    "failed + unknown workload ops; explained: ended at or after a fault.start and intended before that fault's "
-    "sustained recovery (the strict RTO's, per kind; for a lasting fault, not before its heal and the recovery from "
-    "it); unexplained: every other";
 constexpr const char* kClientRtoDefinition =
     "client view: the strict RTO of GetVersion probes through one channel with the SDKs' default reconnect "
     "(gRPC defaults: backoff from 1 s, x1.6, up to 120 s), as an application using pymilvus or the Node SDK sees "
@@ -109,6 +105,10 @@ void PlaceRecovery(StrictRto* r, int64_t lo, int64_t hi, int64_t spacing, int64_
   r->rto_us = std::max<int64_t>(0, lo + (hi - lo) / 2 - t0);
 }
 
+}  // namespace
+
+namespace internal {
+
 // t_start: fault.start (ops that ended before it are not counted); t0: the
 // moment the fault had been injected, where the RTO counts from.
 // `warm_until`: the warm-up's end (the first fault's injection), whose ops give
@@ -182,6 +182,13 @@ std::vector<std::pair<int64_t, int64_t>> InjectedFaults(const History& h) {
   }
   return out;
 }
+
+}  // namespace internal
+
+namespace {
+
+using internal::InjectedFaults;
+using internal::StrictForKind;
 
 // One kind's strict RTO for each group of faults: a fault the kind had not
 // recovered from (a sustained run) before the next fault began is one outage
@@ -297,50 +304,6 @@ SeedRtoResult CheckSeedRto(const History& history) {
     r.by_kind.emplace(kind, std::move(k));
   }
   if (!r.recovered) r.rto_us.reset();
-  return r;
-}
-
-FailuresResult CheckFailures(const History& history, const CheckOptions& options) {
-  FailuresResult r;
-  r.definition = kFailuresDefinition;
-  // Each fault.start with the fault.injected that follows it (before the next start).
-  const std::vector<std::pair<int64_t, int64_t>> injected = InjectedFaults(history);  // (start, t0)
-  r.faults = static_cast<int64_t>(injected.size());
-  const int64_t warm_until = injected.empty() ? 0 : injected.front().second;
-  // A lasting fault's heal ("fault.end", matched by the fault id that begins both
-  // details) disturbs the cluster too: the partitioned coordinator comes back,
-  // connections held by a paused process fail.
-  std::map<int64_t, int64_t> healed;  // fault.start time -> its fault.end time
-  for (const Event& s : history.events) {
-    if (s.name != kEventFaultStart) continue;
-    const std::string id = s.detail.substr(0, s.detail.find(": "));
-    for (const Event& e : history.events)
-      if (e.name == kEventFaultEnd && e.t_us >= s.t_us && !id.empty() && e.detail.rfind(id + " healed", 0) == 0) {
-        healed[s.t_us] = e.t_us;
-        break;
-      }
-  }
-  for (const auto& [kind, ordered] : WorkloadByKind(history)) {
-    std::vector<std::pair<int64_t, int64_t>> windows;  // [fault.start, recovery intended start)
-    for (const auto& [start, t0] : injected) {
-      StrictRto k = StrictForKind(history, ordered, start, t0, warm_until, options);
-      int64_t end = k.run_start_us.value_or(k.never_recovered ? INT64_MAX : start);
-      if (auto h = healed.find(start); h != healed.end()) {
-        // Until the heal, and the recovery from it.
-        StrictRto after = StrictForKind(history, ordered, h->second, h->second, warm_until, options);
-        end = std::max({end, h->second, after.run_start_us.value_or(after.never_recovered ? INT64_MAX : h->second)});
-      }
-      windows.emplace_back(start, end);
-    }
-    for (size_t i : ordered) {
-      const Op& op = history.ops[i];
-      if (op.ok()) continue;
-      ++r.total;
-      bool inside = std::any_of(windows.begin(), windows.end(),
-                                [&](const auto& w) { return op.end_us >= w.first && op.intended_us < w.second; });
-      ++(inside ? r.explained : r.unexplained);
-    }
-  }
   return r;
 }
 
@@ -479,14 +442,6 @@ json ToJson(const StrictRtoResult& r) {
           {"sustain_us", r.sustain_us},
           {"sustain_ops", r.sustain_ops},
           {"by_kind", kinds},
-          {"definition", r.definition}};
-}
-
-json ToJson(const FailuresResult& r) {
-  return {{"total", r.total},
-          {"explained", r.explained},
-          {"unexplained", r.unexplained},
-          {"faults", r.faults},
           {"definition", r.definition}};
 }
 

@@ -17,6 +17,11 @@ using Clock = std::chrono::steady_clock;
 // Seconds after a fault's end before the census that checks it was undone (the
 // lab restarts a killed component after 1 s).
 constexpr double kCensusAfterS = 3.0;
+// How long a census waits for every component to be up and healthy before it is
+// recorded as it stands: after a fault (the scheduler goes on meanwhile), and at
+// the end (the liveness bound of `not_serving_at_end`).
+constexpr double kCensusPatienceS = 10.0;
+constexpr double kEndCensusPatienceS = 30.0;
 
 namespace {
 
@@ -138,8 +143,11 @@ class TestRun {
   void Tick();
   void SleepUntilNextWake();
   void Judge();
+  Result<std::vector<CensusEntry>> Census(const std::string& label);
+  void RecordCensus(const std::string& label, const std::vector<CensusEntry>& entries);
   void TakeCensus(const std::string& label);
   void CensusIfDue(double now_s);
+  void SettledCensus(const std::string& label);
 
   TestPlan plan_;
   const RunOptions& o_;
@@ -158,7 +166,8 @@ class TestRun {
   std::string keyed_;  // the keyed workload's collection, when it runs
   // Censuses due: when, and after which fault.
   std::vector<std::pair<double, std::string>> census_due_;
-  double last_inject_s_ = -1e9;
+  double census_deadline_s_ = 0;  // the pending census is recorded as it stands then
+  double last_change_s_ = -1e9;   // the last injection or heal
   bool watching_target_ = false;
   double target_deadline_s_ = 0;
   Clock::time_point started_ = Clock::now();
@@ -221,33 +230,65 @@ void TestRun::Heal(Pending& p, const std::string& why) {
   if (p.healed) return;
   Status hs = nemesis_->Heal(p.fault);
   p.healed = true;
+  last_change_s_ = NowS();
   (void)JournalHealed(journal_, p.fault.id, why);
   (void)history_.Append(Event{clock_.NowUs(), kEventFaultEnd,
                               p.fault.id + " healed (" + why + ")" + (hs.ok() ? "" : ": " + hs.reason())});
   Say("t=" + Fmt(NowS()) + "s healed " + p.fault.id + (hs.ok() ? "" : ": " + hs.reason()));
 }
 
-// Records what the platform says of the target's processes (kEventCensus).
-void TestRun::TakeCensus(const std::string& label) {
-  if (!o_.census) return;
+Result<std::vector<CensusEntry>> TestRun::Census(const std::string& label) {
   auto c = o_.census();
-  if (!c.ok()) {
-    Say("census " + label + " failed: " + c.status().reason());
-    return;
-  }
-  (void)history_.Append(Event{clock_.NowUs(), kEventCensus, label,
-                              nlohmann::json{{"label", label}, {"components", CensusJson(c.value())}}});
+  if (!c.ok()) Say("census " + label + " failed: " + c.status().reason());
+  return c;
 }
 
-// A census a few seconds after a fault ended, taken only when no fault is in force
-// and none began meanwhile (it would show that fault, not an outlived one).
+// Records what the platform says of the target's processes (kEventCensus).
+void TestRun::RecordCensus(const std::string& label, const std::vector<CensusEntry>& entries) {
+  (void)history_.Append(Event{clock_.NowUs(), kEventCensus, label,
+                              nlohmann::json{{"label", label}, {"components", CensusJson(entries)}}});
+}
+
+void TestRun::TakeCensus(const std::string& label) {
+  if (!o_.census) return;
+  if (auto c = Census(label); c.ok()) RecordCensus(label, c.value());
+}
+
+// The census after a fault: due kCensusAfterS after its end, taken once no fault
+// is in force and nothing was injected or healed for kCensusAfterS (a census then
+// would show that fault, not an outlived one). Recorded once every component is up
+// and healthy, or as it stands kCensusPatienceS after it was first taken; one
+// census covers every one due meanwhile. Never blocks the schedule.
 void TestRun::CensusIfDue(double now_s) {
-  while (!census_due_.empty() && now_s >= census_due_.front().first) {
-    const std::string label = census_due_.front().second;
-    census_due_.erase(census_due_.begin());
-    const bool quiet = std::all_of(applied_.begin(), applied_.end(), [](const Pending& p) { return p.healed; }) &&
-                       now_s - last_inject_s_ >= kCensusAfterS;
-    if (quiet) TakeCensus(label);
+  if (!o_.census || census_due_.empty() || now_s < census_due_.front().first) return;
+  const bool quiet = std::all_of(applied_.begin(), applied_.end(), [](const Pending& p) { return p.healed; }) &&
+                     now_s - last_change_s_ >= kCensusAfterS;
+  if (!quiet) return;
+  if (census_deadline_s_ == 0) census_deadline_s_ = now_s + kCensusPatienceS;
+  const std::string label = census_due_.front().second;
+  auto c = Census(label);
+  if (!c.ok()) return;
+  if (!CensusSettled(c.value()) && now_s < census_deadline_s_) {
+    census_due_.front().first = now_s + 1;  // look again in a second
+    return;
+  }
+  RecordCensus(label, c.value());
+  census_deadline_s_ = 0;
+  while (!census_due_.empty() && census_due_.front().first <= now_s + 1) census_due_.erase(census_due_.begin());
+}
+
+// The last census: kCensusAfterS after the last change, then until every component
+// is up and healthy or kEndCensusPatienceS passed.
+void TestRun::SettledCensus(const std::string& label) {
+  if (!o_.census) return;
+  const double from = std::max(NowS(), last_change_s_ + kCensusAfterS);
+  std::this_thread::sleep_until(clock_.FromUs(static_cast<int64_t>(from * 1e6)));
+  const double until = NowS() + kEndCensusPatienceS;
+  while (true) {
+    auto c = Census(label);
+    if (c.ok() && (CensusSettled(c.value()) || NowS() >= until)) return RecordCensus(label, c.value());
+    if (NowS() >= until) return;
+    std::this_thread::sleep_for(std::chrono::seconds(1));
   }
 }
 
@@ -282,7 +323,7 @@ bool TestRun::InjectNext(double now_s) {
   Say("t=" + Fmt(inject_s) + "s fault: " + line);
   // The fault lasts its duration from the moment it was injected.
   applied_.push_back({f.value(), inject_s + f->spec.duration.count() / 1000.0});
-  last_inject_s_ = inject_s;
+  last_change_s_ = inject_s;
   census_due_.push_back({applied_.back().heal_at_s + kCensusAfterS, "after " + f->id});
   if (!is.ok()) {
     Heal(applied_.back(), "injection failed");
@@ -397,7 +438,7 @@ void TestRun::Finish() {
     else
       Say("keyed final read failed: " + keyed.status().reason());
   }
-  TakeCensus("end");
+  SettledCensus("end");
   if (!res_->error.empty()) (void)history_.WriteMeta({{"error", res_->error}});
   for (const std::string& name : {plan_.collection, keyed_}) {
     if (name.empty()) continue;

@@ -129,6 +129,7 @@ bool LogTailer::ApplySegments(const etcd::EtcdClient::Page& archive) {
     for (const auto& e : segment.entries())
       if (e.key() >= next_key_ && !ApplyOne(e.key(), e.value(), e.mod_revision())) return false;
   }
+  { std::lock_guard<std::mutex> lock(mu_); }  // a waiter is either waiting or sees applied_
   cv_.notify_all();
   return true;
 }

@@ -128,7 +128,7 @@ Result<bool> LogArchiver::ArchiveOneSegment(ArchiveReport* report) {
   size_t bytes = 0;
   bool more = true;
   while (more && segment.entries_size() < options_.segment_records && bytes < options_.segment_bytes) {
-    const int64_t want = std::min<int64_t>(64, options_.segment_records - segment.entries_size());
+    const int64_t want = std::max<int64_t>(1, std::min<int64_t>(64, options_.segment_records - segment.entries_size()));
     auto page = etcd_->GetPage(log_prefix, from, want, etcd::Deadline(5000));
     if (!page.ok()) return page.status();
     for (const auto& kv : page->kvs) {

@@ -67,7 +67,11 @@ void EtcdSpaceKeeper::CheckOnce() {
     }
   }
   if (raised.find("NOSPACE") == std::string::npos) return;  // CORRUPT: nothing the lab can do
+  // A recovery that did not clear the alarm is tried again 10 s later, not every
+  // second: compaction and defragmentation block the members meanwhile.
+  if (std::chrono::steady_clock::now() < next_attempt_) return;
   std::string what = Recover();
+  next_attempt_ = std::chrono::steady_clock::now() + std::chrono::seconds(10);
   if (what != last_report_) {  // a full etcd is retried every second: said once
     std::printf("etcd: %s\n", what.c_str());
     std::fflush(stdout);
@@ -84,20 +88,30 @@ std::string EtcdSpaceKeeper::Recover() {
   if (!c.ok() && c.reason().find("compacted") == std::string::npos)
     return "compaction to revision " + std::to_string(rev.value()) + " failed: " + c.reason();
   int64_t largest = 0;
+  std::string skipped;
   for (const auto& ep : endpoints_) {
     etcd::EtcdClient member({ep});
+    // A member down or paused is skipped (a defragmentation waits for it up to
+    // its deadline); it is defragmented at the next recovery.
+    if (!member.Size(etcd::Deadline(1000)).ok()) {
+      skipped += " " + ep;
+      continue;
+    }
     if (Status d = member.Defragment(etcd::Deadline(60000)); !d.ok())
       return "defragmenting " + ep + " failed: " + d.reason();
     auto size = member.Size(etcd::Deadline(2000));
     if (!size.ok()) return "cannot read the database size of " + ep + ": " + size.status().reason();
     largest = std::max(largest, size->total);
   }
-  const std::string sizes =
-      "largest database " + std::to_string(largest) + " bytes of a " + std::to_string(quota_bytes_) + "-byte quota";
-  if (largest * 10 >= quota_bytes_ * 8)
+  const std::string sizes = "largest database " + std::to_string(largest) + " bytes of a " +
+                            std::to_string(quota_bytes_) + "-byte quota" +
+                            (skipped.empty() ? "" : "; members not answering, skipped:" + skipped);
+  // Under 95 %: the room left lets the log archiver's small writes through, which
+  // move the live log out of etcd (nothing else shrinks it).
+  if (largest * 100 >= quota_bytes_ * 95)
     return "compacted and defragmented, still full of live data (" + sizes +
            "): not disarmed; a larger --etcd-quota-bytes is the way out";
-  if (Status s = etcd.DisarmAlarms(etcd::Deadline(2000)); !s.ok()) return "disarming failed: " + s.reason();
+  if (Status s = etcd.DisarmSpaceAlarms(etcd::Deadline(2000)); !s.ok()) return "disarming failed: " + s.reason();
   std::lock_guard<std::mutex> lock(mu_);
   ++recoveries_;
   alarm_.clear();

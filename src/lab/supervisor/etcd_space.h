@@ -2,10 +2,12 @@
 // reaches --quota-backend-bytes and raises a NOSPACE alarm until an operator
 // compacts the history, defragments the members and disarms it. The supervisor
 // does what an operator would: it watches the alarms (every second), and on a
-// NOSPACE alarm seen twice in a row compacts to the current revision, defragments every member and disarms the alarm,
-// but only when that brought the database back under 80 % of the quota (live data that fills the quota stays refused:
-// disarming would only raise the alarm again). While an alarm is raised, `lab status` shows it and writes fail with
-// etcd's "database space exceeded".
+// NOSPACE alarm seen twice in a row compacts to the current revision, defragments
+// every member that answers and disarms the NOSPACE alarm, but only when that
+// brought the database back under 95 % of the quota (live data that fills the
+// quota stays refused: disarming would only raise the alarm again); a recovery
+// that did not clear the alarm is retried every 10 s. While an alarm is raised,
+// `lab status` shows it and writes fail with etcd's "database space exceeded".
 //
 // Thread-safe; one thread of its own.
 #pragma once
@@ -47,6 +49,7 @@ class EtcdSpaceKeeper {
   std::string alarm_;
   int recoveries_ = 0;
   std::string last_report_;  // the keeper's thread only
+  std::chrono::steady_clock::time_point next_attempt_{};
   std::thread thread_;
 };
 
