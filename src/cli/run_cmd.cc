@@ -24,6 +24,7 @@
 #include "drill/run/soak.h"
 #include "etcd/client.h"
 #include "lab.pb.h"
+#include "lab/supervisor/netlab.h"
 #include "report/console.h"
 #include "report/progress.h"
 #include "util/durations.h"
@@ -79,6 +80,7 @@ Result<SoakOptions> SoakOptionsFromFlags(const RunFlags& f) {
   // network-namespace mode); other targets label etcd their own way.
   o.etcd = !f.no_etcd && f.target == "lab";
   o.network = !f.no_network_faults && f.target == "lab" && ::geteuid() == 0;
+  o.delay = o.network && lab::NetemAvailable();
   return o;
 }
 

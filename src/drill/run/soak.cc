@@ -22,7 +22,7 @@ std::vector<SoakFault> SoakMix(const SoakOptions& o) {
     if (o.pause) mix.push_back({"pause", "app=etcd", "one", true, 1});
   }
   if (o.network) {
-    mix.push_back({"delay", "app=milvus-querynode", "one", true, 1, 200, 0});
+    if (o.delay) mix.push_back({"delay", "app=milvus-querynode", "one", true, 1, 200, 0});
     mix.push_back({"loss", "app=milvus-proxy", "one", true, 1, 0, 20});
   }
   return mix;

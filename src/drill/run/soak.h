@@ -28,6 +28,7 @@ struct SoakOptions {
   bool partition = true;      // the backend can partition (lab as root, k8s, docker)
   bool etcd = true;           // etcd members as targets (the lab: its members are labelled app=etcd)
   bool network = true;        // packet loss and delay (the lab as root: nftables and netem)
+  bool delay = true;          // the kernel has netem (without it, loss only)
   double keyed_rate = 5;      // each keyed kind per second (drill/run/keyed.h); 0 turns them off
 };
 

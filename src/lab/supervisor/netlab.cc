@@ -93,6 +93,17 @@ bool NetnsAvailable(std::string* why) {
   return true;
 }
 
+bool NetemAvailable() {
+  if (::geteuid() != 0) return false;
+  // On the loopback of a namespace of its own: nothing else is touched.
+  std::string probe = "mdrill-netem-" + std::to_string(::getpid());
+  if (!Run({"ip", "netns", "add", probe}).ok()) return false;
+  const bool ok =
+      Run({"ip", "netns", "exec", probe, "tc", "qdisc", "add", "dev", "lo", "root", "netem", "delay", "1ms"}).ok();
+  RunQuiet({"ip", "netns", "del", probe});
+  return ok;
+}
+
 Status SetUpLabNetwork(const TopologyOptions& o, const std::vector<ComponentPlan>& plans) {
   std::vector<std::string> namespaces;
   for (const auto& p : plans)

@@ -35,6 +35,10 @@ std::string LabBridge(int base_port);
 // (supervisor pid P)"; empty when there is no such bridge or its owner is gone.
 std::string LabNetworkOwner(int base_port);
 
+// True when this process can add a netem qdisc (tried on the loopback of a probe
+// namespace): the kernel has sch_netem, so `delay` faults work.
+bool NetemAvailable();
+
 // Builds the bridge and, for each plan with a namespace, the namespace, its veth
 // pair and addresses. Refuses (InvalidArgument, naming the owner) when the bridge
 // of this port range belongs to another live lab (the bridge's alias records the

@@ -37,6 +37,7 @@ TEST(SoakSchedule, FaultsNeverOverlapAndStayInsideTheRun) {
     o.partition = seed % 2 == 0;
     o.network = seed % 3 != 0;
     o.etcd = seed % 5 != 0;
+    o.delay = seed % 7 != 0;
     auto s = SoakScenario(o);
     ASSERT_TRUE(s.ok()) << seed;
     const auto& faults = s.value().tests.at(0).faults;
@@ -57,6 +58,9 @@ TEST(SoakSchedule, FaultsNeverOverlapAndStayInsideTheRun) {
       }
       if (!o.network) {
         EXPECT_TRUE(f.spec.action != "loss" && f.spec.action != "delay") << seed;
+      }
+      if (!o.delay) {
+        EXPECT_NE(f.spec.action, "delay") << seed;
       }
       if (!o.etcd) {
         EXPECT_NE(f.spec.selector, "app=etcd") << seed;
