@@ -12,7 +12,7 @@ cd "$root"
 seconds="${1:-20}"
 shift || true
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(fuzz_expr fuzz_wal fuzz_history fuzz_scenario fuzz_journal fuzz_service)
+[ ${#targets[@]} -gt 0 ] || targets=(fuzz_expr fuzz_wal fuzz_history fuzz_scenario fuzz_journal fuzz_service fuzz_log_segment)
 jobs="${MDRILL_JOBS:-2}"
 
 CC=clang-14 CXX=clang++-14 cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMDRILL_FUZZ=ON \
