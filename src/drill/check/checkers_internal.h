@@ -110,8 +110,16 @@ nlohmann::json CappedList(const std::vector<T>& v) {
 // rto.cc: the strict recovery of one kind of ops from one fault (t_start:
 // fault.start; t0: its injection; warm_until: the warm-up's end, whose ops give the
 // latency bound), and each fault.start with its injection, sorted: (start, t0).
+// t_over: when the fault was over (its heal; for a kill, which the platform
+// undoes by restarting, kKillAftermathUs after its injection): a sustained run of
+// good ops from then on before any bad op means it did not impair the kind (RTO
+// 0), whatever comes later.
 StrictRto StrictForKind(const History& h, const std::vector<size_t>& ordered, int64_t t_start, int64_t t0,
-                        int64_t warm_until, const CheckOptions& o);
+                        int64_t t_over, int64_t warm_until, const CheckOptions& o);
 std::vector<std::pair<int64_t, int64_t>> InjectedFaults(const History& h);
+// Each lasting fault's fault.start time -> its heal (the fault.end naming its id).
+std::map<int64_t, int64_t> HealTimes(const History& h);
+// How long after a kill its consequences may still begin (restart, failover).
+inline constexpr int64_t kKillAftermathUs = 10'000'000;
 
 }  // namespace mdrill::drill::internal

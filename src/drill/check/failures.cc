@@ -7,6 +7,7 @@
 
 namespace mdrill::drill {
 
+using internal::HealTimes;
 using internal::InjectedFaults;
 using internal::StrictForKind;
 using internal::WorkloadByKind;
@@ -56,24 +57,17 @@ FailuresResult CheckFailures(const History& history, const CheckOptions& options
   // A lasting fault's heal ("fault.end", matched by the fault id that begins both
   // details) disturbs the cluster too: the partitioned coordinator comes back,
   // connections held by a paused process fail.
-  std::map<int64_t, int64_t> healed;  // fault.start time -> its fault.end time
-  for (const Event& s : history.events) {
-    if (s.name != kEventFaultStart) continue;
-    const std::string id = s.detail.substr(0, s.detail.find(": "));
-    for (const Event& e : history.events)
-      if (e.name == kEventFaultEnd && e.t_us >= s.t_us && !id.empty() && e.detail.rfind(id + " healed", 0) == 0) {
-        healed[s.t_us] = e.t_us;
-        break;
-      }
-  }
+  const std::map<int64_t, int64_t> healed = HealTimes(history);  // fault.start time -> its fault.end time
   for (const auto& [kind, ordered] : WorkloadByKind(history)) {
     std::vector<std::pair<int64_t, int64_t>> windows;  // [fault.start, recovery intended start)
     for (const auto& [start, t0] : injected) {
-      StrictRto k = StrictForKind(history, ordered, start, t0, warm_until, options);
+      auto heal = healed.find(start);
+      const int64_t over = heal != healed.end() ? heal->second : t0 + internal::kKillAftermathUs;
+      StrictRto k = StrictForKind(history, ordered, start, t0, over, warm_until, options);
       int64_t end = k.run_start_us.value_or(k.never_recovered ? INT64_MAX : start);
       if (auto h = healed.find(start); h != healed.end()) {
         // Until the heal, and the recovery from it.
-        StrictRto after = StrictForKind(history, ordered, h->second, h->second, warm_until, options);
+        StrictRto after = StrictForKind(history, ordered, h->second, h->second, h->second, warm_until, options);
         end = std::max({end, h->second, after.run_start_us.value_or(after.never_recovered ? INT64_MAX : h->second)});
       }
       windows.emplace_back(start, end);

@@ -114,13 +114,14 @@ namespace internal {
 // `warm_until`: the warm-up's end (the first fault's injection), whose ops give
 // the latency bound; a later fault's bound is not inflated by earlier outages.
 StrictRto StrictForKind(const History& h, const std::vector<size_t>& ordered, int64_t t_start, int64_t t0,
-                        int64_t warm_until, const CheckOptions& o) {
+                        int64_t t_over, int64_t warm_until, const CheckOptions& o) {
   StrictRto r;
   r.latency_bound_us = LatencyBound(h, ordered, warm_until, o);
   auto good = [&](const Op& op) { return op.ok() && op.end_us - op.intended_us <= r.latency_bound_us; };
   const int64_t need_ops = std::max(o.sustain_ops, 1);
   constexpr size_t kNone = static_cast<size_t>(-1);
   int64_t lo = t_start, run_n = 0, first_answer = 0;
+  int64_t quiet_n = 0, quiet_from = 0;     // good ops since the fault was over, before any bad one
   size_t run_start = kNone, prev = kNone;  // positions in `ordered`
   for (size_t pos = 0; pos < ordered.size(); ++pos) {
     const Op& op = h.ops[ordered[pos]];
@@ -138,6 +139,12 @@ StrictRto StrictForKind(const History& h, const std::vector<size_t>& ordered, in
     }
     if (!r.impact_seen) {
       prev = pos;
+      // A sustained run of good ops once the fault was over, before any bad one:
+      // it did not impair this kind; a later impairment is not its outage.
+      if (op.intended_us >= t_over) {
+        if (quiet_n++ == 0) quiet_from = op.intended_us;
+        if (quiet_n >= need_ops && op.intended_us - quiet_from >= o.sustain_us) break;
+      }
       continue;
     }
     if (run_start == kNone) {
@@ -165,6 +172,20 @@ StrictRto StrictForKind(const History& h, const std::vector<size_t>& ordered, in
   return r;
 }
 
+std::map<int64_t, int64_t> HealTimes(const History& h) {
+  std::map<int64_t, int64_t> healed;
+  for (const Event& s : h.events) {
+    if (s.name != kEventFaultStart) continue;
+    const std::string id = s.detail.substr(0, s.detail.find(": "));
+    for (const Event& e : h.events)
+      if (e.name == kEventFaultEnd && e.t_us >= s.t_us && !id.empty() && e.detail.rfind(id + " healed", 0) == 0) {
+        healed[s.t_us] = e.t_us;
+        break;
+      }
+  }
+  return healed;
+}
+
 // Each fault.start with the first fault.injected after it (before the next
 // start), sorted: (start, t0).
 std::vector<std::pair<int64_t, int64_t>> InjectedFaults(const History& h) {
@@ -187,6 +208,7 @@ std::vector<std::pair<int64_t, int64_t>> InjectedFaults(const History& h) {
 
 namespace {
 
+using internal::HealTimes;
 using internal::InjectedFaults;
 using internal::StrictForKind;
 
@@ -199,6 +221,7 @@ std::vector<FaultRto> StrictPerFault(const History& h, const std::vector<size_t>
                                      std::vector<StrictRto>* per_group) {
   std::vector<FaultRto> out;
   const int64_t warm_until = faults.empty() ? 0 : faults.front().second;
+  const std::map<int64_t, int64_t> healed = HealTimes(h);
   for (size_t g = 0; g < faults.size();) {
     size_t e = g;
     StrictRto k;
@@ -207,7 +230,12 @@ std::vector<FaultRto> StrictPerFault(const History& h, const std::vector<size_t>
       std::vector<size_t> window;
       for (size_t i : ordered)
         if (h.ops[i].intended_us < limit) window.push_back(i);
-      k = StrictForKind(h, window, faults[g].first, faults[g].second, warm_until, o);
+      int64_t over = 0;  // the group's last fault over: healed, or injected (a kill)
+      for (size_t f = g; f <= e; ++f) {
+        auto it = healed.find(faults[f].first);
+        over = std::max(over, it != healed.end() ? it->second : faults[f].second + internal::kKillAftermathUs);
+      }
+      k = StrictForKind(h, window, faults[g].first, faults[g].second, over, warm_until, o);
       if (!k.never_recovered || e + 1 >= faults.size()) break;
       ++e;
     }

@@ -92,5 +92,29 @@ TEST(RtoFaults, TheLatencyBoundComesFromTheWarmUpBeforeTheFirstFault) {
   EXPECT_GT(*r.by_fault[1].rto_us, 1900 * kMs);
 }
 
+// Found by a soak: a 4.8 s partition that never slowed the connects, then a
+// slowdown 16 s after its heal, read as a 29 s outage of that partition.
+TEST(RtoFaults, AnImpairmentAfterASustainedGoodRunIsNotTheFaultsOutage) {
+  History h;
+  h.events.push_back({10 * kS, kEventFaultStart, "p1: partition c0"});
+  h.events.push_back({10 * kS, kEventFaultInjected, "p1"});
+  h.events.push_back({15 * kS, kEventFaultEnd, "p1 healed (lifetime over)"});
+  AddProbes(&h, 0, 60 * kS, 100 * kMs, [](int64_t t) { return t >= 31 * kS && t < 39 * kS; });
+  StrictRtoResult r = CheckStrictRto(h, CheckOptions{});
+  ASSERT_EQ(r.by_fault.size(), 1u);
+  ASSERT_TRUE(r.by_fault[0].rto_us.has_value());
+  EXPECT_EQ(*r.by_fault[0].rto_us, 0) << "the later slowdown was blamed on the partition";
+  // The failures of that later impairment are not the partition's: they stay unexplained.
+  FailuresResult f = CheckFailures(h, CheckOptions{});
+  EXPECT_EQ(f.unexplained, 80);
+  // Impaired at the heal itself: still the partition's outage.
+  History at_heal;
+  at_heal.events = h.events;
+  AddProbes(&at_heal, 0, 60 * kS, 100 * kMs, [](int64_t t) { return t >= 15 * kS && t < 17 * kS; });
+  StrictRtoResult r2 = CheckStrictRto(at_heal, CheckOptions{});
+  ASSERT_TRUE(r2.by_fault[0].rto_us.has_value());
+  EXPECT_GT(*r2.by_fault[0].rto_us, 6 * kS);
+}
+
 }  // namespace
 }  // namespace mdrill::drill
