@@ -23,6 +23,8 @@ constexpr int kInserts = 240;  // ~6 MB of log
 constexpr milvus::Deadline kCall{10000};
 
 // Retries an insert of one row until it succeeds or `within` passes; the seconds it took.
+int64_t failed_writes = 0;  // one-row inserts that failed: each may or may not have landed
+
 double SecondsUntilAWriteSucceeds(milvus::MilvusClient* c, std::chrono::seconds within, int64_t* acked) {
   const auto start = Clock::now();
   while (Clock::now() - start < within) {
@@ -32,6 +34,7 @@ double SecondsUntilAWriteSucceeds(milvus::MilvusClient* c, std::chrono::seconds 
       ++*acked;
       return std::chrono::duration<double>(Clock::now() - start).count();
     }
+    ++failed_writes;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
   return -1;
@@ -96,12 +99,15 @@ TEST(LongLog, RestartedCoordinatorsAndQueryNodesCatchUp) {
   ASSERT_EQ(lab.Cli({"lab", "kill", "-l", "app=milvus-querynode", "--mode", "all"}, &out), 0) << out;
   const auto until = Clock::now() + std::chrono::seconds(60);
   int64_t count = -1;
-  while (Clock::now() < until && count != acked) {
+  // A write that failed (timed out) during a kill may still have landed: one row each.
+  while (Clock::now() < until && !(count >= acked && count <= acked + failed_writes)) {
     auto r = c.Count("long_log", "", milvus::pb::Strong, milvus::Deadline(5000));
     count = r.ok() ? r.value() : -1;
-    if (count != acked) std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    if (!(count >= acked && count <= acked + failed_writes))
+      std::this_thread::sleep_for(std::chrono::milliseconds(500));
   }
-  EXPECT_EQ(count, acked) << "the restarted query nodes did not serve every acknowledged row within 60 s";
+  EXPECT_GE(count, acked) << "the restarted query nodes did not serve every acknowledged row within 60 s";
+  EXPECT_LE(count, acked + failed_writes) << "more rows than written";
 }
 
 }  // namespace
