@@ -68,6 +68,7 @@ Result<SoakOptions> SoakOptionsFromFlags(const RunFlags& f) {
   SoakOptions o;
   o.seed = f.seed;
   o.keyed_rate = f.keyed_rate;
+  o.max_at_once = f.max_at_once;
   for (auto [flag, text, field] : {std::tuple{"--duration", &f.soak_duration, &o.duration_s},
                                    {"--fault-every", &f.fault_every, &o.fault_every_s},
                                    {"--max-fault", &f.max_fault, &o.max_fault_s}})
@@ -434,6 +435,9 @@ std::function<int()> AddRunCommands(CLI::App* app) {
       ->capture_default_str();
   soak->add_option("--keyed-rate", f->keyed_rate,
                    "key inserts, upserts, deletes and Strong key lookups, each per second (0: off)")
+      ->capture_default_str();
+  soak->add_option("--max-at-once", f->max_at_once,
+                   "faults in force at once: 1, or 2 (a lasting fault may get a companion on another component)")
       ->capture_default_str();
   soak->add_flag("--no-pause", f->no_pause, "leave pauses out of the mix");
   soak->add_flag("--no-partition", f->no_partition, "leave partitions out of the mix");

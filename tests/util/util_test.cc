@@ -6,7 +6,9 @@
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
+#include "util/background_thread.h"
 #include "util/crc32.h"
 #include "util/durable_append.h"
 #include "util/hybrid_ts.h"
@@ -18,6 +20,22 @@ namespace {
 TEST(Crc32, KnownVector) {
   EXPECT_EQ(Crc32("123456789", 9), 0xCBF43926u);
   EXPECT_EQ(Crc32("", 0), 0u);
+}
+
+TEST(BackgroundThread, LowersOnlyItsOwnPriorityAndPassesItOn) {
+  int own = -1, child = -1;
+  bool lowered = false;
+  std::thread t([&] {
+    lowered = BecomeBackgroundThread("a-rather-long-thread-name");
+    own = CurrentThreadNice();
+    std::thread c([&] { child = CurrentThreadNice(); });  // as FAISS's OpenMP workers
+    c.join();
+  });
+  t.join();
+  EXPECT_TRUE(lowered);
+  EXPECT_EQ(own, kBackgroundNice);
+  EXPECT_EQ(child, kBackgroundNice);
+  EXPECT_EQ(CurrentThreadNice(), 0);
 }
 
 TEST(HybridTs, ComposeAndMonotonic) {

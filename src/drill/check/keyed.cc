@@ -13,8 +13,10 @@ namespace {
 constexpr const char* kDefinition =
     "keyed workload, per key: lost = an ok key_insert or upsert, no ok or unknown delete, absent from the final "
     "read; duplicated = stored more than once; resurrected = an ok delete, then seen by the final read or by a "
-    "Strong lookup begun after the delete's ack; stale = a Strong lookup begun after an ok write's ack found no "
-    "row or an older version, or the final read holds an older version than the last ok write (unless an unknown "
+    "lookup that must see it; stale = a lookup that must see an ok write found no row or an older version (Strong "
+    "and Session lookups must see what was acknowledged before they began, Bounded ones what was acknowledged "
+    "more than 6 s before: the 5 s gracefulTime and 1 s of slack; Eventually ones nothing), or the final read holds an "
+    "older version than the last ok write (unless an unknown "
     "write carried it: it may take effect late); phantom = stored "
     "though no write carried it or every write of it failed, or an unknown batch that landed in part";
 constexpr size_t kExamplesPerInvariant = 5;
@@ -80,18 +82,26 @@ void Flag(KeyedResult* r, std::vector<int64_t>* list, const char* invariant, int
   if (same < kExamplesPerInvariant) r->examples.push_back({invariant, key, why + "; " + Context(k, h)});
 }
 
-// A Strong lookup of `key`: what it must have seen, from the writes and deletes.
+// How stale a Bounded read may be: Milvus's common.gracefulTime (5 s) and 1 s of
+// slack between the drill's clock and the server's.
+constexpr int64_t kBoundedStalenessUs = 6'000'000;
+
+// A lookup of `key`: what it must have seen, from the writes and deletes
+// acknowledged before `since` (drill/run/keyed.h: the levels).
 void JudgeLookup(const Op& l, int64_t key, const KeyOps& k, const History& h, KeyedResult* r) {
+  if (l.level == "Eventually") return;
+  const int64_t since = l.level == "Bounded" ? l.start_us - kBoundedStalenessUs : l.start_us;
+  const std::string who = (l.level.empty() ? std::string("Strong") : l.level) + " lookup [" + Secs(l.start_us) + " s]";
   int64_t newest_ok = -1;
   for (const Op* w : k.writes)
-    if (w->ok() && w->end_us < l.start_us)
+    if (w->ok() && w->end_us < since)
       for (size_t i = 0; i < w->ids.size(); ++i)
         if (w->ids[i] == key) newest_ok = std::max(newest_ok, VersionOf(*w, i));
   bool delete_began = false, deleted_before = false;
   int64_t first_ok_delete_start = INT64_MAX;
   for (const Op* d : k.deletes) {
     if (d->outcome != Outcome::kFail && d->start_us < l.end_us) delete_began = true;
-    if (d->ok() && d->end_us < l.start_us) {
+    if (d->ok() && d->end_us < since) {
       deleted_before = true;
       first_ok_delete_start = std::min(first_ok_delete_start, d->start_us);
     }
@@ -99,17 +109,15 @@ void JudgeLookup(const Op& l, int64_t key, const KeyOps& k, const History& h, Ke
   const int64_t seen = l.values.empty() ? -1 : *std::max_element(l.values.begin(), l.values.end());
   if (newest_ok >= 0 && !delete_began && (l.value == 0 || (seen < newest_ok && !UnknownWrote(k, key, seen)))) {
     Flag(r, &r->stale, "stale", key,
-         "Strong lookup [" + Secs(l.start_us) + " s] found " +
-             (l.value == 0 ? std::string("no row") : "version " + std::to_string(seen)) + " after version " +
-             std::to_string(newest_ok) + " was acknowledged",
+         who + " found " + (l.value == 0 ? std::string("no row") : "version " + std::to_string(seen)) +
+             " after version " + std::to_string(newest_ok) + " was acknowledged",
          k, h);
     return;
   }
   if (!deleted_before || l.value == 0) return;
   for (const Op* w : k.writes)
     if (w->outcome != Outcome::kFail && w->end_us >= first_ok_delete_start) return;  // written again
-  Flag(r, &r->resurrected, "resurrected", key,
-       "Strong lookup [" + Secs(l.start_us) + " s] found the key after its delete was acknowledged", k, h);
+  Flag(r, &r->resurrected, "resurrected", key, who + " found the key after its delete was acknowledged", k, h);
 }
 
 void JudgeFinal(int64_t key, const KeyOps& k, const History& h, KeyedResult* r) {

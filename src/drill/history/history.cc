@@ -40,6 +40,7 @@ J OpObject(const Op& op) {
   if (op.ts != 0) j["ts"] = op.ts;
   if (op.recall >= 0) j["recall"] = op.recall;
   if (op.value >= 0) j["value"] = op.value;
+  if (!op.level.empty()) j["level"] = op.level;
   return j;
 }
 
@@ -214,6 +215,7 @@ Status OpFromJson(const json& j, Op* op) {
     o.recall = it->get<double>();
   }
   s = GetInt64(j, "value", false, &o.value);
+  if (s.ok()) s = GetString(j, "level", false, &o.level);
   if (!s.ok()) return s;
   *op = std::move(o);
   return Status::OK();

@@ -100,6 +100,8 @@ struct Op {
                                 // physical ms << 18 | logical); 0 = none
   double recall = -1;           // search: recall@k against exact ground truth; -1 when not computed
   int64_t value = -1;           // count: the count returned; -1 when none
+  std::string level;            // key_lookup: the consistency level asked for (Strong, Session,
+                                // Bounded, Eventually); empty = Strong
 
   bool ok() const { return outcome == Outcome::kOk; }
   bool operator==(const Op&) const = default;

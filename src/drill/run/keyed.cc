@@ -120,6 +120,16 @@ int64_t KeyState::NextVersion() {
   return next_version_++;
 }
 
+void KeyState::WriteAcknowledged(uint64_t ts) {
+  std::lock_guard<std::mutex> lock(mu_);
+  last_write_ts_ = std::max(last_write_ts_, ts);
+}
+
+uint64_t KeyState::last_write_ts() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return last_write_ts_;
+}
+
 bool KeyState::TakeForDelete(std::mt19937_64* rng, int64_t* key) {
   std::lock_guard<std::mutex> lock(mu_);
   if (deletable_.empty()) return false;
@@ -155,22 +165,37 @@ Status KeyedCall(dm::MilvusClient* c, const std::string& collection, int rows, K
     op->values = {version};
     auto r = WriteRows(c, collection, true, op->ids, op->values, rng, deadline);
     keys->Release(key);
-    if (r.ok()) op->ts = r->timestamp;
+    if (r.ok()) {
+      op->ts = r->timestamp;
+      keys->WriteAcknowledged(op->ts);
+    }
     return r.status();
   }
   if (op->kind == kKindDelete && keys->TakeForDelete(rng, &key)) {
     op->ids = {key};
     auto r = c->Delete(collection, "id in [" + std::to_string(key) + "]", deadline);
     keys->DeleteEnded(key, ClassifyOutcome(r.status(), true));
-    if (r.ok()) op->ts = r->timestamp;
+    if (r.ok()) {
+      op->ts = r->timestamp;
+      keys->WriteAcknowledged(op->ts);
+    }
     return r.status();
   }
   if (op->kind == kKindKeyLookup) {
     const bool deleted = std::uniform_int_distribution<int>(0, 1)(*rng) == 1;
     if (deleted ? keys->PickDeleted(rng, &key) : keys->PickLive(rng, &key)) {
       op->ids = {key};
+      static constexpr std::pair<dm::pb::ConsistencyLevel, const char*> kLevels[] = {
+          {dm::pb::Strong, "Strong"},
+          {dm::pb::Session, "Session"},
+          {dm::pb::Bounded, "Bounded"},
+          {dm::pb::Eventually, "Eventually"}};
+      const auto& [level, name] = kLevels[std::uniform_int_distribution<size_t>(0, 3)(*rng)];
+      op->level = name;
+      dm::Freshness fresh;  // the level as sent, not the collection's default
+      if (level == dm::pb::Session) fresh.guarantee_timestamp = keys->last_write_ts();
       auto r =
-          c->Query(collection, "id in [" + std::to_string(key) + "]", {"id", "version"}, 10, dm::pb::Strong, deadline);
+          c->Query(collection, "id in [" + std::to_string(key) + "]", {"id", "version"}, 10, level, deadline, fresh);
       if (!r.ok()) return r.status();
       Op rows_read;
       AppendRows(r.value(), &rows_read);
@@ -186,6 +211,7 @@ Status KeyedCall(dm::MilvusClient* c, const std::string& collection, int rows, K
   auto r = WriteRows(c, collection, false, op->ids, std::vector<int64_t>(rows, 0), rng, deadline);
   if (r.ok()) {
     op->ts = r->timestamp;
+    keys->WriteAcknowledged(op->ts);
     keys->Acknowledged(op->ids);
   }
   return r.status();

@@ -5,8 +5,11 @@
 //   upsert      an acknowledged even key with a new version (one write per key
 //               in flight at a time, so versions of a key grow with time)
 //   delete      an acknowledged odd key ("id in [k]"); never written again
-//   key_lookup  a Strong point lookup, alternately of a live even key and of a
-//               key whose delete was acknowledged
+//   key_lookup  a point lookup, alternately of a live even key and of a key
+//               whose delete was acknowledged, at a level drawn from Strong,
+//               Session (guarantee_timestamp = the newest write timestamp this
+//               drill was acknowledged, as pymilvus sends it), Bounded and
+//               Eventually; the level goes in op->level
 // and at the end "key_final": every stored (key, version), read in key ranges.
 // The keyed checker (drill/check/keyed.h) judges the history alone; the
 // workload's own bookkeeping only chooses what to send.
@@ -48,6 +51,9 @@ class KeyState {
   bool TakeForUpsert(std::mt19937_64* rng, int64_t* key);
   void Release(int64_t key);
   int64_t NextVersion();
+  // A write's acknowledged timestamp; the newest one is what a Session read must see.
+  void WriteAcknowledged(uint64_t ts);
+  uint64_t last_write_ts() const;
   // An odd key, removed for good (a failed delete returns it).
   bool TakeForDelete(std::mt19937_64* rng, int64_t* key);
   void DeleteEnded(int64_t key, Outcome outcome);
@@ -58,6 +64,7 @@ class KeyState {
   mutable std::mutex mu_;
   int64_t next_key_ = 1;
   int64_t next_version_ = 1;
+  uint64_t last_write_ts_ = 0;
   std::vector<int64_t> live_, deletable_, deleted_;
   std::set<int64_t> writing_;
 };

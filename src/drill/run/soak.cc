@@ -1,5 +1,6 @@
 #include "drill/run/soak.h"
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 
@@ -28,6 +29,22 @@ std::vector<SoakFault> SoakMix(const SoakOptions& o) {
   return mix;
 }
 
+namespace {
+
+FaultStep Step(const SoakFault& f, double at_s, double lasts_s) {
+  FaultStep step;
+  step.at_s = std::round(at_s * 1000) / 1000;
+  step.spec.action = f.action;
+  step.spec.selector = f.selector;
+  step.spec.mode = f.mode;
+  step.spec.duration = std::chrono::milliseconds(static_cast<int64_t>(std::llround(lasts_s * 1000)));
+  step.spec.latency_ms = f.latency_ms;
+  step.spec.loss_pct = f.loss_pct;
+  return step;
+}
+
+}  // namespace
+
 Result<Scenario> SoakScenario(const SoakOptions& o) {
   if (!(o.duration_s > o.first_fault_s + o.tail_s))
     return Status::InvalidArgument("soak: a duration of " + std::to_string(o.duration_s) +
@@ -35,6 +52,8 @@ Result<Scenario> SoakScenario(const SoakOptions& o) {
                                    " s, quiet tail " + std::to_string(o.tail_s) + " s)");
   if (!(o.fault_every_s > 0) || !(o.max_fault_s >= 1))
     return Status::InvalidArgument("soak: the gap between faults must be > 0 and the longest fault >= 1 s");
+  if (o.max_at_once < 1 || o.max_at_once > 2)
+    return Status::InvalidArgument("soak: faults at once must be 1 or 2, not " + std::to_string(o.max_at_once));
   const std::vector<SoakFault> mix = SoakMix(o);
   std::vector<int> weights;
   for (const auto& m : mix) weights.push_back(m.weight);
@@ -49,21 +68,25 @@ Result<Scenario> SoakScenario(const SoakOptions& o) {
   t.duration_s = o.duration_s;
   if (o.keyed_rate > 0) t.keyed_rate = o.keyed_rate;
   double at = o.first_fault_s;
+  std::uniform_real_distribution<double> unit(0.0, 1.0);
   while (true) {
     const SoakFault& f = mix[pick(rng)];
     // Whole milliseconds, so the schedule prints and replays exactly.
     const double lasts = f.lasting ? std::round(length(rng) * 1000) / 1000 : 0;
     if (at + lasts + o.tail_s > o.duration_s) break;
-    FaultStep step;
-    step.at_s = std::round(at * 1000) / 1000;
-    step.spec.action = f.action;
-    step.spec.selector = f.selector;
-    step.spec.mode = f.mode;
-    step.spec.duration = std::chrono::milliseconds(static_cast<int64_t>(lasts * 1000));
-    step.spec.latency_ms = f.latency_ms;
-    step.spec.loss_pct = f.loss_pct;
-    t.faults.push_back(step);
-    at = step.at_s + lasts + gap(rng);
+    t.faults.push_back(Step(f, at, lasts));
+    double over = t.faults.back().at_s + lasts;
+    if (o.max_at_once > 1 && f.lasting && lasts >= 2 && unit(rng) < o.companion_chance) {
+      // A companion on another kind of component, never a second etcd member (the
+      // quorum stays), injected while the first holds.
+      const SoakFault& g = mix[pick(rng)];
+      const double starts = t.faults.back().at_s + 0.5 + std::round(unit(rng) * (lasts - 1.0) * 1000) / 1000;
+      // It ends when the first does at the latest: the pair is one outage, judged
+      // against the same RTO bound as a single fault.
+      const double g_lasts = g.lasting ? std::min(std::round(length(rng) * 1000) / 1000, over - starts) : 0;
+      if (g.selector != f.selector) t.faults.push_back(Step(g, starts, g_lasts));
+    }
+    at = over + gap(rng);
   }
   if (t.faults.empty()) return Status::InvalidArgument("soak: the duration leaves no room for a fault");
   Scenario s;

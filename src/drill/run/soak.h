@@ -4,9 +4,12 @@
 //
 // The schedule is a pure function of SoakOptions: the same seed gives the same
 // faults at the same times on the same kinds of target (which instance a mode
-// "one" picks is the nemesis's seeded choice). Faults come one at a time, each
-// followed by a gap for the cluster to recover; the last one ends at least
-// `tail_s` before the end, so the final read sees a recovered cluster.
+// "one" picks is the nemesis's seeded choice). A lasting fault may get a companion
+// (with max_at_once 2: real clusters fail in combinations): a second fault on
+// another kind of component, injected while the first holds and over by the time it
+// ends (the pair is judged as one outage). After each fault (or
+// pair) comes a gap for the cluster to recover; the last one ends at least `tail_s`
+// before the end, so the final read sees a recovered cluster.
 #pragma once
 
 #include <cstdint>
@@ -20,16 +23,18 @@ namespace mdrill::drill {
 struct SoakOptions {
   double duration_s = 3600;
   uint64_t seed = 1;
-  double fault_every_s = 30;  // mean gap between one fault's end and the next one's start
-  double max_fault_s = 10;    // lasting faults (pause, partition) last 1 s to this
-  double first_fault_s = 15;  // warm-up before the first fault
-  double tail_s = 20;         // quiet time after the last fault
-  bool pause = true;          // the backend can pause (lab, docker; k8s with Chaos Mesh)
-  bool partition = true;      // the backend can partition (lab as root, k8s, docker)
-  bool etcd = true;           // etcd members as targets (the lab: its members are labelled app=etcd)
-  bool network = true;        // packet loss and delay (the lab as root: nftables and netem)
-  bool delay = true;          // the kernel has netem (without it, loss only)
-  double keyed_rate = 5;      // each keyed kind per second (drill/run/keyed.h); 0 turns them off
+  double fault_every_s = 30;       // mean gap between one fault's end and the next one's start
+  double max_fault_s = 10;         // lasting faults (pause, partition) last 1 s to this
+  double first_fault_s = 15;       // warm-up before the first fault
+  double tail_s = 20;              // quiet time after the last fault
+  bool pause = true;               // the backend can pause (lab, docker; k8s with Chaos Mesh)
+  bool partition = true;           // the backend can partition (lab as root, k8s, docker)
+  bool etcd = true;                // etcd members as targets (the lab: its members are labelled app=etcd)
+  bool network = true;             // packet loss and delay (the lab as root: nftables and netem)
+  bool delay = true;               // the kernel has netem (without it, loss only)
+  double keyed_rate = 5;           // each keyed kind per second (drill/run/keyed.h); 0 turns them off
+  int max_at_once = 2;             // faults in force at once: 1 or 2
+  double companion_chance = 0.25;  // a lasting fault gets a companion (max_at_once 2)
 };
 
 // One entry of the mix: a fault and how often it is drawn.

@@ -11,6 +11,7 @@
 #include "lab/server/catalog_entry.h"
 #include "lab/server/convert.h"
 #include "lab/server/deliberate_bug.h"
+#include "util/background_thread.h"
 
 namespace mdrill::lab {
 
@@ -335,6 +336,8 @@ Status Catalog::Flush(const std::string& name, std::vector<int64_t>* segments, u
 }
 
 void Catalog::BuildLoop() {
+  // Builds yield the cores to the threads that apply the log and answer requests.
+  (void)BecomeBackgroundThread("index-build");
   while (true) {
     bool worked = false;
     for (const auto& v : List()) worked = v.data->BuildPendingIndex() || worked;

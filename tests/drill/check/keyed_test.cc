@@ -92,13 +92,29 @@ struct Sim {
     if (!of_deleted && live.empty()) return KeyInsert();
     const int64_t k = of_deleted ? Pick(deleted) : Pick(live);
     Op op = Next(kKindKeyLookup, Outcome::kOk, {k});
-    auto it = store.find(k);
-    op.values = it == store.end() ? std::vector<int64_t>{} : it->second;
+    // The level decides how old the state it may answer from is: Strong and Session
+    // the present, Bounded up to 5 s back, Eventually any past state.
+    static constexpr const char* kLevels[] = {"", "Strong", "Session", "Bounded", "Eventually"};
+    op.level = kLevels[rng() % 5];
+    const int64_t back = op.level == "Bounded" ? 5 * kS : op.level == "Eventually" ? op.start_us : 0;
+    const int64_t from = std::max<int64_t>(0, op.start_us - back);
+    const std::map<int64_t, std::vector<int64_t>>* state = &store;
+    if (back > 0) {
+      std::vector<size_t> allowed;
+      for (size_t i = 0; i < past.size(); ++i)
+        if (past[i].first >= from) allowed.push_back(i);
+      if (!allowed.empty()) state = &past[allowed[rng() % allowed.size()]].second;
+    }
+    auto it = state->find(k);
+    op.values = it == state->end() ? std::vector<int64_t>{} : it->second;
     op.value = static_cast<int64_t>(op.values.size());
     h.ops.push_back(op);
   }
+  // The store after each op that ended by then: what stale levels may read.
+  std::vector<std::pair<int64_t, std::map<int64_t, std::vector<int64_t>>>> past;
   void Run(int ops) {
     for (int i = 0; i < ops; ++i) {
+      past.emplace_back(t + 20 * kMs, store);
       switch (rng() % 4) {
         case 0:
           KeyInsert();
@@ -198,6 +214,52 @@ TEST(Keyed, AnUnknownUpsertMayLandLate) {
   EXPECT_TRUE(CheckKeyed(h).stale.empty());
   h.ops.back().values = {0};  // the insert's version: older than an acknowledged upsert
   EXPECT_EQ(CheckKeyed(h).stale, (std::vector<int64_t>{2}));
+}
+
+// Strong and Session lookups must see what was acknowledged before they began;
+// Bounded ones what was acknowledged more than 6 s before; Eventually ones nothing.
+TEST(Keyed, EachConsistencyLevelPromisesWhatItSays) {
+  struct Case {
+    const char* level;
+    int64_t at;
+    bool stale;
+  };
+  for (const Case& c : {Case{"", 4 * kS, true}, Case{"Strong", 4 * kS, true}, Case{"Session", 4 * kS, true},
+                        Case{"Bounded", 4 * kS, false}, Case{"Bounded", 9 * kS, true},
+                        Case{"Eventually", 4 * kS, false}, Case{"Eventually", 60 * kS, false}}) {
+    for (bool missing : {false, true}) {
+      History h;
+      h.ops.push_back(MakeOp(kKindKeyInsert, 1 * kS, Outcome::kOk, 5 * kMs, {2}));
+      h.ops.push_back(MakeOp(kKindUpsert, 2 * kS, Outcome::kOk, 5 * kMs, {2}));
+      h.ops.back().values = {5};
+      Op look = MakeOp(kKindKeyLookup, c.at, Outcome::kOk, 5 * kMs, {2});
+      look.level = c.level;
+      look.values = missing ? std::vector<int64_t>{} : std::vector<int64_t>{0};  // the insert's version, or no row
+      look.value = static_cast<int64_t>(look.values.size());
+      h.ops.push_back(look);
+      h.ops.push_back(MakeOp(kKindKeyFinal, 100 * kS, Outcome::kOk, 5 * kMs, {2}));
+      h.ops.back().values = {5};
+      KeyedResult r = CheckKeyed(h);
+      EXPECT_EQ(r.stale.size(), c.stale ? 1u : 0u) << c.level << " at " << c.at << (missing ? " no row" : " old row");
+      if (c.stale && !r.examples.empty()) {
+        EXPECT_NE(r.examples[0].detail.find(std::string(*c.level ? c.level : "Strong") + " lookup"), std::string::npos)
+            << r.examples[0].detail;
+      }
+    }
+  }
+  // A delete acknowledged 2 s before: Strong must not see the key, Bounded may.
+  for (const char* level : {"Strong", "Bounded"}) {
+    History h;
+    h.ops.push_back(MakeOp(kKindKeyInsert, 1 * kS, Outcome::kOk, 5 * kMs, {3}));
+    h.ops.push_back(MakeOp(kKindDelete, 2 * kS, Outcome::kOk, 5 * kMs, {3}));
+    Op look = MakeOp(kKindKeyLookup, 4 * kS, Outcome::kOk, 5 * kMs, {3});
+    look.level = level;
+    look.values = {0};
+    look.value = 1;
+    h.ops.push_back(look);
+    h.ops.push_back(MakeOp(kKindKeyFinal, 100 * kS, Outcome::kOk, 5 * kMs, {}));
+    EXPECT_EQ(CheckKeyed(h).resurrected.size(), std::string(level) == "Strong" ? 1u : 0u) << level;
+  }
 }
 
 TEST(Keyed, NoFinalReadCannotBeJudged) {

@@ -51,6 +51,7 @@ Op FullInsert() {
   op.ts = (uint64_t{1'700'000'000'000} << 18) | 5;
   op.recall = 0.123456789012345;
   op.value = 42;
+  op.level = "Bounded";
   return op;
 }
 
@@ -72,7 +73,7 @@ TEST(History, OpLineOmitsDefaultsAndRoundTripsEveryField) {
   plain.end_us = 12;
   std::string line = ToJsonLine(plain);
   EXPECT_EQ(line.rfind("{\"type\":\"op\",\"kind\":\"search\"", 0), 0u) << line;
-  for (const char* absent : {"\"ids\"", "\"ts\"", "\"recall\"", "\"value\""}) {
+  for (const char* absent : {"\"ids\"", "\"ts\"", "\"recall\"", "\"value\"", "\"level\""}) {
     EXPECT_EQ(line.find(absent), std::string::npos) << absent << " in " << line;
   }
   Op back;

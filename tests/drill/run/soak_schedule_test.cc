@@ -34,6 +34,7 @@ TEST(SoakSchedule, FaultsNeverOverlapAndStayInsideTheRun) {
     SoakOptions o;
     o.seed = seed;
     o.duration_s = 600;
+    o.max_at_once = 1;
     o.partition = seed % 2 == 0;
     o.network = seed % 3 != 0;
     o.etcd = seed % 5 != 0;
@@ -77,6 +78,48 @@ TEST(SoakSchedule, FaultsNeverOverlapAndStayInsideTheRun) {
   }
   SoakOptions all;
   EXPECT_EQ(drawn.size(), SoakMix(all).size());
+}
+
+// Two at once: a companion starts while a lasting fault holds, on another kind of
+// component (so never two etcd members), and ends by the time the first does;
+// never three at once; the quiet tail stays.
+TEST(SoakSchedule, CompanionsJoinALastingFaultOnAnotherComponent) {
+  int pairs = 0, faults_seen = 0;
+  std::map<std::string, int> companions;
+  for (uint64_t seed = 1; seed <= 200; ++seed) {
+    SoakOptions o;
+    o.seed = seed;
+    o.duration_s = 900;
+    auto s = SoakScenario(o);
+    ASSERT_TRUE(s.ok()) << seed;
+    const auto& faults = s.value().tests.at(0).faults;
+    faults_seen += static_cast<int>(faults.size());
+    for (size_t i = 0; i < faults.size(); ++i) {
+      const auto& f = faults[i];
+      const double f_end = f.at_s + f.spec.duration.count() / 1000.0;
+      EXPECT_LE(f_end + o.tail_s, o.duration_s) << seed;
+      int holding = 0;  // earlier faults still in force when this one starts
+      for (size_t j = 0; j < i; ++j) {
+        const auto& e = faults[j];
+        EXPECT_LE(e.at_s, f.at_s) << seed;
+        if (e.at_s + e.spec.duration.count() / 1000.0 <= f.at_s) continue;
+        ++holding;
+        EXPECT_NE(e.spec.selector, f.spec.selector) << seed << " at " << f.at_s;
+        EXPECT_GE(f.at_s, e.at_s + 0.5) << seed;
+        EXPECT_LE(f_end, e.at_s + e.spec.duration.count() / 1000.0 + 1e-9) << seed << ": outlasts the fault it joined";
+        ++pairs;
+        ++companions[f.spec.action + " " + f.spec.selector];
+      }
+      EXPECT_LE(holding, 1) << seed << ": three faults at once at " << f.at_s;
+    }
+  }
+  // About a quarter of the lasting faults of 2 s or more get one.
+  EXPECT_GT(pairs, faults_seen / 20);
+  EXPECT_LT(pairs, faults_seen / 4);
+  EXPECT_GE(companions.size(), 6u);
+  SoakOptions bad;
+  bad.max_at_once = 3;
+  EXPECT_FALSE(SoakScenario(bad).ok());
 }
 
 TEST(SoakSchedule, ADurationWithNoRoomForAFaultIsRefused) {
