@@ -12,6 +12,7 @@
 #include <thread>
 #include <tuple>
 
+#include "cli/deployment_cmd.h"
 #include "cli/run_flags.h"
 #include "cli/run_reports.h"
 #include "drill/nemesis/docker.h"
@@ -209,23 +210,6 @@ ActiveResolver EtcdResolver(const RunFlags& f, RunOptions* o) {
   };
 }
 
-// Prints every test's plan and touches nothing. 0 when every fault can be resolved
-// as things stand, else kExitCannotJudge.
-int DryRun(const RunFlags& f, const RunOptions& o, const std::vector<Scenario>& scenarios, Nemesis* nemesis) {
-  std::printf("dry run against %s (%s): nothing will be touched\n", o.connect.address.c_str(), f.target.c_str());
-  bool resolvable = true;
-  for (const auto& sc : scenarios) {
-    std::printf("scenario %s: %s\n", sc.name.c_str(), sc.title.c_str());
-    for (const auto& t : sc.tests) {
-      std::string plan = DescribePlan(t, o, nemesis);
-      resolvable = resolvable && plan.find("cannot resolve now") == std::string::npos;
-      std::printf("%s", plan.c_str());
-    }
-  }
-  if (!resolvable) std::printf("dry run: some faults cannot be applied as things stand (see above)\n");
-  return resolvable ? 0 : kExitCannotJudge;
-}
-
 // Runs the tests of every scenario in order until interrupted, printing each result
 // and then the suite's.
 std::vector<TestResult> RunScenarios(const std::vector<Scenario>& scenarios, const RunOptions& o, Nemesis* nemesis,
@@ -289,13 +273,32 @@ int Run(const RunFlags& f) {
   o.progress = [live](const std::string& line) { live->Line(line); };
   o.tick = [live](const LiveStatus& s) { live->Update(s); };
 
+  // Roles into the deployment's selectors; the coordinator's session role with them.
+  nlohmann::json pods;
+  auto deployment = RunDeployment(f, &pods);
+  Status roles = deployment.ok() ? ApplyRoles(deployment.value(), &scenarios.value()) : deployment.status();
+  if (!roles.ok()) {
+    std::fprintf(stderr, "run: %s\n", roles.reason().c_str());
+    return kExitCannotJudge;
+  }
+  RunFlags g = f;
+  if (g.coord_role.empty()) g.coord_role = deployment->coordinator;
+
   bool started_lab = false;
   std::string lab_dir = std::filesystem::absolute(f.lab_dir).string();
   std::unique_ptr<Nemesis> nemesis =
-      f.target == "lab" ? LabTarget(f, lab_dir, &o, &started_lab)
-                        : CliBackend(f, f.target == "k8s" ? "kubernetes" : "docker", EtcdResolver(f, &o));
+      f.target == "lab" ? LabTarget(g, lab_dir, &o, &started_lab)
+                        : CliBackend(g, f.target == "k8s" ? "kubernetes" : "docker", EtcdResolver(g, &o));
   if (!nemesis) return kExitCannotJudge;
-  if (f.dry_run) return DryRun(f, o, scenarios.value(), nemesis.get());
+  if (f.dry_run) return DryRun(g, o, scenarios.value(), nemesis.get(), deployment.value(), pods);
+  if (f.target != "lab") {
+    std::string matched;
+    if (Status s = CheckSelectorsMatch(scenarios.value(), nemesis.get(), pods, &matched); !s.ok()) {
+      std::fprintf(stderr, "run: %s\n", s.reason().c_str());
+      return kExitCannotJudge;
+    }
+    std::printf("deployment: %s; the faults' pods:\n%s", deployment->Describe().c_str(), matched.c_str());
+  }
 
   std::vector<TestResult> results = RunScenarios(scenarios.value(), o, nemesis.get(), live.get(), *lang);
   nlohmann::json all;
@@ -385,8 +388,17 @@ void AddTargetAndReportFlags(CLI::App* run, RunFlags* f) {
                   "k8s/docker: Milvus's etcd (host:port,...), to learn the active coordinator from its session "
                   "(modes active/standby, the target check)");
   run->add_option("--etcd-root", f->etcd_root, "Milvus's etcd.rootPath")->capture_default_str();
-  run->add_option("--coord-role", f->coord_role, "the coordinator's session name: rootcoord, mixcoord, ...")
-      ->capture_default_str();
+  run->add_option("--coord-role", f->coord_role,
+                  "the coordinator's session name: rootcoord or mixcoord (default: the deployment's coordinator)");
+  run->add_option("--deployment", f->deployment,
+                  "k8s/docker: which pods play each role: helm (--release), operator (--milvus), seed; k8s default: "
+                  "recognised from the namespace's pods")
+      ->check(CLI::IsMember({"helm", "operator", "seed"}));
+  run->add_option("--release", f->release, "k8s: the Milvus Helm chart's release name");
+  run->add_option("--milvus", f->milvus, "k8s: the Milvus Operator's Milvus resource name");
+  run->add_option("--role", f->roles,
+                  "ROLE=SELECTOR: your own selector for a role (coordinator, proxy, querynode, "
+                  "datanode, streamingnode, etcd); repeatable");
   run->add_option("--lab-dir", f->lab_dir, "lab: its data directory")->capture_default_str();
   run->add_flag("--keep", f->keep, "lab: leave a lab this run started running");
   run->add_flag("--dry-run", f->dry_run, "print the plan (targets, faults, times) and touch nothing");

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "drill/check/checkers.h"
 #include "lab/supervisor/topology.h"
@@ -31,7 +32,11 @@ struct RunFlags {
   std::string out_dir = "./milvus-drill-runs";
   std::string json, html, junit, history_db, label;
   std::string lang = "en";
-  std::string etcd, etcd_root = "by-dev", coord_role = "rootcoord";
+  std::string etcd, etcd_root = "by-dev";
+  std::string coord_role;  // empty: the deployment's coordinator (rootcoord or mixcoord)
+  // k8s and docker: which pods play each role (drill/nemesis/deployment.h)
+  std::string deployment, release, milvus;
+  std::vector<std::string> roles;  // --role ROLE=SELECTOR
   bool no_history = false;
   // check
   std::string history;

@@ -11,7 +11,7 @@ namespace mdrill {
 inline constexpr int kBackgroundNice = 10;
 
 // Names the calling thread (at most 15 characters are kept) and lowers its
-// priority to kBackgroundNice. False when the kernel refused (the thread then
+// priority to kBackgroundNice (one already lower stays as it is). False when the kernel refused (the thread then
 // runs at its old priority, which is only slower for the serving threads).
 bool BecomeBackgroundThread(const char* name);
 

@@ -24,7 +24,7 @@ std::vector<Check> KeyedRule(const CheckInput& in) {
       {"resurrected_keys", "Resurrected keys", "复活的键", &k.resurrected,
        "keys seen again after their delete was acknowledged"},
       {"stale_keyed_reads", "Stale keyed reads", "陈旧的键读取", &k.stale,
-       "keys a Strong read after an acknowledged write missed or saw older"},
+       "keys a read that must see an acknowledged write (by its consistency level) missed or saw older"},
       {"phantom_keys", "Phantom keys", "幻影键", &k.phantom,
        "keys stored that no successful or unknown write carried, or unknown batches landed in part"},
   };

@@ -174,12 +174,16 @@ Result<Scenario> ParseScenarioYaml(const std::string& yaml_text, const std::stri
     return Status::InvalidArgument(origin + ": not valid YAML: " + e.what());
   }
   try {
-    if (Status s = p.Keys(root, "top level", {"name", "title", "tests"}); !s.ok()) return s;
+    if (Status s = p.Keys(root, "top level", {"name", "title", "roles", "tests"}); !s.ok()) return s;
     Scenario sc;
     if (!root["name"] || !root["tests"] || !root["tests"].IsSequence() || root["tests"].size() == 0)
       return p.Error("top level", "a scenario needs name and a non-empty list of tests");
     sc.name = root["name"].as<std::string>();
     sc.title = root["title"] ? root["title"].as<std::string>() : sc.name;
+    if (root["roles"]) {
+      if (!root["roles"].IsMap()) return p.Error("roles", "a map of role: selector");
+      for (const auto& kv : root["roles"]) sc.roles[kv.first.as<std::string>()] = kv.second.as<std::string>();
+    }
     for (size_t i = 0; i < root["tests"].size(); ++i) {
       TestPlan t;
       if (Status s = p.Test(root["tests"][i], "tests[" + std::to_string(i) + "]", &t); !s.ok()) return s;

@@ -12,15 +12,21 @@
 //       duration: 120s
 //       expect: active-change        # target check: the active coordinator changes
 //       faults:
-//         - {action: kill, selector: app=milvus-rootcoord, mode: active, at: 20s}
+//         - {action: kill, selector: role=coordinator, mode: active, at: 20s}
 //       workload: {search_rate: 10, insert_rate: 10, query_rate: 10, probe_rate: 0, connect_rate: 5,
 //                  sdk_probe_rate: 5, keyed_rate: 0, deadline: 5s}
 //       thresholds: {rto_max: 15s, failed_max: 10, availability_min: 99.9, lost_max: 0}
+//
+// A selector "role=R" names a role (coordinator, proxy, querynode, datanode,
+// streamingnode, etcd), which the run's deployment turns into labels
+// (drill/nemesis/deployment.h); any other selector is used as written. An optional
+// top-level `roles: {proxy: "app=my-proxy", ...}` maps roles the user's own way.
 //
 // Durations are "500ms", "20s", "2m". Every key is checked: an unknown key or a bad
 // value is an InvalidArgument naming the file, test and key.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -51,6 +57,7 @@ struct TestPlan {
 struct Scenario {
   std::string name;
   std::string title;
+  std::map<std::string, std::string> roles;  // role -> selector, the file's own mapping
   std::vector<TestPlan> tests;
 };
 

@@ -8,23 +8,23 @@ namespace mdrill::drill {
 
 std::vector<SoakFault> SoakMix(const SoakOptions& o) {
   std::vector<SoakFault> mix = {
-      {"kill", "app=milvus-rootcoord", "active", false, 2},
-      {"kill", "app=milvus-rootcoord", "standby", false, 1},
-      {"kill", "app=milvus-querynode", "one", false, 2},
-      {"kill", "app=milvus-proxy", "one", false, 2},
+      {"kill", "role=coordinator", "active", false, 2},
+      {"kill", "role=coordinator", "standby", false, 1},
+      {"kill", "role=querynode", "one", false, 2},
+      {"kill", "role=proxy", "one", false, 2},
   };
   if (o.pause) {
-    mix.push_back({"pause", "app=milvus-querynode", "one", true, 1});
-    mix.push_back({"pause", "app=milvus-proxy", "one", true, 1});
+    mix.push_back({"pause", "role=querynode", "one", true, 1});
+    mix.push_back({"pause", "role=proxy", "one", true, 1});
   }
-  if (o.partition) mix.push_back({"partition", "app=milvus-rootcoord", "active", true, 2});
+  if (o.partition) mix.push_back({"partition", "role=coordinator", "active", true, 2});
   if (o.etcd) {
-    mix.push_back({"kill", "app=etcd", "one", false, 1});
-    if (o.pause) mix.push_back({"pause", "app=etcd", "one", true, 1});
+    mix.push_back({"kill", "role=etcd", "one", false, 1});
+    if (o.pause) mix.push_back({"pause", "role=etcd", "one", true, 1});
   }
   if (o.network) {
-    if (o.delay) mix.push_back({"delay", "app=milvus-querynode", "one", true, 1, 200, 0});
-    mix.push_back({"loss", "app=milvus-proxy", "one", true, 1, 0, 20});
+    if (o.delay) mix.push_back({"delay", "role=querynode", "one", true, 1, 200, 0});
+    mix.push_back({"loss", "role=proxy", "one", true, 1, 0, 20});
   }
   return mix;
 }

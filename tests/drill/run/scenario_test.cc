@@ -126,7 +126,7 @@ TEST(BuiltinScenarios, CoordinatorKillsTheActiveRootcoordAt20sOf120s) {
   EXPECT_EQ(t.expect, "active-change");
   ASSERT_EQ(t.faults.size(), 1u);
   EXPECT_EQ(t.faults[0].spec.action, "kill");
-  EXPECT_EQ(t.faults[0].spec.selector, "app=milvus-rootcoord");
+  EXPECT_EQ(t.faults[0].spec.selector, "role=coordinator");
   EXPECT_EQ(t.faults[0].spec.mode, "active");
   EXPECT_EQ(t.faults[0].spec.duration.count(), 0);
   EXPECT_EQ(t.faults[0].at_s, 20);
@@ -135,7 +135,7 @@ TEST(BuiltinScenarios, CoordinatorKillsTheActiveRootcoordAt20sOf120s) {
 TEST(BuiltinScenarios, WorkerKillsOneProxyThenOneQuerynodeInSubTests) {
   Scenario sc = Builtin("worker");
   ASSERT_EQ(sc.tests.size(), 2u);
-  const std::string selectors[] = {"app=milvus-proxy", "app=milvus-querynode"};
+  const std::string selectors[] = {"role=proxy", "role=querynode"};
   const std::string names[] = {"worker.proxy", "worker.querynode"};
   for (size_t i = 0; i < 2; ++i) {
     const TestPlan& t = sc.tests[i];
@@ -164,7 +164,7 @@ TEST(BuiltinScenarios, ConcurrentKillsAProxyAndAQuerynodeAtTheSameMoment) {
     EXPECT_EQ(f.at_s, 20);
     selectors.insert(f.spec.selector);
   }
-  EXPECT_EQ(selectors, (std::set<std::string>{"app=milvus-proxy", "app=milvus-querynode"}));
+  EXPECT_EQ(selectors, (std::set<std::string>{"role=proxy", "role=querynode"}));
 }
 
 TEST(BuiltinScenarios, PartitionCutsTheActiveRootcoordForALifetime) {
@@ -175,7 +175,7 @@ TEST(BuiltinScenarios, PartitionCutsTheActiveRootcoordForALifetime) {
   ASSERT_EQ(t.faults.size(), 1u);
   const FaultStep& f = t.faults[0];
   EXPECT_EQ(f.spec.action, "partition");
-  EXPECT_EQ(f.spec.selector, "app=milvus-rootcoord");
+  EXPECT_EQ(f.spec.selector, "role=coordinator");
   EXPECT_EQ(f.spec.mode, "active");
   EXPECT_GT(f.spec.duration.count(), 0);
   EXPECT_LT(f.at_s, t.duration_s);
@@ -405,6 +405,22 @@ TestPlan TwoFaults() {
   part.at_s = 15;
   p.faults = {kill, part};
   return p;
+}
+
+TEST(ParseScenarioYaml, RolesMapTheUsersOwnSelectors) {
+  auto sc = ParseScenarioYaml(R"(name: mine
+roles: {proxy: "app=edge-proxy,tier=front", coordinator: "app=my-coord"}
+tests:
+  - {name: t, collection: c, faults: [{action: kill, selector: role=proxy, mode: one, at: 5s}]}
+)",
+                              "mine.yaml");
+  ASSERT_TRUE(sc.ok()) << sc.status().reason();
+  EXPECT_EQ(sc->roles, (std::map<std::string, std::string>{{"proxy", "app=edge-proxy,tier=front"},
+                                                           {"coordinator", "app=my-coord"}}));
+  EXPECT_EQ(sc->tests[0].faults[0].spec.selector, "role=proxy");  // the run's deployment resolves it
+  auto bad = ParseScenarioYaml("name: b\nroles: [proxy]\ntests: [{name: x, collection: y}]\n", "b.yaml");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.status().reason().find("roles"), std::string::npos) << bad.status().reason();
 }
 
 TEST(ApplyOverrides, NoOverridesChangeNothing) {

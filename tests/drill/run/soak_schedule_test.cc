@@ -64,7 +64,7 @@ TEST(SoakSchedule, FaultsNeverOverlapAndStayInsideTheRun) {
         EXPECT_NE(f.spec.action, "delay") << seed;
       }
       if (!o.etcd) {
-        EXPECT_NE(f.spec.selector, "app=etcd") << seed;
+        EXPECT_NE(f.spec.selector, "role=etcd") << seed;
       }
       if (f.spec.action == "delay") {
         EXPECT_EQ(f.spec.latency_ms, 200) << seed;

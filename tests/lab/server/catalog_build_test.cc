@@ -3,6 +3,7 @@
 // on two cores once held writes up past their deadline.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -36,6 +37,7 @@ std::vector<int> NiceOfThreadsNamed(const std::string& name) {
 }
 
 TEST(CatalogBuild, TheIndexBuilderRunsAtBackgroundPriority) {
+  const int before = CurrentThreadNice();  // 0, unless the test itself runs niced
   Catalog replica(CatalogOptions{}, nullptr);
   replica.Start();  // starts the builder
   std::vector<int> nice;
@@ -44,8 +46,8 @@ TEST(CatalogBuild, TheIndexBuilderRunsAtBackgroundPriority) {
     if (nice.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
   ASSERT_EQ(nice.size(), 1u) << "no thread named index-build";
-  EXPECT_EQ(nice[0], kBackgroundNice);
-  EXPECT_EQ(CurrentThreadNice(), 0) << "the caller's own priority changed";
+  EXPECT_EQ(nice[0], std::max(before, kBackgroundNice));
+  EXPECT_EQ(CurrentThreadNice(), before) << "the caller's own priority changed";
 }
 
 }  // namespace
