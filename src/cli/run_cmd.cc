@@ -290,6 +290,9 @@ int Run(const RunFlags& f) {
       f.target == "lab" ? LabTarget(g, lab_dir, &o, &started_lab)
                         : CliBackend(g, f.target == "k8s" ? "kubernetes" : "docker", EtcdResolver(g, &o));
   if (!nemesis) return kExitCannotJudge;
+  // The lab with --etcd: the target check reads the active coordinator where upstream
+  // records it (the session the lab's coordinators write), as against a real cluster.
+  if (f.target == "lab" && !g.etcd.empty()) (void)EtcdResolver(g, &o);
   if (f.dry_run) return DryRun(g, o, scenarios.value(), nemesis.get(), deployment.value(), pods);
   if (f.target != "lab") {
     std::string matched;
@@ -385,8 +388,8 @@ void AddTargetAndReportFlags(CLI::App* run, RunFlags* f) {
   run->add_flag("--chaos-mesh", f->chaos_mesh, "k8s: pause/delay through Chaos Mesh (must be installed)");
   run->add_option("--project", f->project, "docker: compose project");
   run->add_option("--etcd", f->etcd,
-                  "k8s/docker: Milvus's etcd (host:port,...), to learn the active coordinator from its session "
-                  "(modes active/standby, the target check)");
+                  "Milvus's etcd (host:port,...), to learn the active coordinator from its session (k8s/docker: "
+                  "modes active/standby and the target check; lab: the target check)");
   run->add_option("--etcd-root", f->etcd_root, "Milvus's etcd.rootPath")->capture_default_str();
   run->add_option("--coord-role", f->coord_role,
                   "the coordinator's session name: rootcoord or mixcoord (default: the deployment's coordinator)");

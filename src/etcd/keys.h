@@ -13,6 +13,8 @@
 //   ROOT/replicas/<collection id>  a loaded collection's replica placement (replicas.h)
 //   ROOT/tso/upper, ROOT/id/upper  the fenced allocator's persisted bounds (allocator.h)
 //   ROOT/health                    read (never written) by the supervisor's etcd probe
+//   by-dev/meta/session/rootcoord  upstream's session of the active coordinator (JSON,
+//                                  on its election lease), outside ROOT as upstream has it
 //
 // Pure functions of their arguments; thread-safe.
 #pragma once
@@ -25,6 +27,14 @@ namespace mdrill::etcd {
 
 // The root the lab's components use unless told otherwise.
 inline constexpr const char* kDefaultLabRoot = "/milvus-drill";
+
+// Upstream Milvus's session key of a role, <rootPath>/meta/session/<role> (rootPath
+// "by-dev" by default): a singleton coordinator's, which the lab's active coordinator
+// also writes, in upstream's format, and the drill reads from real clusters.
+inline constexpr const char* kMilvusRootPath = "by-dev";
+inline std::string MilvusSessionKey(const std::string& root_path, const std::string& role) {
+  return root_path + "/meta/session/" + role;
+}
 
 // The election key the coordinators campaign on.
 inline std::string ElectionKey(const std::string& root) { return root + "/coordinator/active"; }

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "etcd/client.h"
+#include "etcd/keys.h"
 
 namespace mdrill::drill {
 
@@ -14,7 +15,7 @@ std::string CoordinatorSession::ip() const {
   return address.substr(0, address.rfind(':'));
 }
 
-std::string SessionKey(const SessionOptions& o) { return o.root + "/meta/session/" + o.role; }
+std::string SessionKey(const SessionOptions& o) { return etcd::MilvusSessionKey(o.root, o.role); }
 
 Result<CoordinatorSession> ParseSession(const std::string& text) {
   auto j = nlohmann::json::parse(text, nullptr, false);

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdio>
 #include <mutex>
+#include <nlohmann/json.hpp>
 #include <thread>
 
 #include "etcd/keys.h"
@@ -147,6 +148,25 @@ GrpcServerOptions CoordinatorServerOptions(const CoordinatorOptions& o) {
 
 // Logs each change of role with its wall-clock bounds (tests check that two
 // leaderships never overlapped).
+// Milvus's own record of its active coordinator, as upstream writes it: the key
+// <rootPath>/meta/session/<role> (a singleton) holding the session's JSON, bound to
+// the leadership's lease so that it goes with it. What the drill reads from a real
+// cluster (drill/nemesis/milvus_sessions.h) reads the lab the same way. The server id
+// is the election's term: a new leadership, a new id, as a restarted Milvus process
+// registers a new ServerID.
+void RegisterMilvusSession(const CoordinatorOptions& o, etcd::EtcdClient* etcd, const Election& election) {
+  nlohmann::json s = {
+      {"ServerID", election.term()}, {"ServerName", o.session_role}, {"Address", o.listen},         {"Exclusive", true},
+      {"TriggerKill", true},         {"Version", kLabVersion},       {"LeaseID", election.lease()}, {"HostName", o.id}};
+  Status put = Status::Internal("not tried");
+  for (int attempt = 0; attempt < 3 && !put.ok(); ++attempt)
+    put = etcd->Put(etcd::MilvusSessionKey(o.session_root, o.session_role), s.dump(), election.lease(),
+                    etcd::Deadline(2000));
+  if (!put.ok())
+    std::fprintf(stderr, "coordinator %s: could not register the Milvus session: %s\n", o.id.c_str(),
+                 put.reason().c_str());
+}
+
 void ReportRole(const CoordinatorOptions& o, const Election& election, bool leader) {
   if (leader) {
     std::printf("coordinator %s: active (term %lld) since_unix_ms=%lld\n", o.id.c_str(),
@@ -225,7 +245,10 @@ int RunCoordinator(const CoordinatorOptions& o) {
   std::atomic<bool> stopping{false};
   std::thread campaign([&] {
     if (CaughtUpBeforeCampaigning(o, &tailer, stopping))
-      election.Start([&](bool leader) { ReportRole(o, election, leader); });
+      election.Start([&](bool leader) {
+        if (leader) RegisterMilvusSession(o, &etcd, election);
+        ReportRole(o, election, leader);
+      });
   });
   stop_signals.Wait();
   stopping = true;

@@ -20,6 +20,9 @@ struct CoordinatorOptions {
   int lease_ttl_seconds = kDefaultLeaseTtlSeconds;
   std::string prefix = kDefaultEtcdRoot;
   std::string storage_dir;  // shared storage for large log records
+  // Upstream's session of the active coordinator: <session_root>/meta/session/<role>.
+  std::string session_root = etcd::kMilvusRootPath;
+  std::string session_role = "rootcoord";
 };
 
 // Serves until SIGINT/SIGTERM; returns the exit code.

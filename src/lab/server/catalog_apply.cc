@@ -1,5 +1,6 @@
 // The Catalog's state machine: one function per record kind, the same for the
 // standalone server's replay and the HA log's tailers (catalog.h).
+#include <cstdio>
 #include <optional>
 
 #include "lab/server/catalog.h"
@@ -76,6 +77,16 @@ Status Catalog::ApplyCreateCollection(const rec::WalRecord& r) {
   e->consistency = c.consistency_level();
   e->data = std::make_shared<engine::Collection>(e->id, std::move(schema), options_.collection);
   std::lock_guard<std::mutex> lock(mu_);
+  auto it = entries_.find(c.schema().name());
+  if (it != entries_.end() && it->second->id != e->id) {
+    // A second creation of a name that exists: its writer checked before its own
+    // replica had applied the first (a tailer lagging more than the commit wait).
+    // The first stands, on every replica alike, as if the second had been answered
+    // "already exists".
+    std::fprintf(stderr, "catalog: a second creation of collection %s (id %lld) ignored: id %lld holds the name\n",
+                 c.schema().name().c_str(), static_cast<long long>(e->id), static_cast<long long>(it->second->id));
+    return Status::OK();
+  }
   entries_[c.schema().name()] = std::move(e);
   return Status::OK();
 }

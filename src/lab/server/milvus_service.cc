@@ -10,8 +10,6 @@ namespace mdrill::lab {
 
 namespace {
 
-constexpr const char* kVersion = "v2.5.12-milvus-drill";
-
 Status DbCheck(const std::string& db) {
   if (db.empty() || db == "default") return Status::OK();
   return Status(800, legacy::kUnexpectedError, "database not found[database=" + db + "]");
@@ -57,7 +55,7 @@ Result<CollectionView> MilvusService::Loaded(const std::string& db, const std::s
 grpc::Status MilvusService::Connect(Ctx* ctx, const pb::ConnectRequest*, pb::ConnectResponse* resp) {
   return Handle(ctx, resp->mutable_status(), [&] {
     auto* info = resp->mutable_server_info();
-    info->set_build_tags(kVersion);
+    info->set_build_tags(kLabVersion);
     info->set_deploy_mode(options_.deploy_mode);
     resp->set_identifier(next_identifier_++);
     return Status::OK();
@@ -66,7 +64,7 @@ grpc::Status MilvusService::Connect(Ctx* ctx, const pb::ConnectRequest*, pb::Con
 
 grpc::Status MilvusService::GetVersion(Ctx* ctx, const pb::GetVersionRequest*, pb::GetVersionResponse* resp) {
   return Handle(ctx, resp->mutable_status(), [&] {
-    resp->set_version(kVersion);
+    resp->set_version(kLabVersion);
     return Status::OK();
   });
 }

@@ -18,6 +18,9 @@
 
 namespace mdrill::lab {
 
+// The version the lab answers GetVersion with and registers in its sessions.
+inline constexpr const char* kLabVersion = "v2.5.12-milvus-drill";
+
 // What a search or query asks about freshness (Milvus's fields, as sent).
 struct ReadRequest {
   std::string db, collection;

@@ -158,6 +158,30 @@ TEST_F(Suite, CoordinatorScenarioSeesTheActiveChangeAndLosesNothing) {
   EXPECT_NE(check_out.find("target hit: active coordinator changed"), std::string::npos) << check_out;
 }
 
+// With --etcd the target check reads the active coordinator where upstream Milvus
+// records it, <rootPath>/meta/session/rootcoord, which the lab's active coordinator
+// writes in upstream's format: the same code that reads a real cluster, end to end.
+TEST_F(Suite, CoordinatorScenarioReadsTheLabsUpstreamSessionsThroughEtcd) {
+  const std::string etcd = lab_->Status().etcd_endpoints();
+  ASSERT_FALSE(etcd.empty());
+  json r;
+  std::string out;
+  int rc = Run({"--test", "coordinator", "--duration", "16s", "--fault-at", "5s", "--etcd", etcd}, &r, &out);
+  ASSERT_FALSE(r.is_discarded()) << out;
+  const json& t = r["tests"][0];
+  const json* target = Check(t, "target hit: active coordinator changed");
+  ASSERT_NE(target, nullptr) << out;
+  EXPECT_TRUE((*target)["pass"].get<bool>()) << (*target)["definition"];
+  // Two session descriptions, "IP:PORT (server N)", with different server ids.
+  const std::string def = (*target)["definition"].get<std::string>();
+  const size_t first = def.find("(server "), second = def.find("(server ", first + 1);
+  ASSERT_NE(first, std::string::npos) << def;
+  ASSERT_NE(second, std::string::npos) << def;
+  EXPECT_NE(def.substr(first, def.find(')', first) - first), def.substr(second, def.find(')', second) - second))
+      << def;
+  EXPECT_EQ(rc, 0) << out;
+}
+
 TEST_F(Suite, WorkerScenarioQueryNodeLossCostsNoSearch) {
   json r;
   std::string out;

@@ -69,6 +69,31 @@ TEST(CatalogIds, CollectionsCreatedWhileTheLogLagsGetDistinctIds) {
   EXPECT_EQ(applied.size(), 3u);
 }
 
+// Two creations of one name committed while the writer's replica had applied
+// neither: the first stands on every replica (it used to be replaced by the second,
+// which another writer may have given another schema).
+TEST(CatalogIds, ASecondCreationOfANameCommittedWhileLaggingLeavesTheFirst) {
+  LaggingLog log;
+  Catalog writer(CatalogOptions{}, &log);
+  ASSERT_TRUE(writer.CreateCollection(Schema("a"), 1, 2).ok());
+  engine::CollectionSchema other = Schema("a");
+  other.fields[1].dim = 8;
+  ASSERT_TRUE(writer.CreateCollection(other, 1, 2).ok());  // the first is not applied here yet
+  ASSERT_EQ(log.pending.size(), 2u);
+  const int64_t first_id = log.pending[0].create_collection().collection_id();
+  for (auto* replica : {&writer}) {
+    for (const auto& r : log.pending) ASSERT_TRUE(replica->ApplyReplicated(r).ok());
+    auto v = replica->Get("a");
+    ASSERT_TRUE(v.ok());
+    EXPECT_EQ(v->id, first_id);
+    EXPECT_EQ(v->data->schema().fields[1].dim, 4);
+  }
+  Catalog fresh(CatalogOptions{}, nullptr);  // a replica applying the same log from the start
+  for (const auto& r : log.pending) ASSERT_TRUE(fresh.ApplyReplicated(r).ok());
+  EXPECT_EQ(fresh.Get("a")->id, first_id);
+  EXPECT_EQ(fresh.List().size(), 1u);
+}
+
 TEST(CatalogIds, AReadOnlyReplicaRefusesToCreate) {
   Catalog replica(CatalogOptions{}, nullptr);
   Status s = replica.CreateCollection(Schema("x"), 1, 2);
