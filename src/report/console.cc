@@ -187,6 +187,9 @@ void PrintJudgement(std::FILE* out, const Judgement& j, Lang lang) {
   p.F("  failed requests: %lld (%lld while a fault impaired the service, %lld that no fault explains)\n",
       static_cast<long long>(j.failures.total), static_cast<long long>(j.failures.explained),
       static_cast<long long>(j.failures.unexplained));
+  if (j.failures.slow_unexplained > 0)
+    p.F("  slow answers that no fault explains: %lld (over their kind's latency bound; reported, not judged)\n",
+        static_cast<long long>(j.failures.slow_unexplained));
 
   PrintWritesAndRecall(p, j);
   PrintChecks(p, out, j, lang);

@@ -59,6 +59,8 @@ const Phrase kConsole[] = {
      "    修正值 = 从计划发出时刻算起（已计入协调遗漏）；原始值 = 从实际调用算起\n"},
     {"  failed requests: %lld (%lld while a fault impaired the service, %lld that no fault explains)\n",
      "  失败请求：%lld（故障影响服务期间 %lld，无法由故障解释 %lld）\n"},
+    {"  slow answers that no fault explains: %lld (over their kind's latency bound; reported, not judged)\n",
+     "  无法由故障解释的慢响应：%lld（超过该类操作的延迟上限；仅报告，不参与判定）\n"},
     {"\n  availability: requests %.4f%% (%lld/%lld, %s), time %.4f%% (%s)\n",
      "\n  可用性: 按请求 %.4f%% (%lld/%lld, %s)，按时间 %.4f%% (%s)\n"},
     {"    nines %.2f, projected downtime %.1f min/year\n", "    几个九 %.2f，预计年度宕机时间 %.1f 分钟\n"},

@@ -221,7 +221,12 @@ struct FailuresResult {
   int64_t explained = 0;                          // inside a fault's impairment
   int64_t unexplained = 0;                        // the rest
   std::vector<std::string> unexplained_examples;  // the first 20: the op and the fault before it
-  int64_t faults = 0;                             // fault.start events
+  // Ok ops slower than their kind's latency bound (the strict RTO's, from the
+  // warm-up) outside every fault's impairment: a slowdown no fault explains. Reported,
+  // not judged; counted only when the test injected faults (the bound needs them).
+  int64_t slow_unexplained = 0;
+  std::vector<std::string> slow_examples;  // the first 20
+  int64_t faults = 0;                      // fault.start events
   std::string definition;
 };
 FailuresResult CheckFailures(const History& history, const CheckOptions& options);

@@ -18,7 +18,8 @@ namespace {
 constexpr const char* kFailuresDefinition =
     "failed + unknown workload ops; explained: ended at or after a fault.start and intended before that fault's "
     "sustained recovery (the strict RTO's, per kind; for a lasting fault, not before its heal and the recovery from "
-    "it); unexplained: every other";
+    "it); unexplained: every other; slow_unexplained (reported, not judged): ok ops after the warm-up slower than "
+    "their kind's latency bound, outside every such window";
 
 // "insert at t=2401.52 s (intended; ended 2401.60 s): code=2 ...; last fault before:
 // ID: partition coordinator-0 at t=2401.20 s, healed at t=2410.20 s"
@@ -60,10 +61,12 @@ FailuresResult CheckFailures(const History& history, const CheckOptions& options
   const std::map<int64_t, int64_t> healed = HealTimes(history);  // fault.start time -> its fault.end time
   for (const auto& [kind, ordered] : WorkloadByKind(history)) {
     std::vector<std::pair<int64_t, int64_t>> windows;  // [fault.start, recovery intended start)
+    int64_t bound_us = 0;                              // the kind's latency bound (from the warm-up)
     for (const auto& [start, t0] : injected) {
       auto heal = healed.find(start);
       const int64_t over = heal != healed.end() ? heal->second : t0 + internal::kKillAftermathUs;
       StrictRto k = StrictForKind(history, ordered, start, t0, over, warm_until, options);
+      bound_us = k.latency_bound_us;
       int64_t end = k.run_start_us.value_or(k.never_recovered ? INT64_MAX : start);
       if (auto h = healed.find(start); h != healed.end()) {
         // Until the heal, and the recovery from it.
@@ -74,10 +77,17 @@ FailuresResult CheckFailures(const History& history, const CheckOptions& options
     }
     for (size_t i : ordered) {
       const Op& op = history.ops[i];
-      if (op.ok()) continue;
-      ++r.total;
+      const bool slow =
+          op.ok() && bound_us > 0 && op.intended_us >= warm_until && op.end_us - op.intended_us > bound_us;
+      if (op.ok() && !slow) continue;
       bool inside = std::any_of(windows.begin(), windows.end(),
                                 [&](const auto& w) { return op.end_us >= w.first && op.intended_us < w.second; });
+      if (slow) {
+        if (!inside && r.slow_examples.size() < 20) r.slow_examples.push_back(Describe(history, op));
+        r.slow_unexplained += inside ? 0 : 1;
+        continue;
+      }
+      ++r.total;
       ++(inside ? r.explained : r.unexplained);
       if (!inside && r.unexplained_examples.size() < 20) r.unexplained_examples.push_back(Describe(history, op));
     }
@@ -90,6 +100,8 @@ json ToJson(const FailuresResult& r) {
           {"explained", r.explained},
           {"unexplained", r.unexplained},
           {"unexplained_examples", r.unexplained_examples},
+          {"slow_unexplained", r.slow_unexplained},
+          {"slow_examples", r.slow_examples},
           {"faults", r.faults},
           {"definition", r.definition}};
 }

@@ -113,6 +113,28 @@ TEST(CheckRules, ALastingFaultExplainsFailuresUntilItsHealAndTheRecoveryFromIt) 
   EXPECT_FALSE(FindCheck(j, "failed_requests")->pass);
 }
 
+// An ok answer slower than its kind's bound outside every fault's impairment is a
+// slowdown no fault explains: counted and listed, never a failed check.
+TEST(CheckRules, SlowAnswersNoFaultExplainsAreReportedNotJudged) {
+  History h;
+  h.events = {{5 * kS, kEventFaultStart, "pause-1: pause proxy-1"},
+              {5 * kS + 2 * kMs, kEventFaultInjected, "pause-1"},
+              {7 * kS, kEventFaultEnd, "pause-1 healed (expired)"}};
+  AddProbes(&h, 0, 20 * kS, 100 * kMs, [](int64_t t) { return t >= 5 * kS && t < 5'300 * kMs; });
+  for (auto& op : h.ops)
+    if (op.intended_us == 6 * kS || op.intended_us == 15 * kS) op.end_us = op.intended_us + 3 * kS;  // ok, slow
+  h.ops.push_back(FinalRead({}));
+  Judgement j = Judge(h);
+  EXPECT_EQ(j.failures.unexplained, 0);
+  EXPECT_EQ(j.failures.slow_unexplained, 1);  // 15 s; the one at 6 s is the pause's
+  ASSERT_EQ(j.failures.slow_examples.size(), 1u);
+  EXPECT_NE(j.failures.slow_examples[0].find("t=15.000 s"), std::string::npos) << j.failures.slow_examples[0];
+  EXPECT_TRUE(FindCheck(j, "failed_requests")->pass);
+  History calm = h;  // no fault: no bound, nothing counted
+  calm.events.clear();
+  EXPECT_EQ(Judge(calm).failures.slow_unexplained, 0);
+}
+
 // Availability is a figure per test unless a threshold is set: one request in
 // flight on a killed process must not fail a correct failover by default.
 TEST(CheckRules, AvailabilityIsACheckOnlyWithAThreshold) {
