@@ -226,7 +226,8 @@ struct FailuresResult {
   // not judged; counted only when the test injected faults (the bound needs them).
   int64_t slow_unexplained = 0;
   std::vector<std::string> slow_examples;  // the first 20
-  int64_t faults = 0;                      // fault.start events
+  std::map<std::string, int64_t> slow_by_kind;
+  int64_t faults = 0;  // fault.start events
   std::string definition;
 };
 FailuresResult CheckFailures(const History& history, const CheckOptions& options);

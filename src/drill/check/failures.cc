@@ -27,7 +27,14 @@ std::string Describe(const History& h, const Op& op) {
   char head[128];
   std::snprintf(head, sizeof head, "%s at t=%.3f s (intended; ended %.3f s): ", op.kind.c_str(), op.intended_us / 1e6,
                 op.end_us / 1e6);
-  std::string out = head + (op.error.empty() ? std::string("unknown outcome") : op.error);
+  std::string out = head;
+  if (op.ok()) {
+    char took[64];
+    std::snprintf(took, sizeof took, "ok after %.0f ms", (op.end_us - op.intended_us) / 1e3);
+    out += took;
+  } else {
+    out += op.error.empty() ? std::string("unknown outcome") : op.error;
+  }
   const Event* last = nullptr;
   const Event* heal = nullptr;
   for (const Event& e : h.events)
@@ -85,6 +92,7 @@ FailuresResult CheckFailures(const History& history, const CheckOptions& options
       if (slow) {
         if (!inside && r.slow_examples.size() < 20) r.slow_examples.push_back(Describe(history, op));
         r.slow_unexplained += inside ? 0 : 1;
+        if (!inside) ++r.slow_by_kind[kind];
         continue;
       }
       ++r.total;
@@ -102,6 +110,7 @@ json ToJson(const FailuresResult& r) {
           {"unexplained_examples", r.unexplained_examples},
           {"slow_unexplained", r.slow_unexplained},
           {"slow_examples", r.slow_examples},
+          {"slow_by_kind", r.slow_by_kind},
           {"faults", r.faults},
           {"definition", r.definition}};
 }

@@ -129,6 +129,8 @@ TEST(CheckRules, SlowAnswersNoFaultExplainsAreReportedNotJudged) {
   EXPECT_EQ(j.failures.slow_unexplained, 1);  // 15 s; the one at 6 s is the pause's
   ASSERT_EQ(j.failures.slow_examples.size(), 1u);
   EXPECT_NE(j.failures.slow_examples[0].find("t=15.000 s"), std::string::npos) << j.failures.slow_examples[0];
+  EXPECT_NE(j.failures.slow_examples[0].find("ok after 3000 ms"), std::string::npos) << j.failures.slow_examples[0];
+  EXPECT_EQ(j.failures.slow_by_kind, (std::map<std::string, int64_t>{{"probe", 1}}));
   EXPECT_TRUE(FindCheck(j, "failed_requests")->pass);
   History calm = h;  // no fault: no bound, nothing counted
   calm.events.clear();
