@@ -113,6 +113,7 @@ CalibrationRun Calibration::Run(OutageKind kind, int length_ms, double rate) {
   std::vector<std::string> argv{DrillBinary(),
                                 "run",
                                 "--target=k8s",
+                                "--deployment=seed",
                                 "--namespace=calibration",
                                 "--port=" + std::to_string(port_),
                                 "--file=" + dir_ + "/scenario.yaml",
