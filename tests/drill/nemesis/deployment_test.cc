@@ -7,38 +7,21 @@
 
 #include <gtest/gtest.h>
 
-#include <fstream>
 #include <set>
 
 #include "drill/nemesis/k8s.h"
+#include "drill/nemesis/k8s_fixtures.h"
 #include "drill/nemesis/recording_cli.h"
-#include "util/selector.h"
 
 namespace mdrill::drill {
 namespace {
 
 using json = nlohmann::json;
 
-json Fixture(const std::string& name) {
-  const char* src = std::getenv("MDRILL_SOURCE_DIR");
-  std::ifstream in(std::string(src ? src : ".") + "/tests/data/k8s/" + name + ".json");
-  EXPECT_TRUE(in.good()) << name;
-  return json::parse(in, nullptr, false);
-}
+using testing::K8sFixture;
 
-// The pods of `pods` a selector matches, as kubectl -l would list them.
-json Filter(const json& pods, const std::string& selector) {
-  json out = {{"apiVersion", "v1"}, {"kind", "List"}, {"items", json::array()}};
-  for (const auto& p : pods["items"]) {
-    std::map<std::string, std::string> labels;
-    for (const auto& [k, v] : p["metadata"]["labels"].items()) labels[k] = v.get<std::string>();
-    bool match = false;
-    std::string error;
-    EXPECT_TRUE(MatchSelector(selector, labels, &match, &error)) << error;
-    if (match) out["items"].push_back(p);
-  }
-  return out;
-}
+json Fixture(const std::string& name) { return K8sFixture(name); }
+json Filter(const json& pods, const std::string& selector) { return testing::PodsMatching(pods, selector); }
 
 std::set<std::string> Names(const json& pods) {
   std::set<std::string> out;

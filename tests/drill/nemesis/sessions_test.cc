@@ -7,6 +7,7 @@
 #include <fstream>
 
 #include "drill/nemesis/deployment.h"
+#include "drill/nemesis/k8s_fixtures.h"
 #include "drill/nemesis/milvus_sessions.h"
 #include "drill/nemesis/recording_cli.h"
 #include "lab/etcd_fixture.h"
@@ -94,9 +95,7 @@ TEST_F(SessionsEtcd, DryRunOfEveryScenarioNamesTheRightPodsOfRecordedDeployments
        {Case{"helm-2.5.current", "Helm release 'my-release' (coordinator: rootcoord)", "rootcoord"},
         Case{"helm-2.6.debian", "Helm release 'my-release' (coordinator: mixcoord)", "mixcoord"},
         Case{"operator-2.6.current", "Milvus Operator instance 'my-milvus' (coordinator: mixcoord)", "mixcoord"}}) {
-    const char* src = std::getenv("MDRILL_SOURCE_DIR");
-    std::ifstream in(std::string(src ? src : ".") + "/tests/data/k8s/" + c.fixture + ".json");
-    auto pods = nlohmann::json::parse(in, nullptr, false);
+    auto pods = testing::K8sFixture(c.fixture);
     ASSERT_FALSE(pods.is_discarded()) << c.fixture;
     auto d = DetectDeployment(pods);
     ASSERT_TRUE(d.ok()) << d.status().reason();
@@ -105,13 +104,9 @@ TEST_F(SessionsEtcd, DryRunOfEveryScenarioNamesTheRightPodsOfRecordedDeployments
     for (const std::string role : {"coordinator", "proxy", "querynode"}) {
       const std::string sel = d->Selector(role).value();
       nlohmann::json matched = {{"items", nlohmann::json::array()}};
-      for (const auto& p : pods["items"]) {
-        std::map<std::string, std::string> labels;
-        for (const auto& [k, v] : p["metadata"]["labels"].items()) labels[k] = v.get<std::string>();
-        bool match = false;
-        std::string error;
-        ASSERT_TRUE(MatchSelector(sel, labels, &match, &error)) << error;
-        if (!match || p["status"].value("phase", "") != "Running") continue;
+      const nlohmann::json listed = testing::PodsMatching(pods, sel);
+      for (const auto& p : listed["items"]) {
+        if (p["status"].value("phase", "") != "Running") continue;
         matched["items"].push_back(p);
         if (role == "coordinator") {  // the last running coordinator is the active one
           active_pod = p["metadata"]["name"];
