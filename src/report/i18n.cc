@@ -152,10 +152,12 @@ const Phrase kConsole[] = {
     {"+- half the op spacings at its two ends", "± 两端操作间隔之和的一半"},
     {"strict RTO per op kind: from the fault's injection (fault.injected, else fault.start) to recovery, the first "
      "answer among the ops of a sustained run of good ops (ok, corrected latency <= bound, default max(200 ms, 5 x "
-     "warm-up p99), lasting at least sustain_ops ops and sustain time)",
+     "p99 of the settled warm-up, its ops after its first second), lasting at least sustain_ops ops and sustain "
+     "time)",
      "严格 RTO（按操作类型）：从故障注入完成（fault.injected，没有时为 "
      "fault.start）到恢复，恢复指持续良好操作序列（成功且修正延迟 "
-     "<= 上限，默认 max(200 ms, 5 × 预热 p99)，至少持续 sustain_ops 个操作和 sustain 时长）中最早得到的应答"},
+     "<= 上限，默认 max(200 ms, 5 × 稳定预热期 p99，即预热第一秒之后的操作)，至少持续 sustain_ops 个操作和 sustain "
+     "时长）中最早得到的应答"},
     {"placed midway between the last moment a bad op proved the service impaired (a failure's end, a slow op's "
      "intended start + bound) and that answer, +- half the interval",
      "取最后一个坏操作证明服务受损的时刻（失败的结束时刻，或慢操作的计划开始时刻 + 上限）与该应答之间的中点，"

@@ -35,7 +35,8 @@ void Expect(OutageKind kind, int length_ms) {
   for (const char* kind_name : {"probe", "connect"}) {
     auto k = r.KindSeconds("strict_rto", kind_name);
     ASSERT_TRUE(k.has_value()) << kind_name;
-    EXPECT_LE(std::fabs(*k - r.true_s), 0.050) << kind_name;
+    EXPECT_LE(std::fabs(*k - r.true_s), 0.050)
+        << kind_name << ": " << r.result["strict_rto"]["by_kind"][kind_name].dump();
   }
   ASSERT_TRUE(client.has_value()) << r.console;
   EXPECT_GE(*client, r.true_s - 0.050);

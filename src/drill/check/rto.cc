@@ -26,7 +26,8 @@ constexpr const char* kSeedRtoDefinition =
 constexpr const char* kStrictRtoDefinition =
     "strict RTO per op kind: from the fault's injection (fault.injected, else fault.start) to recovery, the first "
     "answer among the ops of a sustained run of good ops (ok, corrected latency <= bound, default max(200 ms, 5 x "
-    "warm-up p99), lasting at least sustain_ops ops and sustain time); placed midway between the last moment a bad "
+    "p99 of the settled warm-up, its ops after its first second), lasting at least sustain_ops ops and sustain "
+    "time); placed midway between the last moment a bad "
     "op proved the service impaired (a failure's end, a slow op's intended start + bound) and that answer, +- half "
     "the interval; ops that ended before fault.start are not counted; 0 when no op in flight at or after "
     "fault.start was bad; overall = slowest kind";
@@ -78,16 +79,26 @@ SeedRto SeedForKind(const History& h, const std::vector<size_t>& ordered) {
 // after its bound (a dead connection's retransmissions) proves nothing later.
 int64_t ImpairedAt(const Op& op, int64_t bound) { return std::min(op.end_us, op.intended_us + bound); }
 
+constexpr int64_t kSettleUs = 1'000'000;  // the warm-up's start that the latency bound ignores
+
 int64_t LatencyBound(const History& h, const std::vector<size_t>& ordered, int64_t warm_until, const CheckOptions& o) {
   if (o.latency_bound_us > 0) return o.latency_bound_us;
   // A bound relative to the kind's own warm-up, so a slow op kind is not held to
   // a fast one's latency, with a floor so a very fast warm-up is not brittle.
-  HdrHistogram warm;
+  // Only the settled warm-up counts: its first second (a third of it if shorter)
+  // starts threads and connections, and with tens of ops its p99 is its slowest
+  // one (a start-up op 150 ms late made the bound 0.75 s, and a 1 s stall nearly
+  // vanished under it). An op still running at the fault is not warm-up.
+  const int64_t settled_from = std::min<int64_t>(kSettleUs, warm_until / 3);
+  HdrHistogram warm, all;
   for (size_t i : ordered) {
     const Op& op = h.ops[i];
-    if (op.intended_us < warm_until && op.ok()) warm.Record(op.end_us - op.intended_us);
+    if (op.end_us > warm_until || !op.ok()) continue;
+    all.Record(op.end_us - op.intended_us);
+    if (op.intended_us >= settled_from) warm.Record(op.end_us - op.intended_us);
   }
-  return std::max<int64_t>(200'000, 5 * warm.ValueAtPercentile(99));
+  const HdrHistogram& base = warm.Count() > 0 ? warm : all;
+  return std::max<int64_t>(200'000, 5 * base.ValueAtPercentile(99));
 }
 
 // Recovery lies between lo, the last moment a bad op proved the service impaired,
