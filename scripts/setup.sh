@@ -8,7 +8,7 @@ APT_PACKAGES=(
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libfaiss-dev libopenblas-dev
   libcli11-dev nlohmann-json3-dev libyaml-cpp-dev libspdlog-dev libfmt-dev
-  libgtest-dev libgmock-dev libbenchmark-dev libsqlite3-dev
+  libgtest-dev libgmock-dev libbenchmark-dev libsqlite3-dev libssl-dev libcrypt-dev openssl
   etcd-server etcd-client haproxy iproute2 nftables procps jq
   nodejs
   chromium fonts-wqy-microhei

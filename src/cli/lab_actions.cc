@@ -74,9 +74,13 @@ void PrintReplicas(const rec::StatusResponse& s) {
   milvus::MilvusClient client;
   milvus::ConnectOptions o;
   o.address = front;
-  auto collections = client.Connect(o, milvus::Deadline(2000)).ok()
-                         ? client.ListCollections(milvus::Deadline(2000))
-                         : Result<std::vector<std::string>>(Status::Internal(""));
+  Status connected = client.Connect(o, milvus::Deadline(2000));
+  if (connected.IsTransport() && connected.transport_code() == grpc::StatusCode::UNAUTHENTICATED) {
+    std::printf("replicas: not shown, the front door %s asks for a password (lab up --auth)\n", front.c_str());
+    return;
+  }
+  auto collections = connected.ok() ? client.ListCollections(milvus::Deadline(2000))
+                                    : Result<std::vector<std::string>>(Status::Internal(""));
   if (!collections.ok()) {
     std::printf("replicas: the front door %s does not answer\n", front.c_str());
     return;
@@ -155,6 +159,7 @@ std::vector<std::string> SplitList(const std::string& s) {
 
 int UpStandalone(LabFlags& f) {
   f.standalone.data_dir = f.data_dir;
+  f.standalone.auth_enabled = f.auth;
   if (f.foreground) return lab::RunStandalone(f.standalone);
   std::filesystem::create_directories(f.data_dir);
   std::ifstream old(StandalonePid(f.data_dir));
@@ -175,14 +180,15 @@ int UpStandalone(LabFlags& f) {
     ::kill(pid, SIGKILL);
     return 1;
   }
-  std::printf("lab up: standalone serving on %s\n  pid   %d\n  data  %s\n  log   %s\n", f.standalone.listen.c_str(),
-              pid, f.data_dir.c_str(), log.c_str());
+  std::printf("lab up: standalone serving on %s%s\n  pid   %d\n  data  %s\n  log   %s\n", f.standalone.listen.c_str(),
+              f.auth ? " (authentication on: root / Milvus until changed)" : "", pid, f.data_dir.c_str(), log.c_str());
   return 0;
 }
 
 int UpHa(LabFlags& f) {
   f.ha.data_dir = std::filesystem::absolute(f.data_dir).string();
   f.ha.drill_binary = SelfBinary();
+  f.ha.auth_enabled = f.auth;
   std::filesystem::create_directories(f.ha.data_dir + "/logs");
   if (auto stub = SupervisorStub(f.ha.data_dir)) {
     rec::StatusResponse s;

@@ -22,6 +22,7 @@ struct LabFlags {
   lab::StandaloneOptions standalone;  // data_dir is taken from `data_dir`
   lab::TopologyOptions ha;            // data_dir is taken from `data_dir`
   bool foreground = false;
+  bool auth = false;           // both topologies: check every request's user and password
   std::string deliberate_bug;  // lab/server/deliberate_bug.h; testing only
   int timeout_s = 20;
   // faults

@@ -39,7 +39,8 @@ CLI::App* AddUpCommand(CLI::App* lab_cmd, LabFlags* f) {
       ->capture_default_str()
       ->check(CLI::IsMember({"standalone", "ha"}));
   up->add_option("--listen", f->standalone.listen, "standalone: address of the Milvus API")->capture_default_str();
-  up->add_flag("--auth", f->standalone.auth_enabled, "standalone: require user/password (root / Milvus)");
+  up->add_flag("--auth", f->auth,
+               "check every request's user and password (root / Milvus until changed; users as upstream manages them)");
   up->add_flag("--foreground", f->foreground,
                "serve (standalone) or supervise (ha) in this process until SIGINT/SIGTERM");
   up->add_option("--segment-rows", f->standalone.collection.segment_max_rows, "rows at which a segment is sealed")
@@ -163,6 +164,7 @@ void AddComponentCommands(CLI::App* lab_cmd, LabFlags* f, LabCommands* cmds) {
   px->add_option("--listen", f->proxy.listen, "address of its Milvus API")->capture_default_str();
   px->add_option("--etcd", f->etcd_list, "comma-separated etcd client endpoints")->required();
   px->add_option("--lease-ttl", f->proxy.lease_ttl_seconds, "session lease TTL, seconds")->capture_default_str();
+  px->add_flag("--auth", f->proxy.auth_enabled, "check every caller's user and password");
 }
 
 // Runs whichever command of `cmds` was parsed; -1 when none was.

@@ -152,6 +152,37 @@ Result<int64_t> EtcdClient::PutIfLeaseHolds(const std::string& guard_key, int64_
   return resp.succeeded() ? resp.header().revision() : int64_t{0};
 }
 
+Result<bool> EtcdClient::ReplaceIfUnchanged(const std::string& guard_key, int64_t guard_lease, const std::string& key,
+                                            int64_t expect_mod, const std::optional<std::string>& value, Deadline d) {
+  if (!guard_key.empty() && guard_lease == 0) return false;  // as PutIfLeaseHolds: no lease holds nothing
+  grpc::ClientContext ctx;
+  Prepare(&ctx, d);
+  pb::TxnRequest req;
+  auto* cmp = req.add_compare();
+  cmp->set_key(key);
+  cmp->set_target(pb::Compare::MOD);
+  cmp->set_result(pb::Compare::EQUAL);
+  cmp->set_mod_revision(expect_mod);
+  if (!guard_key.empty()) {
+    auto* fence = req.add_compare();
+    fence->set_key(guard_key);
+    fence->set_target(pb::Compare::LEASE);
+    fence->set_result(pb::Compare::EQUAL);
+    fence->set_lease(guard_lease);
+  }
+  if (value) {
+    auto* put = req.add_success()->mutable_request_put();
+    put->set_key(key);
+    put->set_value(*value);
+  } else {
+    req.add_success()->mutable_request_delete_range()->set_key(key);
+  }
+  pb::TxnResponse resp;
+  grpc::Status g = kv_->Txn(&ctx, req, &resp);
+  if (!g.ok()) return Transport(g);
+  return resp.succeeded();
+}
+
 Result<EtcdClient::Page> EtcdClient::GetPage(const std::string& prefix, const std::string& from, int64_t limit,
                                              Deadline d) {
   grpc::ClientContext ctx;

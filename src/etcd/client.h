@@ -54,6 +54,11 @@ class EtcdClient {
   // revision of the write; 0 when the guard no longer holds.
   Result<int64_t> PutIfLeaseHolds(const std::string& guard_key, int64_t guard_lease, const std::string& key,
                                   const std::string& value, Deadline d);
+  // Writes key=*value (deletes it when `value` is nullopt) only while its mod
+  // revision is `expect_mod` (0: absent) and, with a non-empty `guard_key`, while
+  // `guard_key` is attached to lease `guard_lease`. True when it was written.
+  Result<bool> ReplaceIfUnchanged(const std::string& guard_key, int64_t guard_lease, const std::string& key,
+                                  int64_t expect_mod, const std::optional<std::string>& value, Deadline d);
 
   // At most `limit` keys under `prefix` from `from` (inclusive; empty: the
   // prefix's first) in key order, the store's revision at the time of the read,

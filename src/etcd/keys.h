@@ -12,6 +12,7 @@
 //                                  that record; value the segment file (log_archive.h)
 //   ROOT/replicas/<collection id>  a loaded collection's replica placement (replicas.h)
 //   ROOT/tso/upper, ROOT/id/upper  the fenced allocator's persisted bounds (allocator.h)
+//   ROOT/credential/users/<user>   a user's password hash, JSON (lab/ha/etcd_credentials.h)
 //   ROOT/health                    read (never written) by the supervisor's etcd probe
 //   by-dev/meta/session/rootcoord  upstream's session of the active coordinator (JSON,
 //                                  on its election lease), outside ROOT as upstream has it
@@ -73,6 +74,9 @@ inline std::string ReplicasPrefix(const std::string& root) { return root + "/rep
 inline std::string ReplicaPlacementKey(const std::string& root, int64_t collection_id) {
   return ReplicasPrefix(root) + std::to_string(collection_id);
 }
+
+// Users and their password hashes: the prefix (one key per user under it).
+inline std::string CredentialPrefix(const std::string& root) { return root + "/credential/users/"; }
 
 // The fenced allocator's persisted upper bounds: timestamps and ids.
 inline std::string TsoUpperKey(const std::string& root) { return root + "/tso/upper"; }

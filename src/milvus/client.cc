@@ -197,6 +197,38 @@ Result<std::vector<std::string>> MilvusClient::ListCollections(Deadline d) {
   return std::vector<std::string>(resp.collection_names().begin(), resp.collection_names().end());
 }
 
+Status MilvusClient::CreateUser(const std::string& user, const std::string& password, Deadline d) {
+  pb::CreateCredentialRequest req;
+  req.set_username(user);
+  req.set_password(Base64Encode(password));
+  pb::Status resp;
+  return Call(&pb::MilvusService::Stub::CreateCredential, req, &resp, d);
+}
+
+Status MilvusClient::ResetPassword(const std::string& user, const std::string& old_password,
+                                   const std::string& new_password, Deadline d) {
+  pb::UpdateCredentialRequest req;
+  req.set_username(user);
+  req.set_oldpassword(Base64Encode(old_password));
+  req.set_newpassword(Base64Encode(new_password));
+  pb::Status resp;
+  return Call(&pb::MilvusService::Stub::UpdateCredential, req, &resp, d);
+}
+
+Status MilvusClient::DeleteUser(const std::string& user, Deadline d) {
+  pb::DeleteCredentialRequest req;
+  req.set_username(user);
+  pb::Status resp;
+  return Call(&pb::MilvusService::Stub::DeleteCredential, req, &resp, d);
+}
+
+Result<std::vector<std::string>> MilvusClient::ListUsernames(Deadline d) {
+  pb::ListCredUsersResponse resp;
+  Status s = Call(&pb::MilvusService::Stub::ListCredUsers, pb::ListCredUsersRequest(), &resp, d);
+  if (!s.ok()) return s;
+  return std::vector<std::string>(resp.usernames().begin(), resp.usernames().end());
+}
+
 Result<int64_t> MilvusClient::RowCount(const std::string& name, Deadline d) {
   pb::GetCollectionStatisticsRequest req;
   req.set_collection_name(name);

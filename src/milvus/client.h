@@ -154,6 +154,14 @@ class MilvusClient {
   Result<std::vector<std::string>> ListCollections(Deadline d);
   Result<int64_t> RowCount(const std::string& name, Deadline d);  // GetCollectionStatistics
 
+  // Users, as pymilvus's utility.create_user / reset_password / delete_user /
+  // list_usernames call them (passwords sent base64-encoded).
+  Status CreateUser(const std::string& user, const std::string& password, Deadline d);
+  Status ResetPassword(const std::string& user, const std::string& old_password, const std::string& new_password,
+                       Deadline d);
+  Status DeleteUser(const std::string& user, Deadline d);
+  Result<std::vector<std::string>> ListUsernames(Deadline d);
+
   Result<MutationInfo> Insert(const std::string& name, const std::vector<pb::FieldData>& columns, uint32_t num_rows,
                               Deadline d);
   Result<MutationInfo> Upsert(const std::string& name, const std::vector<pb::FieldData>& columns, uint32_t num_rows,

@@ -47,6 +47,10 @@ inline constexpr int kIllegalTopK = 10;
 inline constexpr int kIllegalNlist = 22;
 inline constexpr int kIllegalMetricType = 23;
 inline constexpr int kIndexNotExist = 25;
+inline constexpr int kCreateCredentialFailure = 29;
+inline constexpr int kUpdateCredentialFailure = 30;
+inline constexpr int kDeleteCredentialFailure = 31;
+inline constexpr int kListCredUsersFailure = 33;
 inline constexpr int kNoReplicaAvailable = 46;
 inline constexpr int kUpsertAutoIDTrue = 51;
 inline constexpr int kNotReadyServe = 56;
@@ -117,6 +121,8 @@ class Result {
   const T& value() const { return value_; }
   T* operator->() { return &value_; }
   const T* operator->() const { return &value_; }
+  T& operator*() { return value_; }
+  const T& operator*() const { return value_; }
 
  private:
   Status status_;

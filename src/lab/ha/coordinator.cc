@@ -14,6 +14,7 @@
 #include "lab.grpc.pb.h"
 #include "lab/ha/allocator.h"
 #include "lab/ha/election.h"
+#include "lab/ha/etcd_credentials.h"
 #include "lab/ha/etcd_log.h"
 #include "lab/ha/log_archive.h"
 #include "lab/ha/replicas.h"
@@ -215,7 +216,12 @@ int RunCoordinator(const CoordinatorOptions& o) {
   catalog.SetLog(&log);
   TermActivation activation(o, &etcd, &election, &alloc, &tailer);
   CoordinatorService service(o, &election, &alloc, [&] { return activation.Activate(); });
-  MilvusService milvus(&catalog, CoordinatorMilvusOptions(o, &etcd, &activation));
+  // Users: written only by the active coordinator, under its election's fence.
+  auto credential_store = EtcdCredentialStore(&etcd, o.prefix, eo.key, [&election] { return election.lease(); });
+  Credentials credentials(credential_store.get());
+  ServiceOptions milvus_options = CoordinatorMilvusOptions(o, &etcd, &activation);
+  milvus_options.credentials = &credentials;
+  MilvusService milvus(&catalog, milvus_options);
   catalog.Start();
   tailer.Start();
   ReplicaManager replicas(&etcd, &election, eo.key, &catalog, o.prefix, o.id);

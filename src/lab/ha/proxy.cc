@@ -8,13 +8,16 @@
 #include <map>
 #include <mutex>
 #include <random>
+#include <string_view>
 #include <thread>
 
 #include "etcd/client.h"
 #include "etcd/keys.h"
+#include "lab/ha/etcd_credentials.h"
 #include "lab/ha/session.h"
 #include "lab/server/convert.h"
 #include "lab/server/grpc_options.h"
+#include "lab/server/milvus_service.h"
 #include "milvus.grpc.pb.h"
 #include "util/hybrid_ts.h"
 #include "util/stop_signals.h"
@@ -34,26 +37,30 @@ pb::Status* StatusOf(Resp* r) {
 
 class ProxyService final : public pb::MilvusService::Service {
  public:
-  ProxyService(const ProxyOptions& o, etcd::EtcdClient* etcd) : o_(o), etcd_(etcd) {
+  ProxyService(const ProxyOptions& o, etcd::EtcdClient* etcd, Credentials* credentials)
+      : o_(o), etcd_(etcd), credentials_(credentials) {
     std::random_device rd;
     next_identifier_ = static_cast<int64_t>((static_cast<uint64_t>(rd()) << 20) | 1);
   }
 
   using Ctx = grpc::ServerContext;
 
-  grpc::Status Connect(Ctx*, const pb::ConnectRequest*, pb::ConnectResponse* resp) override {
+  grpc::Status Connect(Ctx* ctx, const pb::ConnectRequest*, pb::ConnectResponse* resp) override {
+    if (grpc::Status a = Authorize(ctx); !a.ok()) return a;
     resp->mutable_status();
     resp->mutable_server_info()->set_build_tags("v2.5.12-milvus-drill");
     resp->mutable_server_info()->set_deploy_mode("CLUSTER");
     resp->set_identifier(next_identifier_++);
     return grpc::Status::OK;
   }
-  grpc::Status GetVersion(Ctx*, const pb::GetVersionRequest*, pb::GetVersionResponse* resp) override {
+  grpc::Status GetVersion(Ctx* ctx, const pb::GetVersionRequest*, pb::GetVersionResponse* resp) override {
+    if (grpc::Status a = Authorize(ctx); !a.ok()) return a;
     resp->mutable_status();
     resp->set_version("v2.5.12-milvus-drill");
     return grpc::Status::OK;
   }
-  grpc::Status CheckHealth(Ctx*, const pb::CheckHealthRequest*, pb::CheckHealthResponse* resp) override {
+  grpc::Status CheckHealth(Ctx* ctx, const pb::CheckHealthRequest*, pb::CheckHealthResponse* resp) override {
+    if (grpc::Status a = Authorize(ctx); !a.ok()) return a;
     resp->mutable_status();
     bool coord = !ActiveCoordinator(false).empty();
     bool nodes = !QueryNodes(false).empty();
@@ -65,13 +72,16 @@ class ProxyService final : public pb::MilvusService::Service {
 
 #define MDRILL_WRITE(Method, Req, Resp, ddl)                                                                 \
   grpc::Status Method(Ctx* ctx, const pb::Req* req, pb::Resp* resp) override {                               \
+    if (grpc::Status a = Authorize(ctx); !a.ok()) return a;                                                  \
     grpc::Status g =                                                                                         \
         ToCoordinator(ctx, resp, [&](Stub* s, grpc::ClientContext* c) { return s->Method(c, *req, resp); }); \
     if (ddl && StatusOf(resp)->code() == 0) Barrier(ctx);                                                    \
+    if (std::string_view(#Method).find("Credential") != std::string_view::npos) credentials_->Invalidate();  \
     return g;                                                                                                \
   }
 #define MDRILL_READ(Method, Req, Resp, strong)                                                                        \
   grpc::Status Method(Ctx* ctx, const pb::Req* req, pb::Resp* resp) override {                                        \
+    if (grpc::Status a = Authorize(ctx); !a.ok()) return a;                                                           \
     return ToQueryNode(ctx, resp, strong, [&](Stub* s, grpc::ClientContext* c) { return s->Method(c, *req, resp); }); \
   }
 
@@ -86,6 +96,10 @@ class ProxyService final : public pb::MilvusService::Service {
   MDRILL_WRITE(DropIndex, DropIndexRequest, Status, true)
   MDRILL_WRITE(LoadCollection, LoadCollectionRequest, Status, true)
   MDRILL_WRITE(ReleaseCollection, ReleaseCollectionRequest, Status, true)
+  // Users: the active coordinator writes them; this proxy then reads them afresh.
+  MDRILL_WRITE(CreateCredential, CreateCredentialRequest, Status, false)
+  MDRILL_WRITE(UpdateCredential, UpdateCredentialRequest, Status, false)
+  MDRILL_WRITE(DeleteCredential, DeleteCredentialRequest, Status, false)
 
   MDRILL_READ(ListDatabases, ListDatabasesRequest, ListDatabasesResponse, false)
   MDRILL_READ(HasCollection, HasCollectionRequest, BoolResponse, true)
@@ -110,7 +124,25 @@ class ProxyService final : public pb::MilvusService::Service {
 #undef MDRILL_WRITE
 #undef MDRILL_READ
 
+  grpc::Status ListCredUsers(Ctx* ctx, const pb::ListCredUsersRequest*, pb::ListCredUsersResponse* resp) override {
+    if (grpc::Status a = Authorize(ctx); !a.ok()) return a;
+    auto users = credentials_->List();
+    if (!users.ok()) {
+      SetStatus(Status(code::kServiceUnavailable, legacy::kListCredUsersFailure,
+                       "proxy " + o_.id + ": etcd: " + users.status().reason()),
+                resp->mutable_status());
+      return grpc::Status::OK;
+    }
+    resp->mutable_status();
+    for (const auto& u : users.value()) resp->add_usernames(u);
+    return grpc::Status::OK;
+  }
+
  private:
+  grpc::Status Authorize(const Ctx* ctx) {
+    return o_.auth_enabled ? AuthorizeRequest(credentials_, ctx) : grpc::Status::OK;
+  }
+
   Clock::time_point DeadlineOf(const Ctx* ctx) const {
     auto left = ctx->deadline() - std::chrono::system_clock::now();
     if (left > std::chrono::seconds(60)) left = std::chrono::seconds(60);
@@ -264,6 +296,7 @@ class ProxyService final : public pb::MilvusService::Service {
 
   const ProxyOptions& o_;
   etcd::EtcdClient* etcd_;
+  Credentials* credentials_;
   std::atomic<int64_t> next_identifier_;
   std::atomic<size_t> rr_{0};
   std::mutex mu_;
@@ -278,7 +311,9 @@ class ProxyService final : public pb::MilvusService::Service {
 int RunProxy(const ProxyOptions& o) {
   StopSignals stop_signals;  // before any thread starts
   etcd::EtcdClient etcd(o.etcd);
-  ProxyService service(o, &etcd);
+  auto credential_store = EtcdCredentialStore(&etcd, o.prefix);  // read only: the coordinator writes
+  Credentials credentials(credential_store.get());
+  ProxyService service(o, &etcd, &credentials);
   auto started = StartGrpcServer(ComponentServerOptions(o.listen), {&service});
   if (!started.ok()) {
     std::fprintf(stderr, "proxy %s: %s\n", o.id.c_str(), started.status().reason().c_str());

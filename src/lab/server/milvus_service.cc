@@ -29,16 +29,22 @@ MilvusService::MilvusService(Catalog* catalog, ServiceOptions options)
   next_identifier_ = static_cast<int64_t>((static_cast<uint64_t>(rd()) << 20) | 1);
 }
 
-bool MilvusService::Authenticated(const Ctx* ctx) const {
-  if (!options_.auth_enabled) return true;
+grpc::Status AuthorizeRequest(Credentials* credentials, const grpc::ServerContext* ctx) {
   auto it = ctx->client_metadata().find("authorization");
-  if (it == ctx->client_metadata().end()) return false;
-  std::string decoded;
-  if (!Base64Decode(std::string(it->second.data(), it->second.size()), &decoded)) return false;
-  auto colon = decoded.find(':');
-  if (colon == std::string::npos) return false;
-  auto user = options_.users.find(decoded.substr(0, colon));
-  return user != options_.users.end() && user->second == decoded.substr(colon + 1);
+  if (it == ctx->client_metadata().end())
+    return grpc::Status(grpc::StatusCode::UNAUTHENTICATED, "missing authorization in header");
+  Status s = credentials != nullptr ? credentials->Check(std::string(it->second.data(), it->second.size()))
+                                    : Status::Internal("no users");
+  if (s.ok()) return grpc::Status::OK;
+  if (s.code() != code::kAuthFailed)  // the store could not be read: not the caller's fault
+    return grpc::Status(grpc::StatusCode::UNAVAILABLE, "auth check failed: " + s.reason());
+  return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
+                      "auth check failure, please check username and password are correct");
+}
+
+grpc::Status MilvusService::Authenticated(const Ctx* ctx) const {
+  if (!options_.auth_enabled) return grpc::Status::OK;
+  return AuthorizeRequest(options_.credentials, ctx);
 }
 
 Result<CollectionView> MilvusService::Loaded(const std::string& db, const std::string& name) const {
@@ -262,6 +268,54 @@ grpc::Status MilvusService::GetFlushState(Ctx* ctx, const pb::GetFlushStateReque
       if (!v.ok()) return v.status();
     }
     resp->set_flushed(true);
+    return Status::OK();
+  });
+}
+
+// Users and passwords. Both SDKs send passwords base64-encoded.
+namespace {
+
+Status DecodePassword(const std::string& field, const std::string& in, std::string* out) {
+  if (!Base64Decode(in, out)) return Status::InvalidArgument(field + " is not base64, as the SDKs send it");
+  return Status::OK();
+}
+
+Status NoUsers() { return Status::InvalidArgument("this server does not manage users"); }
+
+}  // namespace
+
+grpc::Status MilvusService::CreateCredential(Ctx* ctx, const pb::CreateCredentialRequest* req, pb::Status* resp) {
+  return Handle(ctx, resp, [&] {
+    if (options_.credentials == nullptr) return NoUsers();
+    std::string password;
+    if (Status s = DecodePassword("password", req->password(), &password); !s.ok()) return s;
+    return options_.credentials->Create(req->username(), password);
+  });
+}
+
+grpc::Status MilvusService::UpdateCredential(Ctx* ctx, const pb::UpdateCredentialRequest* req, pb::Status* resp) {
+  return Handle(ctx, resp, [&] {
+    if (options_.credentials == nullptr) return NoUsers();
+    std::string old_password, new_password;
+    if (Status s = DecodePassword("oldPassword", req->oldpassword(), &old_password); !s.ok()) return s;
+    if (Status s = DecodePassword("newPassword", req->newpassword(), &new_password); !s.ok()) return s;
+    return options_.credentials->Update(req->username(), old_password, new_password);
+  });
+}
+
+grpc::Status MilvusService::DeleteCredential(Ctx* ctx, const pb::DeleteCredentialRequest* req, pb::Status* resp) {
+  return Handle(ctx, resp, [&] {
+    if (options_.credentials == nullptr) return NoUsers();
+    return options_.credentials->Delete(req->username());
+  });
+}
+
+grpc::Status MilvusService::ListCredUsers(Ctx* ctx, const pb::ListCredUsersRequest*, pb::ListCredUsersResponse* resp) {
+  return Handle(ctx, resp->mutable_status(), [&] {
+    if (options_.credentials == nullptr) return NoUsers();
+    auto users = options_.credentials->List();
+    if (!users.ok()) return users.status();
+    for (const auto& u : *users) resp->add_usernames(u);
     return Status::OK();
   });
 }

@@ -14,6 +14,7 @@
 
 #include "lab/server/catalog.h"
 #include "lab/server/convert.h"
+#include "lab/server/credentials.h"
 #include "milvus.grpc.pb.h"
 
 namespace mdrill::lab {
@@ -30,8 +31,10 @@ struct ReadRequest {
 };
 
 struct ServiceOptions {
+  // Users and passwords: the credential RPCs manage them (refused when null), and
+  // with auth_enabled every request's authorization header is checked against them.
+  Credentials* credentials = nullptr;
   bool auth_enabled = false;
-  std::map<std::string, std::string> users = {{"root", "Milvus"}};  // upstream's default root
   std::string deploy_mode = "STANDALONE";
   // HA roles: checked before every request (a standby coordinator refuses; a query
   // node waits until it applied what the caller's x-drill-revision header names).
@@ -44,6 +47,10 @@ struct ServiceOptions {
   // function: standalone (one copy in this process).
   std::function<std::vector<std::pair<int64_t, int64_t>>(int64_t collection_id, int replicas)> replica_placement;
 };
+
+// A request's authorization header checked against `credentials`: OK, or
+// UNAUTHENTICATED with upstream's message (a missing header says so).
+grpc::Status AuthorizeRequest(Credentials* credentials, const grpc::ServerContext* ctx);
 
 class MilvusService final : public pb::MilvusService::Service {
  public:
@@ -84,13 +91,17 @@ class MilvusService final : public pb::MilvusService::Service {
                                         pb::GetPersistentSegmentInfoResponse*) override;
   grpc::Status GetQuerySegmentInfo(Ctx*, const pb::GetQuerySegmentInfoRequest*,
                                    pb::GetQuerySegmentInfoResponse*) override;
+  grpc::Status CreateCredential(Ctx*, const pb::CreateCredentialRequest*, pb::Status*) override;
+  grpc::Status UpdateCredential(Ctx*, const pb::UpdateCredentialRequest*, pb::Status*) override;
+  grpc::Status DeleteCredential(Ctx*, const pb::DeleteCredentialRequest*, pb::Status*) override;
+  grpc::Status ListCredUsers(Ctx*, const pb::ListCredUsersRequest*, pb::ListCredUsersResponse*) override;
 
  private:
   // Runs `body` (which returns the Status to put in the response) after the
   // authentication check, converting any exception into an internal-error Status.
   template <typename Body>
   grpc::Status Handle(Ctx* ctx, pb::Status* status, Body body);
-  bool Authenticated(const Ctx* ctx) const;
+  grpc::Status Authenticated(const Ctx* ctx) const;
   Result<CollectionView> Loaded(const std::string& db, const std::string& name) const;
   template <typename Req>
   Status Write(const Req& req, bool upsert, pb::MutationResult* resp);
@@ -102,9 +113,7 @@ class MilvusService final : public pb::MilvusService::Service {
 
 template <typename Body>
 inline grpc::Status MilvusService::Handle(Ctx* ctx, pb::Status* status, Body body) {
-  if (!Authenticated(ctx))
-    return grpc::Status(grpc::StatusCode::UNAUTHENTICATED,
-                        "auth check failure, please check username and password are correct");
+  if (grpc::Status a = Authenticated(ctx); !a.ok()) return a;
   Status s;
   try {
     if (options_.before_request) s = options_.before_request(ctx);

@@ -29,8 +29,13 @@ int RunStandalone(const StandaloneOptions& options) {
   // This process owns its log, so it alone decides merges and seals.
   Compactor compactor(&catalog, copts.compaction.interval, [] { return true; });
   compactor.Start();
+  // Users live in DATA_DIR/credentials.json; with authentication off they can still
+  // be managed, as upstream's.
+  auto credential_store = FileCredentialStore(options.data_dir);
+  Credentials credentials(credential_store.get());
   ServiceOptions sopts;
   sopts.auth_enabled = options.auth_enabled;
+  sopts.credentials = &credentials;
   MilvusService service(&catalog, sopts);
 
   GrpcServerOptions grpc_options;

@@ -13,7 +13,7 @@ namespace mdrill::lab {
 struct StandaloneOptions {
   std::string listen = "127.0.0.1:19530";  // loopback unless told otherwise
   std::string data_dir = "./milvus-drill-data";
-  bool auth_enabled = false;                 // root / Milvus, as upstream
+  bool auth_enabled = false;                 // check every request's user and password (root / Milvus at first)
   int max_message_bytes = kMaxMessageBytes;  // larger requests get RESOURCE_EXHAUSTED
   engine::CollectionOptions collection;
   CompactionOptions compaction;  // idle sealing and merging (catalog.h)

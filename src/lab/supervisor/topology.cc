@@ -104,6 +104,7 @@ class ComponentPlanner {
     ComponentPlan p = Next("proxy-" + std::to_string(i), "proxy", "milvus-proxy");
     p.argv = {o_.drill_binary, "lab",     "component", "proxy",    "--id",        p.name,
               "--listen",      p.address, "--etcd",    endpoints_, "--lease-ttl", std::to_string(o_.lease_ttl_seconds)};
+    if (o_.auth_enabled) p.argv.push_back("--auth");
     return p;
   }
 

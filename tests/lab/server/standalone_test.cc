@@ -326,6 +326,31 @@ TEST(StandaloneAuth, RequiresRootPasswordWhenEnabled) {
   o.token = "root:Milvus";
   EXPECT_TRUE(token.Connect(o, kCall).ok());
   EXPECT_TRUE(token.ListCollections(kCall).ok());
+
+  // Users as pymilvus manages them: a new user signs in; a reset password replaces
+  // the old one; a deleted user is refused.
+  ASSERT_TRUE(token.CreateUser("app_user", "app-pass-1", kCall).ok());
+  EXPECT_EQ(token.ListUsernames(kCall).value(), (std::vector<std::string>{"app_user", "root"}));
+  auto sign_in = [&](const std::string& user, const std::string& password) {
+    milvus::MilvusClient c;
+    milvus::ConnectOptions co;
+    co.address = server.address();
+    co.user = user;
+    co.password = password;
+    return c.Connect(co, kCall);
+  };
+  EXPECT_TRUE(sign_in("app_user", "app-pass-1").ok());
+  ASSERT_TRUE(token.ResetPassword("app_user", "app-pass-1", "app-pass-2", kCall).ok());
+  EXPECT_EQ(sign_in("app_user", "app-pass-1").transport_code(), grpc::StatusCode::UNAUTHENTICATED);
+  EXPECT_TRUE(sign_in("app_user", "app-pass-2").ok());
+  ASSERT_TRUE(token.DeleteUser("app_user", kCall).ok());
+  EXPECT_EQ(sign_in("app_user", "app-pass-2").transport_code(), grpc::StatusCode::UNAUTHENTICATED);
+  // A request without the header says what is missing, as upstream.
+  milvus::MilvusClient none;
+  milvus::ConnectOptions bare;
+  bare.address = server.address();
+  Status missing = none.Connect(bare, kCall);
+  EXPECT_NE(missing.reason().find("missing authorization in header"), std::string::npos) << missing.reason();
 }
 
 // A second server started on an address already served must not share the port
