@@ -1,5 +1,5 @@
 // Every Milvus handler of the lab's server, in process, on a real catalog and
-// write-ahead log, all 30 of them. An input is up to 8 requests: a byte choosing the handler, a
+// write-ahead log, all 34 of them. An input is up to 8 requests: a byte choosing the handler, a
 // length, and that many bytes merged (protobuf MergeFromString) into a valid
 // request of that kind, so fields are mutated inside requests that otherwise reach
 // deep into the handlers (bytes that would not parse on the wire are refused, as
@@ -206,6 +206,18 @@ const std::vector<Handler>& Handlers() {
         std::function<void(pb::GetPersistentSegmentInfoRequest*)>([](auto* r) { r->set_collectionname("c"); })),
       H(&S::GetQuerySegmentInfo,
         std::function<void(pb::GetQuerySegmentInfoRequest*)>([](auto* r) { r->set_collectionname("c"); })),
+      H(&S::CreateCredential, std::function<void(pb::CreateCredentialRequest*)>([](auto* r) {
+        r->set_username("u1");
+        r->set_password("cGFzc3dvcmQ=");  // "password"
+      })),
+      H(&S::UpdateCredential, std::function<void(pb::UpdateCredentialRequest*)>([](auto* r) {
+        r->set_username("root");
+        r->set_oldpassword("TWlsdnVz");  // "Milvus"
+        r->set_newpassword("cGFzc3dvcmQ=");
+      })),
+      H(&S::DeleteCredential,
+        std::function<void(pb::DeleteCredentialRequest*)>([](auto* r) { r->set_username("u1"); })),
+      H(&S::ListCredUsers, std::function<void(pb::ListCredUsersRequest*)>([](auto*) {})),
   };
   return handlers;
 }
@@ -233,13 +245,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return std::string(::mkdtemp(tmpl));
   }();
   std::filesystem::remove(dir + "/wal.log");
+  std::filesystem::remove(dir + "/credentials.json");
   std::map<std::string, int64_t> before;
   {
     CatalogOptions copts;
     LocalWalLog log;
     Catalog catalog(copts, &log);
     if (!log.Open(dir, &catalog).ok()) __builtin_trap();
-    MilvusService service(&catalog, ServiceOptions());
+    auto credential_store = mdrill::lab::FileCredentialStore(dir);
+    mdrill::lab::Credentials credentials(credential_store.get());
+    ServiceOptions service_options;
+    service_options.credentials = &credentials;
+    MilvusService service(&catalog, service_options);
     Run(&service, 0, "");  // c2, then rename: the base collection is "c"
     pb::CreateCollectionRequest base;
     base.set_collection_name("c");

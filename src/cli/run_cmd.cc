@@ -136,6 +136,7 @@ Status RunOptionsFromFlags(const RunFlags& f, RunOptions* o) {
   o->connect.address = f.host + ":" + std::to_string(f.port);
   o->connect.user = f.user;
   o->connect.password = f.password;
+  o->connect.token = f.token;
   o->workload.search_rate = f.search_rate;
   o->workload.insert_rate = f.insert_rate;
   o->workload.query_rate = f.query_rate;
@@ -383,6 +384,7 @@ void AddTargetAndReportFlags(CLI::App* run, RunFlags* f) {
   run->add_option("--port", f->port, "Milvus proxy port")->capture_default_str();
   run->add_option("--user", f->user, "user name");
   run->add_option("--password", f->password, "password");
+  run->add_option("--token", f->token, "instead of --user/--password: a token (\"user:password\", or an API key)");
   run->add_option("--namespace", f->ns, "k8s: the namespace Milvus runs in")->capture_default_str();
   run->add_option("--context", f->context, "k8s: kubectl context");
   run->add_flag("--chaos-mesh", f->chaos_mesh, "k8s: pause/delay through Chaos Mesh (must be installed)");

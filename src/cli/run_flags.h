@@ -19,7 +19,7 @@ struct RunFlags {
   std::string target = "lab";
   std::string host = "127.0.0.1";
   int port = 19530;
-  std::string user, password;
+  std::string user, password, token;
   std::string ns = "milvus", context, kubectl = "kubectl", docker = "docker", project;
   bool chaos_mesh = false;
   std::string lab_dir = lab::TopologyOptions{}.data_dir;

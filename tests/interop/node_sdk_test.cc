@@ -24,8 +24,8 @@ void RunFlow(const std::string& address) {
       << "the Node SDK is not installed: run scripts/setup.sh";
   std::string out;
   // stderr joins stdout so an SDK exception shows in the failure message.
-  int rc = RunCapture({"sh", "-c", "exec node \"$0\" \"$1\" 2>&1", InteropDir() + "/sdk_flow.mjs", address},
-                      &out, std::chrono::seconds(120));
+  int rc = RunCapture({"sh", "-c", "exec node \"$0\" \"$1\" 2>&1", InteropDir() + "/sdk_flow.mjs", address}, &out,
+                      std::chrono::seconds(120));
   ASSERT_EQ(rc, 0) << out;
   size_t nl = out.rfind("\n{");
   auto line = nl == std::string::npos ? out : out.substr(nl + 1);
@@ -44,6 +44,33 @@ TEST(NodeSdk, FullFlowAgainstStandalone) {
   std::string err;
   ASSERT_TRUE(server.Start(&err)) << err;
   RunFlow(server.address());
+}
+
+// The SDK's user management and sign-in against `lab up --auth`, standalone and HA.
+void RunAuthFlow(const std::string& address) {
+  std::string out;
+  int rc = RunCapture({"sh", "-c", "exec node \"$0\" \"$1\" 2>&1", InteropDir() + "/sdk_auth.mjs", address}, &out,
+                      std::chrono::seconds(120));
+  ASSERT_EQ(rc, 0) << out;
+  size_t nl = out.rfind("\n{");
+  auto j = nlohmann::json::parse(nl == std::string::npos ? out : out.substr(nl + 1), nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << out;
+  EXPECT_TRUE(j["ok"].get<bool>()) << out;
+  std::printf("node sdk auth facts against %s: %s\n", address.c_str(), j["facts"].dump().c_str());
+}
+
+TEST(NodeSdk, UsersAndSignInAgainstStandaloneWithAuth) {
+  ServerProcess server("", {"--auth"});
+  std::string err;
+  ASSERT_TRUE(server.Start(&err)) << err;
+  RunAuthFlow(server.address());
+}
+
+TEST(NodeSdk, UsersAndSignInThroughTheHaLabFrontDoorWithAuth) {
+  HaLabProcess lab;
+  std::string out;
+  ASSERT_TRUE(lab.Up(&out, {"--auth"})) << out;
+  RunAuthFlow(lab.front_door());
 }
 
 TEST(NodeSdk, FullFlowThroughTheHaLabFrontDoor) {

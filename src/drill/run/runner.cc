@@ -180,6 +180,10 @@ bool TestRun::Prepare() {
   auto pks = s.ok() ? drill::PrepareCollection(&admin_, plan_, o_, data_, &created) : Result<std::vector<int64_t>>(s);
   if (!pks.ok()) {
     res_->error = "cannot prepare the test collection: " + pks.status().ToString();
+    if (pks.status().IsTransport() && pks.status().transport_code() == grpc::StatusCode::UNAUTHENTICATED)
+      res_->error += o_.connect.user.empty() && o_.connect.token.empty()
+                         ? " (the target checks users: give --user and --password, or --token)"
+                         : " (the target refused the user and password given)";
     // Created by this run before the failure: ours to drop.
     if (created) (void)admin_.DropCollection(plan_.collection, dm::Deadline(30000));
     return false;
