@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "lab.grpc.pb.h"
+#include "lab/server/tls_cert.h"
 #include "lab/server/wal.h"
 #include "lab/supervisor/netlab.h"
 #include "lab/supervisor/supervisor.h"
@@ -75,6 +76,11 @@ void PrintReplicas(const rec::StatusResponse& s) {
   milvus::ConnectOptions o;
   o.address = front;
   Status connected = client.Connect(o, milvus::Deadline(2000));
+  if (!connected.ok() && std::filesystem::exists(lab::LabCertificateFiles(s.data_dir()).cert)) {
+    o.tls = true;  // a lab started with --tls
+    o.ca_file = lab::LabCertificateFiles(s.data_dir()).cert;
+    connected = client.Connect(o, milvus::Deadline(2000));
+  }
   if (connected.IsTransport() && connected.transport_code() == grpc::StatusCode::UNAUTHENTICATED) {
     std::printf("replicas: not shown, the front door %s asks for a password (lab up --auth)\n", front.c_str());
     return;
@@ -139,10 +145,13 @@ pid_t Daemonize(const std::string& log) {
   ::_exit(127);
 }
 
-bool ConnectOk(const std::string& address) {
+// `ca`: the lab's certificate when it serves TLS, else empty.
+bool ConnectOk(const std::string& address, const std::string& ca = "") {
   milvus::MilvusClient c;
   milvus::ConnectOptions o;
   o.address = address;
+  o.tls = !ca.empty();
+  o.ca_file = ca;
   Status s = c.Connect(o, milvus::Deadline(500));
   return s.ok() || (s.IsTransport() && s.transport_code() == grpc::StatusCode::UNAUTHENTICATED);
 }
@@ -160,6 +169,15 @@ std::vector<std::string> SplitList(const std::string& s) {
 int UpStandalone(LabFlags& f) {
   f.standalone.data_dir = f.data_dir;
   f.standalone.auth_enabled = f.auth;
+  if (f.tls) {
+    auto files = lab::EnsureLabCertificate(f.data_dir, {f.standalone.listen.substr(0, f.standalone.listen.rfind(':'))});
+    if (!files.ok()) {
+      std::fprintf(stderr, "lab up: %s\n", files.status().reason().c_str());
+      return 1;
+    }
+    f.standalone.tls_cert_file = files->cert;
+    f.standalone.tls_key_file = files->key;
+  }
   if (f.foreground) return lab::RunStandalone(f.standalone);
   std::filesystem::create_directories(f.data_dir);
   std::ifstream old(StandalonePid(f.data_dir));
@@ -173,15 +191,17 @@ int UpStandalone(LabFlags& f) {
   pid_t pid = Daemonize(log);
   if (pid > 0) std::ofstream(StandalonePid(f.data_dir)) << pid << "\n";
   auto until = std::chrono::steady_clock::now() + std::chrono::seconds(f.timeout_s);
-  while (std::chrono::steady_clock::now() < until && ::kill(pid, 0) == 0 && !ConnectOk(f.standalone.listen))
+  const std::string& ca = f.standalone.tls_cert_file;
+  while (std::chrono::steady_clock::now() < until && ::kill(pid, 0) == 0 && !ConnectOk(f.standalone.listen, ca))
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
-  if (!ConnectOk(f.standalone.listen)) {
+  if (!ConnectOk(f.standalone.listen, ca)) {
     std::fprintf(stderr, "lab up: the server did not come up within %d s; see %s\n", f.timeout_s, log.c_str());
     ::kill(pid, SIGKILL);
     return 1;
   }
   std::printf("lab up: standalone serving on %s%s\n  pid   %d\n  data  %s\n  log   %s\n", f.standalone.listen.c_str(),
               f.auth ? " (authentication on: root / Milvus until changed)" : "", pid, f.data_dir.c_str(), log.c_str());
+  if (f.tls) std::printf("  tls   clients connect with --tls --ca %s\n", ca.c_str());
   return 0;
 }
 
@@ -189,6 +209,15 @@ int UpHa(LabFlags& f) {
   f.ha.data_dir = std::filesystem::absolute(f.data_dir).string();
   f.ha.drill_binary = SelfBinary();
   f.ha.auth_enabled = f.auth;
+  if (f.tls) {
+    auto files = lab::EnsureLabCertificate(f.ha.data_dir, {f.ha.front_door.substr(0, f.ha.front_door.rfind(':'))});
+    if (!files.ok()) {
+      std::fprintf(stderr, "lab up: %s\n", files.status().reason().c_str());
+      return 1;
+    }
+    f.ha.tls_cert_file = files->cert;
+    f.ha.tls_key_file = files->key;
+  }
   std::filesystem::create_directories(f.ha.data_dir + "/logs");
   if (auto stub = SupervisorStub(f.ha.data_dir)) {
     rec::StatusResponse s;
@@ -233,7 +262,7 @@ int UpHa(LabFlags& f) {
       active += c.state() == "active";
     }
     int expected = f.ha.etcd + f.ha.querynodes + f.ha.proxies + (f.ha.proxies > 0 ? 1 : 0);
-    ready = healthy == expected && active == 1 && (f.ha.proxies == 0 || ConnectOk(f.ha.front_door));
+    ready = healthy == expected && active == 1 && (f.ha.proxies == 0 || ConnectOk(f.ha.front_door, f.ha.tls_cert_file));
   }
   double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!ready) {
@@ -247,6 +276,7 @@ int UpHa(LabFlags& f) {
     return 1;
   }
   std::printf("lab up: ready in %.1f s (supervisor pid %d)\n", took, pid);
+  if (f.tls) std::printf("TLS: clients connect with --tls --ca %s\n", f.ha.tls_cert_file.c_str());
   PrintStatus(s);
   return 0;
 }

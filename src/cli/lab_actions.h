@@ -23,6 +23,7 @@ struct LabFlags {
   lab::TopologyOptions ha;            // data_dir is taken from `data_dir`
   bool foreground = false;
   bool auth = false;           // both topologies: check every request's user and password
+  bool tls = false;            // both topologies: serve clients over TLS (lab/server/tls_cert.h)
   std::string deliberate_bug;  // lab/server/deliberate_bug.h; testing only
   int timeout_s = 20;
   // faults

@@ -40,7 +40,10 @@ CLI::App* AddUpCommand(CLI::App* lab_cmd, LabFlags* f) {
       ->check(CLI::IsMember({"standalone", "ha"}));
   up->add_option("--listen", f->standalone.listen, "standalone: address of the Milvus API")->capture_default_str();
   up->add_flag("--auth", f->auth,
-               "check every request's user and password (root / Milvus until changed; users as upstream manages them)");
+               "check every request's user and password (root / Milvus until changed, users managed as upstream)");
+  up->add_flag("--tls", f->tls,
+               "serve clients over TLS with a self-signed certificate made in DATA_DIR/tls (clients: --tls --ca "
+               "DATA_DIR/tls/server.pem)");
   up->add_flag("--foreground", f->foreground,
                "serve (standalone) or supervise (ha) in this process until SIGINT/SIGTERM");
   up->add_option("--segment-rows", f->standalone.collection.segment_max_rows, "rows at which a segment is sealed")
@@ -165,6 +168,8 @@ void AddComponentCommands(CLI::App* lab_cmd, LabFlags* f, LabCommands* cmds) {
   px->add_option("--etcd", f->etcd_list, "comma-separated etcd client endpoints")->required();
   px->add_option("--lease-ttl", f->proxy.lease_ttl_seconds, "session lease TTL, seconds")->capture_default_str();
   px->add_flag("--auth", f->proxy.auth_enabled, "check every caller's user and password");
+  px->add_option("--tls-cert", f->proxy.tls_cert_file, "serve TLS with this certificate (PEM)");
+  px->add_option("--tls-key", f->proxy.tls_key_file, "and this private key (PEM)");
 }
 
 // Runs whichever command of `cmds` was parsed; -1 when none was.

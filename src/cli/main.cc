@@ -19,6 +19,8 @@ int main(int argc, char** argv) {
   demo_cmd->add_option("--uri", demo.connect.address, "host:port of the Milvus endpoint")->capture_default_str();
   demo_cmd->add_option("--user", demo.connect.user, "user name");
   demo_cmd->add_option("--password", demo.connect.password, "password");
+  demo_cmd->add_flag("--tls", demo.connect.tls, "connect over TLS");
+  demo_cmd->add_option("--ca", demo.connect.ca_file, "PEM file of the CA that signed the server's certificate");
   demo_cmd->add_option("--rows", demo.rows, "rows to insert")->capture_default_str()->check(CLI::Range(10, 1000000));
 
   app.add_subcommand("version", "print the version")->callback([] { std::printf("milvus-drill 0.1.0\n"); });

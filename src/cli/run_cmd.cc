@@ -137,6 +137,9 @@ Status RunOptionsFromFlags(const RunFlags& f, RunOptions* o) {
   o->connect.user = f.user;
   o->connect.password = f.password;
   o->connect.token = f.token;
+  o->connect.tls = f.tls || !f.ca.empty();
+  o->connect.ca_file = f.ca;
+  o->connect.server_name = f.tls_server_name;
   o->workload.search_rate = f.search_rate;
   o->workload.insert_rate = f.insert_rate;
   o->workload.query_rate = f.query_rate;
@@ -384,6 +387,10 @@ void AddTargetAndReportFlags(CLI::App* run, RunFlags* f) {
   run->add_option("--port", f->port, "Milvus proxy port")->capture_default_str();
   run->add_option("--user", f->user, "user name");
   run->add_option("--password", f->password, "password");
+  run->add_flag("--tls", f->tls, "connect over TLS (the server's certificate checked against --ca, or the system's)");
+  run->add_option("--ca", f->ca, "PEM file of the CA that signed the server's certificate (implies --tls)");
+  run->add_option("--tls-server-name", f->tls_server_name,
+                  "the name the server's certificate is checked for, when not --host");
   run->add_option("--token", f->token, "instead of --user/--password: a token (\"user:password\", or an API key)");
   run->add_option("--namespace", f->ns, "k8s: the namespace Milvus runs in")->capture_default_str();
   run->add_option("--context", f->context, "k8s: kubectl context");

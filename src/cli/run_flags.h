@@ -20,6 +20,8 @@ struct RunFlags {
   std::string host = "127.0.0.1";
   int port = 19530;
   std::string user, password, token;
+  bool tls = false;
+  std::string ca, tls_server_name;
   std::string ns = "milvus", context, kubectl = "kubectl", docker = "docker", project;
   bool chaos_mesh = false;
   std::string lab_dir = lab::TopologyOptions{}.data_dir;

@@ -1,6 +1,8 @@
 #include "milvus/client.h"
 
 #include <cstring>
+#include <fstream>
+#include <iterator>
 #include <thread>
 
 #include "util/base64.h"
@@ -95,7 +97,18 @@ Status MilvusClient::Connect(const ConnectOptions& o, Deadline d) {
     args.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 100);
     args.SetInt(GRPC_ARG_USE_LOCAL_SUBCHANNEL_POOL, 1);
   }
-  channel_ = grpc::CreateCustomChannel(o.address, grpc::InsecureChannelCredentials(), args);
+  std::shared_ptr<grpc::ChannelCredentials> credentials = grpc::InsecureChannelCredentials();
+  if (o.tls) {
+    grpc::SslCredentialsOptions ssl;
+    if (!o.ca_file.empty()) {
+      std::ifstream in(o.ca_file, std::ios::binary);
+      ssl.pem_root_certs.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+      if (ssl.pem_root_certs.empty()) return Status::InvalidArgument("cannot read the CA certificate " + o.ca_file);
+    }
+    if (!o.server_name.empty()) args.SetSslTargetNameOverride(o.server_name);
+    credentials = grpc::SslCredentials(ssl);
+  }
+  channel_ = grpc::CreateCustomChannel(o.address, credentials, args);
   stub_ = pb::MilvusService::NewStub(channel_);
   db_name_ = o.db_name.empty() ? "default" : o.db_name;
   if (!o.token.empty())

@@ -49,6 +49,11 @@ struct ConnectOptions {
   std::string password;
   std::string token;  // alternative to user/password ("user:password")
   std::string db_name = "default";
+  // TLS (a server started with TLS, as upstream's tlsMode 1): the server's
+  // certificate is checked against `ca_file` (PEM), or the system's roots when empty.
+  bool tls = false;
+  std::string ca_file;
+  std::string server_name;  // the name to check the certificate for, when not the address's host
 };
 
 // The shape of a test collection: an Int64 (or VarChar) primary key, one float

@@ -60,6 +60,8 @@ bool ServerProcess::Start(std::string* error) {
     o.address = address();
     o.user = "root";
     o.password = "Milvus";
+    o.tls = tls();
+    o.ca_file = ca_file();
     if (c.Connect(o, milvus::Deadline(300)).ok()) return true;
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }

@@ -2,6 +2,7 @@
 // a free loopback port, a fresh data directory, stopped (by pid) when destroyed.
 #pragma once
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,9 @@ class ServerProcess {
   std::string address() const { return "127.0.0.1:" + std::to_string(port_); }
   const std::string& data_dir() const { return data_dir_; }
   Subprocess& process() { return proc_; }
+  // Started with --tls: clients trust the certificate the lab made in its data dir.
+  bool tls() const { return std::find(extra_.begin(), extra_.end(), "--tls") != extra_.end(); }
+  std::string ca_file() const { return tls() ? data_dir_ + "/tls/server.pem" : ""; }
 
  private:
   std::string data_dir_;

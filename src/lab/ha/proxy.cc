@@ -314,7 +314,10 @@ int RunProxy(const ProxyOptions& o) {
   auto credential_store = EtcdCredentialStore(&etcd, o.prefix);  // read only: the coordinator writes
   Credentials credentials(credential_store.get());
   ProxyService service(o, &etcd, &credentials);
-  auto started = StartGrpcServer(ComponentServerOptions(o.listen), {&service});
+  GrpcServerOptions server_options = ComponentServerOptions(o.listen);
+  server_options.tls_cert_file = o.tls_cert_file;
+  server_options.tls_key_file = o.tls_key_file;
+  auto started = StartGrpcServer(server_options, {&service});
   if (!started.ok()) {
     std::fprintf(stderr, "proxy %s: %s\n", o.id.c_str(), started.status().reason().c_str());
     return 1;

@@ -22,8 +22,9 @@ struct ProxyOptions {
   std::vector<std::string> etcd;
   int lease_ttl_seconds = kDefaultLeaseTtlSeconds;
   std::string prefix = kDefaultEtcdRoot;
-  int per_try_ms = 2000;      // a query node that does not answer in this time is skipped
-  bool auth_enabled = false;  // check every caller's user and password (lab/server/credentials.h)
+  int per_try_ms = 2000;                    // a query node that does not answer in this time is skipped
+  bool auth_enabled = false;                // check every caller's user and password (lab/server/credentials.h)
+  std::string tls_cert_file, tls_key_file;  // both set: serve clients over TLS
 };
 
 int RunProxy(const ProxyOptions& options);

@@ -10,7 +10,9 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <fstream>
 #include <initializer_list>
+#include <iterator>
 #include <memory>
 #include <optional>
 #include <string>
@@ -50,6 +52,8 @@ struct GrpcServerOptions {
   std::optional<int> max_receive_bytes;  // unset: gRPC's default (4 MiB)
   std::optional<int> max_send_bytes;     // unset: gRPC's default (no limit)
   bool accept_component_pings = false;   // AcceptComponentPings (components' channels ping)
+  // TLS: PEM files of the certificate chain and its private key; both empty: plaintext.
+  std::string tls_cert_file, tls_key_file;
 };
 
 // A component serving the Milvus API to other components (query node, proxy): the
@@ -61,6 +65,14 @@ inline GrpcServerOptions ComponentServerOptions(const std::string& listen) {
   g.max_send_bytes = kMaxMessageBytes;
   g.accept_component_pings = true;
   return g;
+}
+
+// The whole of a file (a PEM certificate or key); false when it cannot be read or is empty.
+inline bool ReadWholeFile(const std::string& path, std::string* out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  out->assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  return !out->empty();
 }
 
 struct RunningGrpcServer {
@@ -80,7 +92,18 @@ inline Result<RunningGrpcServer> StartGrpcServer(const GrpcServerOptions& option
   builder.AddChannelArgument(GRPC_ARG_ALLOW_REUSEPORT, 0);
   if (options.accept_component_pings) AcceptComponentPings(&builder);
   RunningGrpcServer running;
-  builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &running.port);
+  std::shared_ptr<grpc::ServerCredentials> credentials = grpc::InsecureServerCredentials();
+  if (!options.tls_cert_file.empty() || !options.tls_key_file.empty()) {
+    grpc::SslServerCredentialsOptions::PemKeyCertPair pair;
+    if (!ReadWholeFile(options.tls_cert_file, &pair.cert_chain) ||
+        !ReadWholeFile(options.tls_key_file, &pair.private_key))
+      return Status::InvalidArgument("cannot read the TLS certificate " + options.tls_cert_file + " or key " +
+                                     options.tls_key_file);
+    grpc::SslServerCredentialsOptions ssl;
+    ssl.pem_key_cert_pairs.push_back(pair);
+    credentials = grpc::SslServerCredentials(ssl);
+  }
+  builder.AddListeningPort(options.listen, credentials, &running.port);
   if (options.max_receive_bytes) builder.SetMaxReceiveMessageSize(*options.max_receive_bytes);
   if (options.max_send_bytes) builder.SetMaxSendMessageSize(*options.max_send_bytes);
   for (grpc::Service* service : services) builder.RegisterService(service);

@@ -42,6 +42,8 @@ int RunStandalone(const StandaloneOptions& options) {
   grpc_options.listen = options.listen;
   grpc_options.max_receive_bytes = options.max_message_bytes;
   grpc_options.max_send_bytes = options.max_message_bytes;
+  grpc_options.tls_cert_file = options.tls_cert_file;
+  grpc_options.tls_key_file = options.tls_key_file;
   auto started = StartGrpcServer(grpc_options, {&service});
   if (!started.ok()) {
     std::fprintf(stderr, "milvus-drill standalone: %s\n", started.status().reason().c_str());
@@ -49,7 +51,10 @@ int RunStandalone(const StandaloneOptions& options) {
   }
   std::unique_ptr<grpc::Server> server = std::move(started->server);
   std::printf("milvus-drill standalone serving the Milvus API on %s (data %s%s)\n", options.listen.c_str(),
-              options.data_dir.c_str(), options.auth_enabled ? ", authentication on" : "");
+              options.data_dir.c_str(),
+              (std::string(options.auth_enabled ? ", authentication on" : "") +
+               (options.tls_cert_file.empty() ? "" : ", TLS with " + options.tls_cert_file))
+                  .c_str());
   std::fflush(stdout);
 
   std::thread waiter([&] {

@@ -15,6 +15,7 @@ struct StandaloneOptions {
   std::string data_dir = "./milvus-drill-data";
   bool auth_enabled = false;                 // check every request's user and password (root / Milvus at first)
   int max_message_bytes = kMaxMessageBytes;  // larger requests get RESOURCE_EXHAUSTED
+  std::string tls_cert_file, tls_key_file;   // both set: serve TLS (lab/server/tls_cert.h)
   engine::CollectionOptions collection;
   CompactionOptions compaction;  // idle sealing and merging (catalog.h)
 };

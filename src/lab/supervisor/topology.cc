@@ -105,6 +105,8 @@ class ComponentPlanner {
     p.argv = {o_.drill_binary, "lab",     "component", "proxy",    "--id",        p.name,
               "--listen",      p.address, "--etcd",    endpoints_, "--lease-ttl", std::to_string(o_.lease_ttl_seconds)};
     if (o_.auth_enabled) p.argv.push_back("--auth");
+    if (!o_.tls_cert_file.empty())
+      p.argv.insert(p.argv.end(), {"--tls-cert", o_.tls_cert_file, "--tls-key", o_.tls_key_file});
     return p;
   }
 

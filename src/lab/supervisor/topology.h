@@ -26,6 +26,7 @@ struct TopologyOptions {
   int graceful_time_ms = kDefaultGracefulTimeMs;  // query nodes: Bounded staleness (Milvus common.gracefulTime)
   int log_poll_ms = kDefaultLogPollMs;            // query nodes: idle log poll (how stale Eventually can be)
   bool auth_enabled = false;                      // proxies check every caller's user and password
+  std::string tls_cert_file, tls_key_file;        // both set: proxies serve clients over TLS
   // "loopback": every component on 127.0.0.1 (no partitions). "netns": each
   // component in its own network namespace on the lab's bridge (lab/netlab.h).
   std::string network = "loopback";

@@ -1,4 +1,5 @@
-// Authentication on the HA lab (`lab up --auth`): every proxy checks every caller
+// Authentication and TLS on the HA lab (`lab up --auth --tls`): every proxy serves
+// only TLS, with the certificate the lab made, and checks every caller
 // against the users the active coordinator keeps in etcd. Through the front door
 // and each proxy directly: root signs in with Milvus, a wrong or missing password is
 // refused with upstream's error, a user created through one proxy signs in through
@@ -28,7 +29,7 @@ class HaAuth : public ::testing::Test {
   static void SetUpTestSuite() {
     lab_ = new HaLabProcess();
     std::string out;
-    up_ = lab_->Up(&out, {"--auth"});
+    up_ = lab_->Up(&out, {"--auth", "--tls"});
     if (!up_) std::fprintf(stderr, "lab up --auth failed:\n%s\n", out.c_str());
   }
   static void TearDownTestSuite() {
@@ -44,10 +45,20 @@ class HaAuth : public ::testing::Test {
       if (c.role() == "proxy") out.push_back(c.address());
     return out;
   }
-  static Status SignIn(const std::string& address, const std::string& user, const std::string& password) {
-    milvus::MilvusClient c;
+  static std::string Ca() { return lab_->dir() + "/tls/server.pem"; }
+  // TLS, trusting the lab's certificate (made for localhost: the proxies' own
+  // addresses may be namespace IPs, so the name is given).
+  static milvus::ConnectOptions Options(const std::string& address) {
     milvus::ConnectOptions o;
     o.address = address;
+    o.tls = true;
+    o.ca_file = Ca();
+    o.server_name = "localhost";
+    return o;
+  }
+  static Status SignIn(const std::string& address, const std::string& user, const std::string& password) {
+    milvus::MilvusClient c;
+    milvus::ConnectOptions o = Options(address);
     o.user = user;
     o.password = password;
     Status s = c.Connect(o, kCall());
@@ -59,8 +70,7 @@ class HaAuth : public ::testing::Test {
   }
   static std::unique_ptr<milvus::MilvusClient> Root(const std::string& address) {
     auto c = std::make_unique<milvus::MilvusClient>();
-    milvus::ConnectOptions o;
-    o.address = address;
+    milvus::ConnectOptions o = Options(address);
     o.user = "root";
     o.password = "Milvus";
     EXPECT_TRUE(c->Connect(o, kCall()).ok());
@@ -85,8 +95,7 @@ TEST_F(HaAuth, EveryProxyChecksEveryCaller) {
               std::string::npos)
         << wrong.reason();
     milvus::MilvusClient anon;
-    milvus::ConnectOptions o;
-    o.address = address;
+    milvus::ConnectOptions o = Options(address);
     Status missing = anon.Connect(o, kCall());
     EXPECT_TRUE(Refused(missing)) << missing.ToString();
     EXPECT_NE(missing.reason().find("missing authorization in header"), std::string::npos) << missing.reason();
@@ -94,6 +103,14 @@ TEST_F(HaAuth, EveryProxyChecksEveryCaller) {
     milvus::MilvusClient token;
     o.token = "root:Milvus";
     EXPECT_TRUE(token.Connect(o, kCall()).ok());
+    // Plaintext is not served at all.
+    milvus::MilvusClient plain;
+    milvus::ConnectOptions p;
+    p.address = address;
+    p.token = "root:Milvus";
+    Status refused = plain.Connect(p, kCall());
+    EXPECT_TRUE(refused.IsTransport()) << refused.ToString();
+    EXPECT_NE(refused.transport_code(), grpc::StatusCode::UNAUTHENTICATED) << "answered over plaintext";
   }
 }
 
@@ -173,6 +190,7 @@ TEST_F(HaAuth, TheSuiteRunsWithAUserAndStopsWithoutOne) {
                                      "--out-dir",   dir,
                                      "--json",      dir + "/r.json",
                                      "--no-history"};
+    argv.insert(argv.end(), {"--tls", "--ca", Ca()});
     argv.insert(argv.end(), extra.begin(), extra.end());
     return RunCapture(argv, out, std::chrono::seconds(180), true);
   };

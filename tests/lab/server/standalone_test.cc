@@ -353,6 +353,41 @@ TEST(StandaloneAuth, RequiresRootPasswordWhenEnabled) {
   EXPECT_NE(missing.reason().find("missing authorization in header"), std::string::npos) << missing.reason();
 }
 
+// `lab up --tls`: the server speaks only TLS, with a certificate the lab made in its
+// data directory; a client trusting it works, a plaintext client or one that does
+// not trust it is refused, and a restart keeps the same certificate.
+TEST(StandaloneTls, ServesOnlyTlsWithTheLabsCertificate) {
+  ServerProcess server("", {"--tls"});
+  std::string err;
+  ASSERT_TRUE(server.Start(&err)) << err;
+  auto connect = [&](bool tls, const std::string& ca, const std::string& name = "") {
+    milvus::MilvusClient c;
+    milvus::ConnectOptions o;
+    o.address = server.address();
+    o.tls = tls;
+    o.ca_file = ca;
+    o.server_name = name;
+    Status s = c.Connect(o, kCall);
+    if (s.ok()) s = c.ListCollections(kCall).status();
+    return s;
+  };
+  EXPECT_TRUE(connect(true, server.ca_file()).ok());
+  EXPECT_FALSE(connect(false, "").ok());
+  Status untrusted = connect(true, "");  // the system's roots do not know the lab
+  EXPECT_FALSE(untrusted.ok());
+  EXPECT_NE(untrusted.reason().find("certificate verify failed"), std::string::npos) << untrusted.reason();
+  EXPECT_FALSE(connect(true, server.ca_file(), "not-the-lab.example").ok());  // the name is checked
+  Status no_ca = connect(true, server.data_dir() + "/missing.pem");
+  EXPECT_EQ(no_ca.code(), code::kParameterInvalid) << no_ca.ToString();
+  std::ifstream before_in(server.ca_file());
+  const std::string before((std::istreambuf_iterator<char>(before_in)), std::istreambuf_iterator<char>());
+  server.Stop();
+  ASSERT_TRUE(server.Start(&err)) << err;
+  std::ifstream after_in(server.ca_file());
+  EXPECT_EQ(std::string((std::istreambuf_iterator<char>(after_in)), std::istreambuf_iterator<char>()), before);
+  EXPECT_TRUE(connect(true, server.ca_file()).ok());
+}
+
 // A second server started on an address already served must not share the port
 // (gRPC's default SO_REUSEPORT would let it, and the kernel would split clients
 // between two servers with different data): it exits with a clear error and the
