@@ -75,6 +75,18 @@ inline bool ReadWholeFile(const std::string& path, std::string* out) {
   return !out->empty();
 }
 
+// A channel to one of the lab's servers: plaintext, or with `tls_ca_file` (a lab
+// started with --tls) TLS trusting that certificate, checked for the name it was
+// made for (localhost), since components may listen on namespace addresses.
+inline std::shared_ptr<grpc::Channel> LabChannel(const std::string& address, const std::string& tls_ca_file) {
+  if (tls_ca_file.empty()) return grpc::CreateChannel(address, grpc::InsecureChannelCredentials());
+  grpc::SslCredentialsOptions ssl;
+  ReadWholeFile(tls_ca_file, &ssl.pem_root_certs);
+  grpc::ChannelArguments args;
+  args.SetSslTargetNameOverride("localhost");
+  return grpc::CreateCustomChannel(address, grpc::SslCredentials(ssl), args);
+}
+
 struct RunningGrpcServer {
   std::unique_ptr<grpc::Server> server;
   int port = 0;  // the port bound: the one asked for, or the one picked for port 0

@@ -35,19 +35,6 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-// The health probe's channel to a component serving the Milvus API: TLS to a proxy
-// (or the front door, which passes TLS through) of a lab started with --tls,
-// trusting the lab's own certificate for the name it was made for.
-std::shared_ptr<grpc::Channel> ProbeChannel(const ComponentPlan& plan, const TopologyOptions& t) {
-  if (t.tls_cert_file.empty() || plan.role == "querynode")
-    return grpc::CreateChannel(plan.address, grpc::InsecureChannelCredentials());
-  grpc::SslCredentialsOptions ssl;
-  ReadWholeFile(t.tls_cert_file, &ssl.pem_root_certs);
-  grpc::ChannelArguments args;
-  args.SetSslTargetNameOverride("localhost");
-  return grpc::CreateCustomChannel(plan.address, grpc::SslCredentials(ssl), args);
-}
-
 struct Component {
   ComponentPlan plan;
   Subprocess proc;
@@ -83,8 +70,8 @@ class Supervisor final : public rec::Supervisor::Service {
       auto c = std::make_unique<Component>();
       c->plan = std::move(plan);
       if (c->plan.role == "querynode" || c->plan.role == "proxy" || c->plan.role == "frontdoor")
-        milvus_stubs_[c->plan.name] =
-            ::milvus::proto::milvus::MilvusService::NewStub(ProbeChannel(c->plan, o_.topology));
+        milvus_stubs_[c->plan.name] = ::milvus::proto::milvus::MilvusService::NewStub(
+            LabChannel(c->plan.address, c->plan.role == "querynode" ? "" : o_.topology.tls_cert_file));
       components_.push_back(std::move(c));
     }
     etcd_endpoints_ = Endpoints(members);
