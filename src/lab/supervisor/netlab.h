@@ -67,4 +67,9 @@ Status SetLinkDelay(const std::string& netns, const std::string& host_veth, int 
 // The argv that starts `argv` inside `netns` (`ip netns exec` keeps the pid).
 std::vector<std::string> InNetns(const std::string& netns, const std::vector<std::string>& argv);
 
+// The faults that need the network namespaces: partition, loss, delay.
+inline bool IsNetworkFault(const std::string& action) {
+  return action == "partition" || action == "loss" || action == "delay";
+}
+
 }  // namespace mdrill::lab

@@ -21,6 +21,7 @@
 #include "lab/supervisor/etcd_space.h"
 #include "lab/supervisor/journal.h"
 #include "lab/supervisor/netlab.h"
+#include "lab/supervisor/peer_owner.h"
 #include "milvus.grpc.pb.h"
 #include "util/durable_append.h"
 #include "util/hybrid_ts.h"
@@ -46,10 +47,6 @@ struct Component {
   Clock::time_point hold_until{};  // kill --no-restart: down until then
   std::string fault;
 };
-
-bool IsNetworkFault(const std::string& action) {
-  return action == "partition" || action == "loss" || action == "delay";
-}
 
 struct Fault {
   std::string id;
@@ -142,7 +139,10 @@ class Supervisor final : public rec::Supervisor::Service {
 
   // Records every component under the lock, then probes their health without it:
   // probes take up to 300 ms each, and Tick() needs the lock to heal faults on time.
-  grpc::Status Status(grpc::ServerContext*, const rec::StatusRequest*, rec::StatusResponse* resp) override {
+  void SetControlPort(int port) { control_port_ = port; }
+
+  grpc::Status Status(grpc::ServerContext* ctx, const rec::StatusRequest*, rec::StatusResponse* resp) override {
+    if (grpc::Status g = RequireOwner(ctx, control_port_); !g.ok()) return g;
     std::vector<std::pair<rec::ComponentStatus*, const Component*>> probe;
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -195,13 +195,15 @@ class Supervisor final : public rec::Supervisor::Service {
     s->set_healthy(healthy);
   }
 
-  grpc::Status Fault(grpc::ServerContext*, const rec::FaultRequest* req, rec::FaultResponse* resp) override {
+  grpc::Status Fault(grpc::ServerContext* ctx, const rec::FaultRequest* req, rec::FaultResponse* resp) override {
+    if (grpc::Status g = RequireOwner(ctx, control_port_); !g.ok()) return g;
     mdrill::Status s = ApplyFault(*req, resp);
     SetStatus(s, resp->mutable_status());
     return grpc::Status::OK;
   }
 
-  grpc::Status Shutdown(grpc::ServerContext*, const rec::ShutdownRequest*, rec::ShutdownResponse*) override {
+  grpc::Status Shutdown(grpc::ServerContext* ctx, const rec::ShutdownRequest*, rec::ShutdownResponse*) override {
+    if (grpc::Status g = RequireOwner(ctx, control_port_); !g.ok()) return g;
     shutdown_ = true;
     return grpc::Status::OK;
   }
@@ -447,6 +449,7 @@ class Supervisor final : public rec::Supervisor::Service {
   std::map<std::string, std::unique_ptr<::milvus::proto::milvus::MilvusService::Stub>> milvus_stubs_;
   bool stopping_ = false;
   std::atomic<bool> shutdown_{false};
+  std::atomic<int> control_port_{0};
   std::mt19937 rng_{std::random_device{}()};
   int next_fault_ = 0;
 };
@@ -473,6 +476,7 @@ int RunSupervisor(const SupervisorOptions& o) {
     std::fprintf(stderr, "supervisor: %s\n", started.status().reason().c_str());
     return 1;
   }
+  sup.SetControlPort(started->port);
   std::string host = o.control_address.substr(0, o.control_address.rfind(':'));
   std::ofstream(SupervisorAddressFile(o.topology.data_dir)) << host << ":" << started->port << "\n";
   std::atomic<bool> signalled{false};

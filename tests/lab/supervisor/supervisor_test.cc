@@ -3,8 +3,10 @@
 // and `lab down` leaving no process behind.
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -12,6 +14,7 @@
 #include "lab.grpc.pb.h"
 #include "lab/etcd_fixture.h"
 #include "lab/supervisor/client.h"
+#include "lab/supervisor/peer_owner.h"
 #include "testing/server_process.h"
 
 namespace mdrill::testing {
@@ -167,10 +170,66 @@ TEST_F(HaLab, BadFaultRequestsAreRefusedClearly) {
   EXPECT_EQ(Cli({"lab", "pause", "-l", "app=etcd"}, &out), 1);
   EXPECT_NE(out.find("positive duration"), std::string::npos) << out;
   EXPECT_EQ(Cli({"lab", "kill", "-l", "app=etcd", "--mode", "zero"}, &out), 1);
+  // Another user on the machine reaches the control port (loopback) but is refused:
+  // `nobody`, given the supervisor's address in a directory it can read.
+  const std::string shared = TempDir("nobody");
+  ::chmod(shared.c_str(), 0755);
+  std::filesystem::copy_file(lab::SupervisorAddressFile(dir_), lab::SupervisorAddressFile(shared));
+  ::chmod(lab::SupervisorAddressFile(shared).c_str(), 0644);
+  for (const std::vector<std::string>& args :
+       std::vector<std::vector<std::string>>{{"kill", "-l", "app=milvus-proxy", "--mode", "all"}, {"status"}}) {
+    std::vector<std::string> argv = {"setpriv",
+                                     "--reuid=65534",
+                                     "--regid=65534",
+                                     "--clear-groups",
+                                     "sh",
+                                     "-c",
+                                     "exec \"$@\" 2>&1",
+                                     "sh",
+                                     DrillBinary(),
+                                     "lab"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    argv.insert(argv.end(), {"--data-dir", shared});
+    EXPECT_NE(RunCapture(argv, &out, std::chrono::seconds(30)), 0) << out;
+    EXPECT_NE(out.find("answers only its owner"), std::string::npos) << out;
+  }
   // Nothing was harmed by any of it.
   auto s = Status();
   for (const auto& c : s.components()) EXPECT_EQ(c.restarts(), 0) << c.name();
   EXPECT_EQ(Count(s, "active"), 1);
+}
+
+// The kernel's socket table as /proc/net/tcp prints it: the owner of the caller's
+// end of a loopback connection to the control port.
+TEST(PeerOwner, ReadsTheCallersUidFromTheSocketTable) {
+  const std::string table =
+      "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
+      "   0: 0100007F:4E21 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 1 1 0 100 0 0 10 0\n"
+      "   1: 0100007F:D431 0100007F:4E21 01 00000000:00000000 00:00000000 00000000  1000        0 2 1 0 20 4 30 10 -1\n"
+      "   2: 0100007F:4E21 0100007F:D431 01 00000000:00000000 00:00000000 00000000     0        0 3 1 0 20 4 30 10 -1\n"
+      "   3: 0200007F:D432 0100007F:4E21 01 00000000:00000000 00:00000000 00000000    33        0 4 1 0 20 4 30 10 "
+      "-1\n";
+  // 0x4E21 = 20001 (the server), 0xD431 = 54321 (the caller, uid 1000).
+  EXPECT_EQ(lab::LoopbackSocketOwner(table, 54321, 20001), std::optional<uid_t>(1000));
+  EXPECT_EQ(lab::LoopbackSocketOwner(table, 20001, 54321), std::optional<uid_t>(0));  // the server's own end
+  EXPECT_EQ(lab::LoopbackSocketOwner(table, 54322, 20001), std::nullopt);             // 127.0.0.2 is not the caller
+  EXPECT_EQ(lab::LoopbackSocketOwner(table, 1, 20001), std::nullopt);
+  EXPECT_EQ(lab::LoopbackSocketOwner("", 54321, 20001), std::nullopt);
+  // gRPC's dual-stack sockets, in /proc/net/tcp6 with IPv4-mapped addresses.
+  const std::string table6 =
+      "  sl  local_address                         remote_address                        st tx_queue rx_queue tr "
+      "tm->when retrnsmt   uid  timeout inode\n"
+      "   0: 0000000000000000FFFF00000100007F:4E21 00000000000000000000000000000000:0000 0A 00000000:00000000 "
+      "00:00000000 00000000     0        0 1 1 0 100 0 0 10 0\n"
+      "   1: 0000000000000000FFFF00000100007F:D431 0000000000000000FFFF00000100007F:4E21 01 00000000:00000000 "
+      "00:00000000 00000000 65534        0 2 1 0 20 4 30 10 -1\n"
+      "   2: 00000000000000000000000001000000:D433 00000000000000000000000001000000:4E21 01 00000000:00000000 "
+      "00:00000000 00000000    12        0 2 1 0 20 4 30 10 -1\n";
+  EXPECT_EQ(lab::LoopbackSocketOwner(table6, 54321, 20001), std::optional<uid_t>(65534));
+  EXPECT_EQ(lab::LoopbackSocketOwner(table6, 54323, 20001), std::nullopt);  // ::1 is not 127.0.0.1
+  EXPECT_EQ(lab::CallerUid("ipv6:[::1]:54321", 20001), std::nullopt);
+  EXPECT_EQ(lab::CallerUid("ipv4:127.0.0.1:notaport", 20001), std::nullopt);
+  EXPECT_EQ(lab::CallerUid("ipv4:127.0.0.1:9999999", 20001), std::nullopt);
 }
 
 }  // namespace
