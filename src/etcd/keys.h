@@ -16,6 +16,9 @@
 //   ROOT/health                    read (never written) by the supervisor's etcd probe
 //   by-dev/meta/session/rootcoord  upstream's session of the active coordinator (JSON,
 //                                  on its election lease), outside ROOT as upstream has it
+//   by-dev/meta/session/querynode-<node id>, .../proxy-<server id>: upstream's
+//                                  records of query nodes and proxies (lab/ha/session.h),
+//                                  on their session leases; .../id the server id counter
 //
 // Pure functions of their arguments; thread-safe.
 #pragma once

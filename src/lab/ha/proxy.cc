@@ -323,6 +323,21 @@ int RunProxy(const ProxyOptions& o) {
     return 1;
   }
   Session session(&etcd, etcd::ProxySessionKey(o.prefix, o.id), o.listen, o.lease_ttl_seconds);
+  // And upstream's record of a proxy, under a server id of its own for this process.
+  int64_t server_id = 0;
+  for (int attempt = 0; attempt < 50 && server_id == 0; ++attempt) {
+    auto id = AllocateServerId(&etcd, etcd::Deadline(1000));
+    if (id.ok())
+      server_id = *id;
+    else
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));  // etcd not reachable yet
+  }
+  if (server_id > 0)
+    session.AddKey(UpstreamSessionKey("proxy", server_id), [&o, server_id](int64_t lease) {
+      return UpstreamSessionJson("proxy", server_id, o.listen, o.id, lease);
+    });
+  else
+    std::fprintf(stderr, "proxy %s: no server id from etcd; upstream's session record is not written\n", o.id.c_str());
   session.Start();
   std::printf("proxy %s: serving the Milvus API on %s\n", o.id.c_str(), o.listen.c_str());
   std::fflush(stdout);

@@ -133,6 +133,9 @@ int RunQueryNode(const QueryNodeOptions& o) {
   // Session value: "NODE_ID@ADDRESS".
   Session session(&etcd, etcd::QueryNodeSessionKey(o.prefix, o.id), std::to_string(o.node_id) + "@" + o.listen,
                   o.lease_ttl_seconds);
+  // And upstream's record of a query node, its node id as the server id.
+  session.AddKey(UpstreamSessionKey("querynode", o.node_id),
+                 [&o](int64_t lease) { return UpstreamSessionJson("querynode", o.node_id, o.listen, o.id, lease); });
   session.Start();
   std::printf("querynode %s (node %lld): serving on %s\n", o.id.c_str(), static_cast<long long>(o.node_id),
               o.listen.c_str());

@@ -7,8 +7,13 @@
 
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+#include <thread>
 
+#include "etcd/client.h"
 #include "lab/ha_lab_fixture.h"
 #include "testing/server_process.h"
 #include "util/subprocess.h"
@@ -177,9 +182,63 @@ TEST_F(Suite, CoordinatorScenarioReadsTheLabsUpstreamSessionsThroughEtcd) {
   const size_t first = def.find("(server "), second = def.find("(server ", first + 1);
   ASSERT_NE(first, std::string::npos) << def;
   ASSERT_NE(second, std::string::npos) << def;
-  EXPECT_NE(def.substr(first, def.find(')', first) - first), def.substr(second, def.find(')', second) - second))
-      << def;
+  EXPECT_NE(def.substr(first, def.find(')', first) - first), def.substr(second, def.find(')', second) - second)) << def;
   EXPECT_EQ(rc, 0) << out;
+}
+
+// Every role upstream registers has its session under by-dev/meta/session/ in
+// upstream's shape: rootcoord (the active coordinator), querynode-<node id> and
+// proxy-<server id>, each with its component's address, on its lease: a killed query
+// node's record goes with it and a new one comes with its restart.
+TEST_F(Suite, EveryRoleRegistersUpstreamsSessionRecord) {
+  const auto status = lab_->Status();
+  std::vector<std::string> endpoints;
+  std::stringstream list(status.etcd_endpoints());
+  for (std::string e; std::getline(list, e, ',');) endpoints.push_back(e);
+  etcd::EtcdClient etcd(endpoints);
+  auto sessions = [&] {
+    std::map<std::string, json> out;
+    auto kvs = etcd.GetPrefix("by-dev/meta/session/", etcd::Deadline(2000));
+    EXPECT_TRUE(kvs.ok());
+    if (kvs.ok())
+      for (const auto& kv : kvs.value())
+        out[kv.key.substr(std::string("by-dev/meta/session/").size())] = json::parse(kv.value, nullptr, false);
+    return out;
+  };
+  auto now = sessions();
+  std::map<std::string, std::string> address_of;  // component name -> address
+  for (const auto& c : status.components()) address_of[c.name()] = c.address();
+  for (int n = 1; n <= 3; ++n) {
+    const std::string key = "querynode-" + std::to_string(n);
+    ASSERT_TRUE(now.count(key)) << key;
+    EXPECT_EQ(now[key]["ServerName"], "querynode");
+    EXPECT_EQ(now[key]["ServerID"], n);
+    EXPECT_EQ(now[key]["Address"], address_of["querynode-" + std::to_string(n - 1)]);
+    EXPECT_GT(now[key]["LeaseID"].get<int64_t>(), 0);
+  }
+  std::set<std::string> proxy_addresses, proxy_ids;
+  for (const auto& [key, v] : now)
+    if (key.rfind("proxy-", 0) == 0) {
+      EXPECT_EQ(v["ServerName"], "proxy");
+      EXPECT_EQ(key, "proxy-" + std::to_string(v["ServerID"].get<int64_t>()));
+      proxy_addresses.insert(v["Address"].get<std::string>());
+      proxy_ids.insert(key);
+    }
+  EXPECT_EQ(proxy_addresses, (std::set<std::string>{address_of["proxy-0"], address_of["proxy-1"]}));
+  EXPECT_EQ(proxy_ids.size(), 2u);
+  ASSERT_TRUE(now.count("rootcoord"));
+
+  std::string out;
+  ASSERT_EQ(lab_->Cli({"lab", "kill", "-l", "instance=querynode-2", "--no-restart", "--for", "4s"}, &out), 0) << out;
+  bool gone = false, back = false;
+  for (auto until = std::chrono::steady_clock::now() + std::chrono::seconds(15);
+       std::chrono::steady_clock::now() < until && !back; std::this_thread::sleep_for(std::chrono::milliseconds(200))) {
+    const bool present = sessions().count("querynode-3") > 0;
+    gone = gone || !present;
+    back = gone && present;
+  }
+  EXPECT_TRUE(gone) << "the killed query node's record outlived its lease";
+  EXPECT_TRUE(back) << "the restarted query node did not register again";
 }
 
 TEST_F(Suite, WorkerScenarioQueryNodeLossCostsNoSearch) {
