@@ -35,6 +35,38 @@ pb::Status* StatusOf(Resp* r) {
   return r->mutable_status();
 }
 
+// How ready a query node's reply says an index or a load is; lower is less ready.
+// Index states rank None, Unissued, Retry, InProgress, Finished; Failed ranks lowest,
+// so one node's failure is reported. Ties go to the fewer rows indexed.
+int64_t IndexStateRank(int state) {
+  switch (state) {
+    case pb::Finished:
+      return 4;
+    case pb::InProgress:
+      return 3;
+    case pb::Retry:
+      return 2;
+    case pb::Unissued:
+      return 1;
+    case pb::Failed:
+      return -1;
+    default:
+      return 0;
+  }
+}
+std::pair<int64_t, int64_t> ReadinessRank(const pb::DescribeIndexResponse& r) {
+  int64_t state = 4, rows = 0;
+  for (const auto& d : r.index_descriptions()) {
+    state = std::min(state, IndexStateRank(d.state()));
+    rows += d.indexed_rows();
+  }
+  return {state, rows};
+}
+std::pair<int64_t, int64_t> ReadinessRank(const pb::GetIndexStateResponse& r) { return {IndexStateRank(r.state()), 0}; }
+std::pair<int64_t, int64_t> ReadinessRank(const pb::GetIndexBuildProgressResponse& r) { return {r.indexed_rows(), 0}; }
+std::pair<int64_t, int64_t> ReadinessRank(const pb::GetLoadingProgressResponse& r) { return {r.progress(), 0}; }
+std::pair<int64_t, int64_t> ReadinessRank(const pb::GetLoadStateResponse& r) { return {r.state(), 0}; }
+
 class ProxyService final : public pb::MilvusService::Service {
  public:
   ProxyService(const ProxyOptions& o, etcd::EtcdClient* etcd, Credentials* credentials)
@@ -107,11 +139,19 @@ class ProxyService final : public pb::MilvusService::Service {
   MDRILL_READ(ShowCollections, ShowCollectionsRequest, ShowCollectionsResponse, true)
   MDRILL_READ(GetCollectionStatistics, GetCollectionStatisticsRequest, GetCollectionStatisticsResponse, true)
   MDRILL_READ(GetFlushState, GetFlushStateRequest, GetFlushStateResponse, true)
-  MDRILL_READ(DescribeIndex, DescribeIndexRequest, DescribeIndexResponse, true)
-  MDRILL_READ(GetIndexState, GetIndexStateRequest, GetIndexStateResponse, true)
-  MDRILL_READ(GetIndexBuildProgress, GetIndexBuildProgressRequest, GetIndexBuildProgressResponse, true)
-  MDRILL_READ(GetLoadingProgress, GetLoadingProgressRequest, GetLoadingProgressResponse, true)
-  MDRILL_READ(GetLoadState, GetLoadStateRequest, GetLoadStateResponse, true)
+  // Readiness as the slowest live query node has it (ReadinessRank).
+#define MDRILL_READY(Method, Req, Resp)                                                                          \
+  grpc::Status Method(Ctx* ctx, const pb::Req* req, pb::Resp* resp) override {                                   \
+    if (grpc::Status a = Authorize(ctx); !a.ok()) return a;                                                      \
+    return ToAllQueryNodes(ctx, resp,                                                                            \
+                           [&](Stub* s, grpc::ClientContext* c, pb::Resp* r) { return s->Method(c, *req, r); }); \
+  }
+  MDRILL_READY(DescribeIndex, DescribeIndexRequest, DescribeIndexResponse)
+  MDRILL_READY(GetIndexState, GetIndexStateRequest, GetIndexStateResponse)
+  MDRILL_READY(GetIndexBuildProgress, GetIndexBuildProgressRequest, GetIndexBuildProgressResponse)
+  MDRILL_READY(GetLoadingProgress, GetLoadingProgressRequest, GetLoadingProgressResponse)
+  MDRILL_READY(GetLoadState, GetLoadStateRequest, GetLoadStateResponse)
+#undef MDRILL_READY
   MDRILL_READ(GetReplicas, GetReplicasRequest, GetReplicasResponse, true)
   MDRILL_READ(GetPersistentSegmentInfo, GetPersistentSegmentInfoRequest, GetPersistentSegmentInfoResponse, true)
   MDRILL_READ(GetQuerySegmentInfo, GetQuerySegmentInfoRequest, GetQuerySegmentInfoResponse, true)
@@ -255,6 +295,62 @@ class ProxyService final : public pb::MilvusService::Service {
     std::fprintf(stderr, "proxy %s: write failed: %s\n", o_.id.c_str(), why.c_str());
     SetStatus(Status(code::kServiceUnavailable, legacy::kUnexpectedError, "proxy " + o_.id + ": " + why),
               StatusOf(resp));
+    return grpc::Status::OK;
+  }
+
+  // Index and load progress from every live query node at once (each bounded by
+  // per_try_ms, the request's revision pinned as a Strong read's), answered with the
+  // least ready node's reply, as upstream aggregates progress over replicas: a client
+  // told "finished" or "loaded" never meets a node still building or loading. A node
+  // that does not answer is not live for this purpose; an error from a node that did
+  // is returned as it is.
+  template <typename Resp, typename Call>
+  grpc::Status ToAllQueryNodes(Ctx* ctx, Resp* resp, Call call) {
+    auto rev = etcd_->Revision(etcd::Deadline(1000));
+    if (!rev.ok()) {
+      SetStatus(Status(code::kServiceUnavailable, legacy::kUnexpectedError,
+                       "proxy " + o_.id + ": etcd: " + rev.status().reason()),
+                StatusOf(resp));
+      return grpc::Status::OK;
+    }
+    const auto per_try = std::min(DeadlineOf(ctx), Clock::now() + std::chrono::milliseconds(o_.per_try_ms));
+    const auto nodes = QueryNodes(false);
+    std::vector<Resp> answers(nodes.size());
+    std::vector<char> answered(nodes.size(), 0);
+    std::vector<std::string> errors(nodes.size());
+    std::vector<std::thread> calls;
+    for (size_t i = 0; i < nodes.size(); ++i)
+      calls.emplace_back([&, i] {
+        grpc::ClientContext c;
+        c.set_deadline(std::chrono::system_clock::now() +
+                       std::chrono::duration_cast<std::chrono::system_clock::duration>(per_try - Clock::now()));
+        c.AddMetadata("x-drill-revision", std::to_string(rev.value()));
+        grpc::Status g = call(StubFor(nodes[i]), &c, &answers[i]);
+        answered[i] = g.ok() && StatusOf(&answers[i])->code() != code::kServiceUnavailable;
+        if (!answered[i]) errors[i] = g.ok() ? StatusOf(&answers[i])->reason() : g.error_message();
+      });
+    for (auto& t : calls) t.join();
+    const Resp* pick = nullptr;
+    for (size_t i = 0; i < nodes.size(); ++i) {
+      if (!answered[i]) continue;
+      const Resp& a = answers[i];
+      if (a.status().code() != 0) {  // an error: the caller's to see
+        pick = &a;
+        break;
+      }
+      if (pick == nullptr || ReadinessRank(a) < ReadinessRank(*pick)) pick = &a;
+    }
+    if (pick != nullptr) {
+      resp->CopyFrom(*pick);
+      return grpc::Status::OK;
+    }
+    std::string why = "no live query node";
+    for (size_t i = 0; i < nodes.size(); ++i)
+      if (!errors[i].empty()) why = "query node " + nodes[i] + ": " + errors[i];
+    resp->Clear();
+    SetStatus(
+        Status(code::kChannelNotAvailable, legacy::kNoReplicaAvailable, "no available shard leaders (" + why + ")"),
+        StatusOf(resp));
     return grpc::Status::OK;
   }
 

@@ -132,6 +132,57 @@ std::string ReadFileOrEmpty(const std::string& path) {
 // log: after many small flushed segments are merged, every node reports the same
 // segments (same ids) and returns the same search answers. The proxy sends reads round
 // robin, so repeating a call visits every node.
+// Ready means ready everywhere: the moment the front door first says the index is
+// built (what pymilvus's wait_for_index_building_complete polls), every query node
+// says so too, asked directly; each node builds its own copy, and they finish at
+// different times on 2 cores.
+TEST_F(Consistency, TheIndexIsReportedBuiltOnlyOnceEveryQueryNodeBuiltIt) {
+  const std::string name = "ready_everywhere";
+  milvus::CollectionSpec spec;
+  spec.name = name;
+  spec.dim = 64;
+  ASSERT_TRUE(c_.CreateCollection(spec, kCall).ok());
+  std::mt19937 rng(7);
+  std::uniform_real_distribution<float> u(0, 1);
+  for (int batch = 0; batch < 4; ++batch) {
+    std::vector<float> v(10000 * 64);
+    for (auto& x : v) x = u(rng);
+    auto r = c_.Insert(name, {milvus::FloatVectorColumn("embedding", 64, v)}, 10000, kCall);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+  }
+  ASSERT_TRUE(c_.Flush(name, kCall).ok());
+  milvus::IndexParams ip;
+  ip.index_type = "IVF_FLAT";
+  ip.params_json = R"({"nlist": 256})";
+  ASSERT_TRUE(c_.CreateIndex(name, "embedding", ip, kCall).ok());
+  std::vector<std::string> nodes;
+  const auto status = lab_->Status();
+  for (const auto& c : status.components())
+    if (c.role() == "querynode") nodes.push_back(c.address());
+  ASSERT_EQ(nodes.size(), 2u);
+  int polls = 0;
+  for (auto until = std::chrono::steady_clock::now() + std::chrono::seconds(60);; ++polls) {
+    ASSERT_LT(std::chrono::steady_clock::now(), until) << "the index was never reported built";
+    auto front = c_.DescribeIndex(name, kCall);
+    ASSERT_TRUE(front.ok()) << front.status().ToString();
+    if (front->state == milvus::pb::Finished) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  for (const auto& address : nodes) {
+    milvus::MilvusClient node;
+    milvus::ConnectOptions o;
+    o.address = address;
+    ASSERT_TRUE(node.Connect(o, kCall).ok());
+    auto d = node.DescribeIndex(name, kCall);
+    ASSERT_TRUE(d.ok()) << d.status().ToString();
+    EXPECT_EQ(d->state, milvus::pb::Finished) << address << " was still building (" << d->indexed_rows << " of "
+                                              << d->total_rows << ") when the front door said built";
+    EXPECT_EQ(d->indexed_rows, 40000) << address;
+  }
+  std::printf("index reported built after %d polls\n", polls);
+  EXPECT_GT(polls, 0) << "built before the first poll: the test saw no build in progress";
+}
+
 TEST(HaCompaction, EveryQueryNodeHoldsTheSameMergedSegments) {
   HaLabProcess lab;
   std::string out;
