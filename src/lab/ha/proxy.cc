@@ -298,6 +298,24 @@ class ProxyService final : public pb::MilvusService::Service {
     return grpc::Status::OK;
   }
 
+  // The current etcd revision, which a Strong read pins; false (the reply's status
+  // set) when etcd cannot be read.
+  bool PinRevision(pb::Status* status, std::string* revision) {
+    auto rev = etcd_->Revision(etcd::Deadline(1000));
+    if (!rev.ok()) {
+      SetStatus(Status(code::kServiceUnavailable, legacy::kUnexpectedError,
+                       "proxy " + o_.id + ": etcd: " + rev.status().reason()),
+                status);
+      return false;
+    }
+    *revision = std::to_string(rev.value());
+    return true;
+  }
+
+  static Status NoShardLeaders(const std::string& why) {
+    return Status(code::kChannelNotAvailable, legacy::kNoReplicaAvailable, "no available shard leaders (" + why + ")");
+  }
+
   // Index and load progress from every live query node at once (each bounded by
   // per_try_ms, the request's revision pinned as a Strong read's), answered with the
   // least ready node's reply, as upstream aggregates progress over replicas: a client
@@ -306,13 +324,8 @@ class ProxyService final : public pb::MilvusService::Service {
   // is returned as it is.
   template <typename Resp, typename Call>
   grpc::Status ToAllQueryNodes(Ctx* ctx, Resp* resp, Call call) {
-    auto rev = etcd_->Revision(etcd::Deadline(1000));
-    if (!rev.ok()) {
-      SetStatus(Status(code::kServiceUnavailable, legacy::kUnexpectedError,
-                       "proxy " + o_.id + ": etcd: " + rev.status().reason()),
-                StatusOf(resp));
-      return grpc::Status::OK;
-    }
+    std::string revision;
+    if (!PinRevision(StatusOf(resp), &revision)) return grpc::Status::OK;
     const auto per_try = std::min(DeadlineOf(ctx), Clock::now() + std::chrono::milliseconds(o_.per_try_ms));
     const auto nodes = QueryNodes(false);
     std::vector<Resp> answers(nodes.size());
@@ -324,7 +337,7 @@ class ProxyService final : public pb::MilvusService::Service {
         grpc::ClientContext c;
         c.set_deadline(std::chrono::system_clock::now() +
                        std::chrono::duration_cast<std::chrono::system_clock::duration>(per_try - Clock::now()));
-        c.AddMetadata("x-drill-revision", std::to_string(rev.value()));
+        c.AddMetadata("x-drill-revision", revision);
         grpc::Status g = call(StubFor(nodes[i]), &c, &answers[i]);
         answered[i] = g.ok() && StatusOf(&answers[i])->code() != code::kServiceUnavailable;
         if (!answered[i]) errors[i] = g.ok() ? StatusOf(&answers[i])->reason() : g.error_message();
@@ -348,9 +361,7 @@ class ProxyService final : public pb::MilvusService::Service {
     for (size_t i = 0; i < nodes.size(); ++i)
       if (!errors[i].empty()) why = "query node " + nodes[i] + ": " + errors[i];
     resp->Clear();
-    SetStatus(
-        Status(code::kChannelNotAvailable, legacy::kNoReplicaAvailable, "no available shard leaders (" + why + ")"),
-        StatusOf(resp));
+    SetStatus(NoShardLeaders(why), StatusOf(resp));
     return grpc::Status::OK;
   }
 
@@ -358,16 +369,7 @@ class ProxyService final : public pb::MilvusService::Service {
   grpc::Status ToQueryNode(Ctx* ctx, Resp* resp, bool strong, Call call) {
     auto until = DeadlineOf(ctx);
     std::string revision;
-    if (strong) {
-      auto rev = etcd_->Revision(etcd::Deadline(1000));
-      if (!rev.ok()) {
-        SetStatus(Status(code::kServiceUnavailable, legacy::kUnexpectedError,
-                         "proxy " + o_.id + ": etcd: " + rev.status().reason()),
-                  StatusOf(resp));
-        return grpc::Status::OK;
-      }
-      revision = std::to_string(rev.value());
-    }
+    if (strong && !PinRevision(StatusOf(resp), &revision)) return grpc::Status::OK;
     std::string why = "no live query node";
     auto nodes = QueryNodes(false);
     size_t start = rr_++;
@@ -384,9 +386,7 @@ class ProxyService final : public pb::MilvusService::Service {
       why = "query node " + addr + ": " + (g.ok() ? StatusOf(resp)->reason() : g.error_message());
     }
     resp->Clear();
-    SetStatus(
-        Status(code::kChannelNotAvailable, legacy::kNoReplicaAvailable, "no available shard leaders (" + why + ")"),
-        StatusOf(resp));
+    SetStatus(NoShardLeaders(why), StatusOf(resp));
     return grpc::Status::OK;
   }
 
