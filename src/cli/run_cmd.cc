@@ -83,6 +83,9 @@ Result<SoakOptions> SoakOptionsFromFlags(const RunFlags& f) {
   o.etcd = !f.no_etcd && f.target == "lab";
   o.network = !f.no_network_faults && f.target == "lab" && ::geteuid() == 0;
   o.delay = o.network && lab::NetemAvailable();
+  // A mix file replaces the built-in mix; a setting it names replaces its flag.
+  if (!f.soak_mix.empty())
+    if (Status s = LoadSoakMixFile(f.soak_mix, &o); !s.ok()) return s;
   return o;
 }
 
@@ -463,6 +466,9 @@ std::function<int()> AddRunCommands(CLI::App* app) {
   soak->add_option("--max-at-once", f->max_at_once,
                    "faults in force at once: 1, or 2 (a lasting fault may get a companion on another component)")
       ->capture_default_str();
+  soak->add_option("-f,--file", f->soak_mix,
+                   "a mix file: the faults drawn, their weights and the pacing, instead of the built-in mix "
+                   "(docs/drill.md)");
   soak->add_flag("--no-pause", f->no_pause, "leave pauses out of the mix");
   soak->add_flag("--no-partition", f->no_partition, "leave partitions out of the mix");
   soak->add_flag("--no-etcd", f->no_etcd, "leave etcd members out of the targets");

@@ -20,6 +20,7 @@ struct RunFlags {
   std::string host = "127.0.0.1";
   int port = 19530;
   std::string user, password, token;
+  std::string soak_mix;  // soak -f: a mix file
   bool tls = false;
   std::string ca, tls_server_name;
   std::string ns = "milvus", context, kubectl = "kubectl", docker = "docker", project;

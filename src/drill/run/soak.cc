@@ -1,12 +1,31 @@
 #include "drill/run/soak.h"
 
+#include <yaml-cpp/yaml.h>
+
 #include <algorithm>
 #include <cmath>
+#include <fstream>
 #include <random>
+#include <set>
+#include <sstream>
+
+#include "util/durations.h"
 
 namespace mdrill::drill {
 
 std::vector<SoakFault> SoakMix(const SoakOptions& o) {
+  if (!o.mix.empty()) {
+    std::vector<SoakFault> mix;
+    for (const auto& f : o.mix) {
+      if (f.action == "pause" && !o.pause) continue;
+      if (f.action == "partition" && !o.partition) continue;
+      if ((f.action == "loss" || f.action == "delay") && !o.network) continue;
+      if (f.action == "delay" && !o.delay) continue;
+      if (f.selector.find("etcd") != std::string::npos && !o.etcd) continue;
+      mix.push_back(f);
+    }
+    return mix;
+  }
   std::vector<SoakFault> mix = {
       {"kill", "role=coordinator", "active", false, 2},
       {"kill", "role=coordinator", "standby", false, 1},
@@ -45,6 +64,93 @@ FaultStep Step(const SoakFault& f, double at_s, double lasts_s) {
 
 }  // namespace
 
+Status ParseSoakMix(const std::string& yaml_text, const std::string& origin, SoakOptions* o) {
+  auto bad = [&](const std::string& where, const std::string& why) {
+    return Status::InvalidArgument(origin + ": " + where + ": " + why);
+  };
+  YAML::Node root;
+  try {
+    root = YAML::Load(yaml_text);
+  } catch (const YAML::Exception& e) {
+    return Status::InvalidArgument(origin + ": not valid YAML: " + e.what());
+  }
+  try {
+    if (!root.IsMap()) return bad("top level", "a map with a list `faults`");
+    SoakOptions next = *o;
+    for (const auto& kv : root) {
+      const std::string key = kv.first.as<std::string>();
+      if (key == "faults") continue;
+      if (key == "fault_every" || key == "max_fault") {
+        auto s = ParseDurationSeconds(kv.second.as<std::string>());
+        if (!s.ok() || !(s.value() > 0)) return bad(key, "a positive duration (20s, 1m)");
+        (key == "fault_every" ? next.fault_every_s : next.max_fault_s) = s.value();
+      } else if (key == "max_at_once") {
+        next.max_at_once = kv.second.as<int>();
+        if (next.max_at_once < 1 || next.max_at_once > 2) return bad(key, "1 or 2");
+      } else {
+        return bad("top level", "unknown key '" + key + "' (fault_every, max_fault, max_at_once, faults)");
+      }
+    }
+    if (!root["faults"] || !root["faults"].IsSequence() || root["faults"].size() == 0)
+      return bad("faults", "a non-empty list of faults");
+    next.mix.clear();
+    const std::set<std::string> actions = {"kill", "pause", "partition", "delay", "loss"};
+    for (size_t i = 0; i < root["faults"].size(); ++i) {
+      const YAML::Node& n = root["faults"][i];
+      const std::string where = "faults[" + std::to_string(i) + "]";
+      if (!n.IsMap()) return bad(where, "a map with action and selector");
+      SoakFault f;
+      f.mode = "one";
+      for (const auto& kv : n) {
+        const std::string key = kv.first.as<std::string>();
+        if (key == "action") {
+          f.action = kv.second.as<std::string>();
+        } else if (key == "selector") {
+          f.selector = kv.second.as<std::string>();
+        } else if (key == "mode") {
+          f.mode = kv.second.as<std::string>();
+        } else if (key == "weight") {
+          f.weight = kv.second.as<int>();
+          if (f.weight < 1 || f.weight > 1000) return bad(where, "weight must be 1 to 1000");
+        } else if (key == "latency") {
+          auto ms = ParseDurationMs(kv.second.as<std::string>());
+          if (!ms.ok() || ms.value() <= 0 || ms.value() > 10000) return bad(where, "latency must be 1 ms to 10 s");
+          f.latency_ms = static_cast<int>(ms.value());
+        } else if (key == "loss") {
+          f.loss_pct = kv.second.as<double>();
+          if (!(f.loss_pct > 0 && f.loss_pct <= 100))
+            return bad(where, "loss must be a percentage above 0, at most 100");
+        } else {
+          return bad(where, "unknown key '" + key + "' (action, selector, mode, weight, latency, loss)");
+        }
+      }
+      if (!actions.count(f.action)) return bad(where, "action must be kill, pause, partition, delay or loss");
+      const bool count = !f.mode.empty() && f.mode.size() < 4 &&
+                         f.mode.find_first_not_of("0123456789") == std::string::npos && std::stoi(f.mode) > 0;
+      if (!count && f.mode != "one" && f.mode != "all" && f.mode != "active" && f.mode != "standby")
+        return bad(where, "mode must be one, all, a count, active or standby");
+      if (f.selector.empty() || f.selector.find('=') == std::string::npos)
+        return bad(where, "a selector such as role=querynode or app=milvus-proxy");
+      if ((f.action == "delay") != (f.latency_ms > 0)) return bad(where, "delay, and only delay, takes a latency");
+      if ((f.action == "loss") != (f.loss_pct > 0)) return bad(where, "loss, and only loss, takes a loss");
+      f.lasting = f.action != "kill";
+      next.mix.push_back(f);
+    }
+    *o = next;
+    return Status::OK();
+  } catch (const YAML::Exception& e) {
+    return Status::InvalidArgument(origin + ": " + e.what());
+  }
+}
+
+Status LoadSoakMixFile(const std::string& path, SoakOptions* o) {
+  std::ifstream in(path);
+  if (!in) return Status::InvalidArgument("cannot read the soak mix file " + path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ParseSoakMix(ss.str(), path, o);
+}
+
 Result<Scenario> SoakScenario(const SoakOptions& o) {
   if (!(o.duration_s > o.first_fault_s + o.tail_s))
     return Status::InvalidArgument("soak: a duration of " + std::to_string(o.duration_s) +
@@ -55,6 +161,10 @@ Result<Scenario> SoakScenario(const SoakOptions& o) {
   if (o.max_at_once < 1 || o.max_at_once > 2)
     return Status::InvalidArgument("soak: faults at once must be 1 or 2, not " + std::to_string(o.max_at_once));
   const std::vector<SoakFault> mix = SoakMix(o);
+  if (mix.empty())
+    return Status::InvalidArgument(
+        "soak: every fault of the mix is ruled out here (pauses, partitions, etcd or "
+        "network faults this target cannot do)");
   std::vector<int> weights;
   for (const auto& m : mix) weights.push_back(m.weight);
   std::mt19937_64 rng(o.seed);

@@ -20,6 +20,17 @@
 
 namespace mdrill::drill {
 
+// One entry of the mix: a fault and how often it is drawn.
+struct SoakFault {
+  std::string action;
+  std::string selector;
+  std::string mode;
+  bool lasting = false;  // has a duration (pause, partition, loss, delay)
+  int weight = 1;
+  int latency_ms = 0;   // delay: added each way
+  double loss_pct = 0;  // loss: packets dropped each way
+};
+
 struct SoakOptions {
   double duration_s = 3600;
   uint64_t seed = 1;
@@ -35,17 +46,7 @@ struct SoakOptions {
   double keyed_rate = 5;           // each keyed kind per second (drill/run/keyed.h); 0 turns them off
   int max_at_once = 2;             // faults in force at once: 1 or 2
   double companion_chance = 0.25;  // a lasting fault gets a companion (max_at_once 2)
-};
-
-// One entry of the mix: a fault and how often it is drawn.
-struct SoakFault {
-  std::string action;
-  std::string selector;
-  std::string mode;
-  bool lasting = false;  // has a duration (pause, partition, loss, delay)
-  int weight = 1;
-  int latency_ms = 0;   // delay: added each way
-  double loss_pct = 0;  // loss: packets dropped each way
+  std::vector<SoakFault> mix;      // a mix file's faults (ParseSoakMix); empty: the built-in mix
 };
 
 // The built-in mix: kills of the active and the standby coordinator, a query node
@@ -54,6 +55,25 @@ struct SoakFault {
 // drawn); 200 ms of delay on a query node and 20 % packet loss on a proxy. Entries
 // the options rule out are left out.
 std::vector<SoakFault> SoakMix(const SoakOptions& o);
+
+// A mix file (`soak -f FILE`): the faults drawn and how often, and optionally the
+// pacing, replacing the built-in mix; the options' exclusions (no pauses, no
+// partitions, no etcd, no network faults) still apply to it. For example:
+//
+//   fault_every: 20s        # optional: mean gap between faults
+//   max_fault: 8s           # optional: lasting faults last 1 s to this
+//   max_at_once: 1          # optional: 1 or 2
+//   faults:
+//     - {action: kill, selector: role=coordinator, mode: active, weight: 3}
+//     - {action: pause, selector: role=querynode, weight: 1}
+//     - {action: delay, selector: role=proxy, latency: 100ms}
+//     - {action: loss, selector: role=proxy, loss: 10}
+//
+// Actions: kill, pause, partition, delay, loss; mode one (default), all, N, active,
+// standby; weight >= 1 (default 1). InvalidArgument naming the entry and what is
+// wrong; `o` is changed only when the whole file reads.
+Status ParseSoakMix(const std::string& yaml_text, const std::string& origin, SoakOptions* o);
+Status LoadSoakMixFile(const std::string& path, SoakOptions* o);
 
 // The soak as a scenario of one test named "soak"; InvalidArgument when the
 // duration leaves no room for a fault.

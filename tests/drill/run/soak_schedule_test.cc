@@ -1,6 +1,8 @@
 // The soak's schedule: a pure function of its options.
 #include <gtest/gtest.h>
 
+#include <map>
+
 #include "drill/run/soak.h"
 
 namespace mdrill::drill {
@@ -131,6 +133,92 @@ TEST(SoakSchedule, ADurationWithNoRoomForAFaultIsRefused) {
   o.duration_s = 600;
   o.max_fault_s = 0.5;
   EXPECT_FALSE(SoakScenario(o).ok());
+}
+
+// A mix file replaces the built-in mix: only its faults are drawn, as often as their
+// weights say, with its pacing; the target's exclusions still apply.
+TEST(SoakMixFile, OnlyItsFaultsAreDrawnByWeight) {
+  SoakOptions o;
+  ASSERT_TRUE(ParseSoakMix("fault_every: 10s\nmax_fault: 4s\nmax_at_once: 1\nfaults:\n"
+                           "  - {action: kill, selector: role=coordinator, mode: active, weight: 3}\n"
+                           "  - {action: pause, selector: role=querynode}\n"
+                           "  - {action: delay, selector: role=proxy, latency: 150ms}\n",
+                           "mix.yaml", &o)
+                  .ok());
+  EXPECT_EQ(o.fault_every_s, 10);
+  EXPECT_EQ(o.max_fault_s, 4);
+  EXPECT_EQ(o.max_at_once, 1);
+  ASSERT_EQ(o.mix.size(), 3u);
+  EXPECT_EQ(o.mix[1].mode, "one");
+  EXPECT_TRUE(o.mix[1].lasting);
+  EXPECT_FALSE(o.mix[0].lasting);
+  std::map<std::string, int> drawn;
+  for (uint64_t seed = 1; seed <= 50; ++seed) {
+    o.seed = seed;
+    auto s = SoakScenario(o);
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    for (const auto& f : s->tests[0].faults) {
+      ++drawn[f.spec.action];
+      EXPECT_LE(f.spec.duration.count(), 4000);
+      if (f.spec.action == "delay") {
+        EXPECT_EQ(f.spec.latency_ms, 150);
+      }
+      if (f.spec.action == "kill") {
+        EXPECT_EQ(f.spec.mode, "active");
+      }
+    }
+  }
+  EXPECT_EQ(drawn.size(), 3u);
+  const double ratio = static_cast<double>(drawn["kill"]) / drawn["pause"];
+  EXPECT_GT(ratio, 2.4);  // weight 3 against 1
+  EXPECT_LT(ratio, 3.6);
+  // Without pauses or network faults here, only the kills are left; with nothing
+  // left the soak refuses to start.
+  o.pause = false;
+  o.network = false;
+  auto kills = SoakScenario(o);
+  ASSERT_TRUE(kills.ok());
+  for (const auto& f : kills->tests[0].faults) EXPECT_EQ(f.spec.action, "kill");
+  SoakOptions none;
+  ASSERT_TRUE(ParseSoakMix("faults: [{action: pause, selector: role=proxy}]", "m", &none).ok());
+  none.pause = false;
+  auto refused = SoakScenario(none);
+  EXPECT_FALSE(refused.ok());
+  EXPECT_NE(refused.status().reason().find("ruled out"), std::string::npos);
+}
+
+TEST(SoakMixFile, BadFilesAreRefusedNamingTheEntryAndChangeNothing) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"", "a map with a list"},
+      {"faults: []", "non-empty list"},
+      {"faults: 3", "non-empty list"},
+      {"fault_every: soon\nfaults: [{action: kill, selector: role=proxy}]", "fault_every"},
+      {"max_at_once: 3\nfaults: [{action: kill, selector: role=proxy}]", "1 or 2"},
+      {"speed: 2\nfaults: [{action: kill, selector: role=proxy}]", "unknown key 'speed'"},
+      {"faults: [{action: explode, selector: role=proxy}]", "faults[0]: action must be"},
+      {"faults: [{action: kill}]", "faults[0]: a selector"},
+      {"faults: [{action: kill, selector: proxy}]", "faults[0]: a selector"},
+      {"faults: [{action: kill, selector: role=proxy, weight: 0}]", "weight must be"},
+      {"faults: [{action: kill, selector: role=proxy, mode: most}]", "mode must be"},
+      {"faults: [{action: kill, selector: role=proxy}, {action: delay, selector: role=proxy}]",
+       "faults[1]: delay, and only delay"},
+      {"faults: [{action: kill, selector: role=proxy, latency: 5ms}]", "delay, and only delay"},
+      {"faults: [{action: loss, selector: role=proxy, loss: 120}]", "loss must be"},
+      {"faults: [{action: kill, selector: role=proxy, color: red}]", "unknown key 'color'"},
+      {"faults: [kill]", "faults[0]: a map"},
+      {"faults: [{action: kill, selector: role=proxy, weight: many}]", "mix.yaml"},
+      {"faults: [{action: kill", "not valid YAML"},
+  };
+  for (const auto& [text, expected] : cases) {
+    SoakOptions o;
+    Status s = ParseSoakMix(text, "mix.yaml", &o);
+    EXPECT_FALSE(s.ok()) << text;
+    EXPECT_NE(s.reason().find(expected), std::string::npos) << text << " -> " << s.reason();
+    EXPECT_TRUE(o.mix.empty()) << text;
+    EXPECT_EQ(o.fault_every_s, SoakOptions{}.fault_every_s) << text;
+  }
+  SoakOptions o;
+  EXPECT_NE(LoadSoakMixFile("/nonexistent/mix.yaml", &o).reason().find("cannot read"), std::string::npos);
 }
 
 }  // namespace
