@@ -1,11 +1,10 @@
 #include "milvus/client.h"
 
 #include <cstring>
-#include <fstream>
-#include <iterator>
 #include <thread>
 
 #include "util/base64.h"
+#include "util/read_file.h"
 
 namespace mdrill::milvus {
 
@@ -101,9 +100,8 @@ Status MilvusClient::Connect(const ConnectOptions& o, Deadline d) {
   if (o.tls) {
     grpc::SslCredentialsOptions ssl;
     if (!o.ca_file.empty()) {
-      std::ifstream in(o.ca_file, std::ios::binary);
-      ssl.pem_root_certs.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-      if (ssl.pem_root_certs.empty()) return Status::InvalidArgument("cannot read the CA certificate " + o.ca_file);
+      if (!ReadWholeFile(o.ca_file, &ssl.pem_root_certs) || ssl.pem_root_certs.empty())
+        return Status::InvalidArgument("cannot read the CA certificate " + o.ca_file);
     }
     if (!o.server_name.empty()) args.SetSslTargetNameOverride(o.server_name);
     credentials = grpc::SslCredentials(ssl);

@@ -4,12 +4,12 @@
 
 #include <cctype>
 #include <cmath>
-#include <fstream>
 #include <map>
 #include <set>
-#include <sstream>
 
+#include "drill/run/yaml_load.h"
 #include "util/durations.h"
+#include "util/read_file.h"
 
 namespace mdrill::drill {
 
@@ -167,12 +167,9 @@ class Parser {
 
 Result<Scenario> ParseScenarioYaml(const std::string& yaml_text, const std::string& origin) {
   Parser p(origin);
-  YAML::Node root;
-  try {
-    root = YAML::Load(yaml_text);
-  } catch (const YAML::Exception& e) {
-    return Status::InvalidArgument(origin + ": not valid YAML: " + e.what());
-  }
+  auto loaded = LoadYaml(yaml_text, origin);
+  if (!loaded.ok()) return loaded.status();
+  const YAML::Node& root = loaded.value();
   try {
     if (Status s = p.Keys(root, "top level", {"name", "title", "roles", "tests"}); !s.ok()) return s;
     Scenario sc;
@@ -196,11 +193,9 @@ Result<Scenario> ParseScenarioYaml(const std::string& yaml_text, const std::stri
 }
 
 Result<Scenario> LoadScenarioFile(const std::string& path) {
-  std::ifstream in(path);
-  if (!in) return Status::InvalidArgument("cannot read scenario file " + path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ParseScenarioYaml(ss.str(), path);
+  std::string text;
+  if (!ReadWholeFile(path, &text)) return Status::InvalidArgument("cannot read scenario file " + path);
+  return ParseScenarioYaml(text, path);
 }
 
 std::vector<std::string> BuiltinScenarioNames() { return {"coordinator", "worker", "concurrent", "partition"}; }

@@ -1,15 +1,13 @@
 #include "drill/run/soak.h"
 
-#include <yaml-cpp/yaml.h>
-
 #include <algorithm>
 #include <cmath>
-#include <fstream>
 #include <random>
 #include <set>
-#include <sstream>
 
+#include "drill/run/yaml_load.h"
 #include "util/durations.h"
+#include "util/read_file.h"
 
 namespace mdrill::drill {
 
@@ -64,76 +62,92 @@ FaultStep Step(const SoakFault& f, double at_s, double lasts_s) {
 
 }  // namespace
 
-Status ParseSoakMix(const std::string& yaml_text, const std::string& origin, SoakOptions* o) {
-  auto bad = [&](const std::string& where, const std::string& why) {
-    return Status::InvalidArgument(origin + ": " + where + ": " + why);
-  };
-  YAML::Node root;
-  try {
-    root = YAML::Load(yaml_text);
-  } catch (const YAML::Exception& e) {
-    return Status::InvalidArgument(origin + ": not valid YAML: " + e.what());
+namespace {
+
+Status MixError(const std::string& origin, const std::string& where, const std::string& why) {
+  return Status::InvalidArgument(origin + ": " + where + ": " + why);
+}
+
+// One entry of `faults:`, checked whole.
+Status ParseMixFault(const YAML::Node& n, const std::string& origin, const std::string& where, SoakFault* f) {
+  if (!n.IsMap()) return MixError(origin, where, "a map with action and selector");
+  f->mode = "one";
+  for (const auto& kv : n) {
+    const std::string key = kv.first.as<std::string>();
+    if (key == "action") {
+      f->action = kv.second.as<std::string>();
+    } else if (key == "selector") {
+      f->selector = kv.second.as<std::string>();
+    } else if (key == "mode") {
+      f->mode = kv.second.as<std::string>();
+    } else if (key == "weight") {
+      f->weight = kv.second.as<int>();
+      if (f->weight < 1 || f->weight > 1000) return MixError(origin, where, "weight must be 1 to 1000");
+    } else if (key == "latency") {
+      auto ms = ParseDurationMs(kv.second.as<std::string>());
+      if (!ms.ok() || ms.value() <= 0 || ms.value() > 10000)
+        return MixError(origin, where, "latency must be 1 ms to 10 s");
+      f->latency_ms = static_cast<int>(ms.value());
+    } else if (key == "loss") {
+      f->loss_pct = kv.second.as<double>();
+      if (!(f->loss_pct > 0 && f->loss_pct <= 100))
+        return MixError(origin, where, "loss must be a percentage above 0, at most 100");
+    } else {
+      return MixError(origin, where, "unknown key '" + key + "' (action, selector, mode, weight, latency, loss)");
+    }
   }
+  static const std::set<std::string> kActions = {"kill", "pause", "partition", "delay", "loss"};
+  if (!kActions.count(f->action))
+    return MixError(origin, where, "action must be kill, pause, partition, delay or loss");
+  const bool count = !f->mode.empty() && f->mode.size() < 4 &&
+                     f->mode.find_first_not_of("0123456789") == std::string::npos && std::stoi(f->mode) > 0;
+  if (!count && f->mode != "one" && f->mode != "all" && f->mode != "active" && f->mode != "standby")
+    return MixError(origin, where, "mode must be one, all, a count, active or standby");
+  if (f->selector.empty() || f->selector.find('=') == std::string::npos)
+    return MixError(origin, where, "a selector such as role=querynode or app=milvus-proxy");
+  if ((f->action == "delay") != (f->latency_ms > 0))
+    return MixError(origin, where, "delay, and only delay, takes a latency");
+  if ((f->action == "loss") != (f->loss_pct > 0)) return MixError(origin, where, "loss, and only loss, takes a loss");
+  f->lasting = f->action != "kill";
+  return Status::OK();
+}
+
+// The pacing settings a mix file may name.
+Status ParseMixSetting(const std::string& key, const YAML::Node& v, const std::string& origin, SoakOptions* o) {
+  if (key == "fault_every" || key == "max_fault") {
+    auto s = ParseDurationSeconds(v.as<std::string>());
+    if (!s.ok() || !(s.value() > 0)) return MixError(origin, key, "a positive duration (20s, 1m)");
+    (key == "fault_every" ? o->fault_every_s : o->max_fault_s) = s.value();
+    return Status::OK();
+  }
+  if (key == "max_at_once") {
+    o->max_at_once = v.as<int>();
+    if (o->max_at_once < 1 || o->max_at_once > 2) return MixError(origin, key, "1 or 2");
+    return Status::OK();
+  }
+  return MixError(origin, "top level", "unknown key '" + key + "' (fault_every, max_fault, max_at_once, faults)");
+}
+
+}  // namespace
+
+Status ParseSoakMix(const std::string& yaml_text, const std::string& origin, SoakOptions* o) {
+  auto root = LoadYaml(yaml_text, origin);
+  if (!root.ok()) return root.status();
   try {
-    if (!root.IsMap()) return bad("top level", "a map with a list `faults`");
+    if (!root->IsMap()) return MixError(origin, "top level", "a map with a list `faults`");
     SoakOptions next = *o;
-    for (const auto& kv : root) {
+    for (const auto& kv : *root) {
       const std::string key = kv.first.as<std::string>();
       if (key == "faults") continue;
-      if (key == "fault_every" || key == "max_fault") {
-        auto s = ParseDurationSeconds(kv.second.as<std::string>());
-        if (!s.ok() || !(s.value() > 0)) return bad(key, "a positive duration (20s, 1m)");
-        (key == "fault_every" ? next.fault_every_s : next.max_fault_s) = s.value();
-      } else if (key == "max_at_once") {
-        next.max_at_once = kv.second.as<int>();
-        if (next.max_at_once < 1 || next.max_at_once > 2) return bad(key, "1 or 2");
-      } else {
-        return bad("top level", "unknown key '" + key + "' (fault_every, max_fault, max_at_once, faults)");
-      }
+      if (Status s = ParseMixSetting(key, kv.second, origin, &next); !s.ok()) return s;
     }
-    if (!root["faults"] || !root["faults"].IsSequence() || root["faults"].size() == 0)
-      return bad("faults", "a non-empty list of faults");
+    const YAML::Node faults = (*root)["faults"];
+    if (!faults || !faults.IsSequence() || faults.size() == 0)
+      return MixError(origin, "faults", "a non-empty list of faults");
     next.mix.clear();
-    const std::set<std::string> actions = {"kill", "pause", "partition", "delay", "loss"};
-    for (size_t i = 0; i < root["faults"].size(); ++i) {
-      const YAML::Node& n = root["faults"][i];
-      const std::string where = "faults[" + std::to_string(i) + "]";
-      if (!n.IsMap()) return bad(where, "a map with action and selector");
+    for (size_t i = 0; i < faults.size(); ++i) {
       SoakFault f;
-      f.mode = "one";
-      for (const auto& kv : n) {
-        const std::string key = kv.first.as<std::string>();
-        if (key == "action") {
-          f.action = kv.second.as<std::string>();
-        } else if (key == "selector") {
-          f.selector = kv.second.as<std::string>();
-        } else if (key == "mode") {
-          f.mode = kv.second.as<std::string>();
-        } else if (key == "weight") {
-          f.weight = kv.second.as<int>();
-          if (f.weight < 1 || f.weight > 1000) return bad(where, "weight must be 1 to 1000");
-        } else if (key == "latency") {
-          auto ms = ParseDurationMs(kv.second.as<std::string>());
-          if (!ms.ok() || ms.value() <= 0 || ms.value() > 10000) return bad(where, "latency must be 1 ms to 10 s");
-          f.latency_ms = static_cast<int>(ms.value());
-        } else if (key == "loss") {
-          f.loss_pct = kv.second.as<double>();
-          if (!(f.loss_pct > 0 && f.loss_pct <= 100))
-            return bad(where, "loss must be a percentage above 0, at most 100");
-        } else {
-          return bad(where, "unknown key '" + key + "' (action, selector, mode, weight, latency, loss)");
-        }
-      }
-      if (!actions.count(f.action)) return bad(where, "action must be kill, pause, partition, delay or loss");
-      const bool count = !f.mode.empty() && f.mode.size() < 4 &&
-                         f.mode.find_first_not_of("0123456789") == std::string::npos && std::stoi(f.mode) > 0;
-      if (!count && f.mode != "one" && f.mode != "all" && f.mode != "active" && f.mode != "standby")
-        return bad(where, "mode must be one, all, a count, active or standby");
-      if (f.selector.empty() || f.selector.find('=') == std::string::npos)
-        return bad(where, "a selector such as role=querynode or app=milvus-proxy");
-      if ((f.action == "delay") != (f.latency_ms > 0)) return bad(where, "delay, and only delay, takes a latency");
-      if ((f.action == "loss") != (f.loss_pct > 0)) return bad(where, "loss, and only loss, takes a loss");
-      f.lasting = f.action != "kill";
+      if (Status s = ParseMixFault(faults[i], origin, "faults[" + std::to_string(i) + "]", &f); !s.ok()) return s;
       next.mix.push_back(f);
     }
     *o = next;
@@ -144,11 +158,9 @@ Status ParseSoakMix(const std::string& yaml_text, const std::string& origin, Soa
 }
 
 Status LoadSoakMixFile(const std::string& path, SoakOptions* o) {
-  std::ifstream in(path);
-  if (!in) return Status::InvalidArgument("cannot read the soak mix file " + path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ParseSoakMix(ss.str(), path, o);
+  std::string text;
+  if (!ReadWholeFile(path, &text)) return Status::InvalidArgument("cannot read the soak mix file " + path);
+  return ParseSoakMix(text, path, o);
 }
 
 Result<Scenario> SoakScenario(const SoakOptions& o) {

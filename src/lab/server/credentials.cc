@@ -6,12 +6,11 @@
 #include <algorithm>
 #include <cctype>
 #include <cstring>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "util/base64.h"
 #include "util/durable_append.h"
+#include "util/read_file.h"
 #include "util/wall_clock.h"
 
 namespace mdrill::lab {
@@ -84,11 +83,9 @@ class FileStore final : public CredentialStore {
  private:
   Result<std::map<std::string, StoredCredential>> Read() {
     std::map<std::string, StoredCredential> out;
-    std::ifstream in(path_);
-    if (!in) return out;  // none yet: root with its default password
-    std::stringstream ss;
-    ss << in.rdbuf();
-    auto j = nlohmann::json::parse(ss.str(), nullptr, false);
+    std::string text;
+    if (!ReadWholeFile(path_, &text)) return out;  // none yet: root with its default password
+    auto j = nlohmann::json::parse(text, nullptr, false);
     if (j.is_discarded() || !j.is_object() || !j.contains("users") || !j["users"].is_object())
       return Status::Internal(path_ + ": not a credentials file");
     for (const auto& [name, v] : j["users"].items()) {

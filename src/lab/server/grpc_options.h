@@ -10,13 +10,12 @@
 
 #include <grpcpp/grpcpp.h>
 
-#include <fstream>
 #include <initializer_list>
-#include <iterator>
 #include <memory>
 #include <optional>
 #include <string>
 
+#include "util/read_file.h"
 #include "util/status.h"
 
 namespace mdrill::lab {
@@ -65,14 +64,6 @@ inline GrpcServerOptions ComponentServerOptions(const std::string& listen) {
   g.max_send_bytes = kMaxMessageBytes;
   g.accept_component_pings = true;
   return g;
-}
-
-// The whole of a file (a PEM certificate or key); false when it cannot be read or is empty.
-inline bool ReadWholeFile(const std::string& path, std::string* out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  out->assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  return !out->empty();
 }
 
 // A channel to one of the lab's servers: plaintext, or with `tls_ca_file` (a lab

@@ -3,8 +3,9 @@
 #include <unistd.h>
 
 #include <cstdio>
-#include <fstream>
 #include <sstream>
+
+#include "util/read_file.h"
 
 namespace mdrill::lab {
 
@@ -47,10 +48,9 @@ std::optional<uid_t> CallerUid(const std::string& grpc_peer, int server_port) {
   if (port_text.empty() || port_text.size() > 5 || port_text.find_first_not_of("0123456789") != std::string::npos)
     return std::nullopt;
   for (const char* table : {"/proc/net/tcp", "/proc/net/tcp6"}) {
-    std::ifstream in(table);
-    std::stringstream text;
-    text << in.rdbuf();
-    if (auto uid = LoopbackSocketOwner(text.str(), std::stoi(port_text), server_port)) return uid;
+    std::string text;
+    if (!ReadWholeFile(table, &text)) continue;
+    if (auto uid = LoopbackSocketOwner(text, std::stoi(port_text), server_port)) return uid;
   }
   return std::nullopt;
 }
