@@ -8,7 +8,6 @@
 #include <map>
 #include <mutex>
 #include <random>
-#include <string_view>
 #include <thread>
 
 #include "etcd/client.h"
@@ -102,13 +101,20 @@ class ProxyService final : public pb::MilvusService::Service {
     return grpc::Status::OK;
   }
 
-#define MDRILL_WRITE(Method, Req, Resp, ddl)                                                                 \
+  // What follows a write: nothing; the DDL barrier (once it succeeded); or, for users,
+  // reading them afresh (the active coordinator wrote them to etcd).
+  enum class After { kNothing, kBarrier, kUsers };
+  void Follow(After after, Ctx* ctx, const pb::Status& status) {
+    if (after == After::kUsers) credentials_->Invalidate();
+    if (after == After::kBarrier && status.code() == 0) Barrier(ctx);
+  }
+
+#define MDRILL_WRITE(Method, Req, Resp, after)                                                               \
   grpc::Status Method(Ctx* ctx, const pb::Req* req, pb::Resp* resp) override {                               \
     if (grpc::Status a = Authorize(ctx); !a.ok()) return a;                                                  \
     grpc::Status g =                                                                                         \
         ToCoordinator(ctx, resp, [&](Stub* s, grpc::ClientContext* c) { return s->Method(c, *req, resp); }); \
-    if (ddl && StatusOf(resp)->code() == 0) Barrier(ctx);                                                    \
-    if (std::string_view(#Method).find("Credential") != std::string_view::npos) credentials_->Invalidate();  \
+    Follow(After::after, ctx, *StatusOf(resp));                                                              \
     return g;                                                                                                \
   }
 #define MDRILL_READ(Method, Req, Resp, strong)                                                                        \
@@ -117,21 +123,20 @@ class ProxyService final : public pb::MilvusService::Service {
     return ToQueryNode(ctx, resp, strong, [&](Stub* s, grpc::ClientContext* c) { return s->Method(c, *req, resp); }); \
   }
 
-  MDRILL_WRITE(AllocTimestamp, AllocTimestampRequest, AllocTimestampResponse, false)
-  MDRILL_WRITE(CreateCollection, CreateCollectionRequest, Status, true)
-  MDRILL_WRITE(DropCollection, DropCollectionRequest, Status, true)
-  MDRILL_WRITE(Insert, InsertRequest, MutationResult, false)
-  MDRILL_WRITE(Upsert, UpsertRequest, MutationResult, false)
-  MDRILL_WRITE(Delete, DeleteRequest, MutationResult, false)
-  MDRILL_WRITE(Flush, FlushRequest, FlushResponse, false)
-  MDRILL_WRITE(CreateIndex, CreateIndexRequest, Status, true)
-  MDRILL_WRITE(DropIndex, DropIndexRequest, Status, true)
-  MDRILL_WRITE(LoadCollection, LoadCollectionRequest, Status, true)
-  MDRILL_WRITE(ReleaseCollection, ReleaseCollectionRequest, Status, true)
-  // Users: the active coordinator writes them; this proxy then reads them afresh.
-  MDRILL_WRITE(CreateCredential, CreateCredentialRequest, Status, false)
-  MDRILL_WRITE(UpdateCredential, UpdateCredentialRequest, Status, false)
-  MDRILL_WRITE(DeleteCredential, DeleteCredentialRequest, Status, false)
+  MDRILL_WRITE(AllocTimestamp, AllocTimestampRequest, AllocTimestampResponse, kNothing)
+  MDRILL_WRITE(CreateCollection, CreateCollectionRequest, Status, kBarrier)
+  MDRILL_WRITE(DropCollection, DropCollectionRequest, Status, kBarrier)
+  MDRILL_WRITE(Insert, InsertRequest, MutationResult, kNothing)
+  MDRILL_WRITE(Upsert, UpsertRequest, MutationResult, kNothing)
+  MDRILL_WRITE(Delete, DeleteRequest, MutationResult, kNothing)
+  MDRILL_WRITE(Flush, FlushRequest, FlushResponse, kNothing)
+  MDRILL_WRITE(CreateIndex, CreateIndexRequest, Status, kBarrier)
+  MDRILL_WRITE(DropIndex, DropIndexRequest, Status, kBarrier)
+  MDRILL_WRITE(LoadCollection, LoadCollectionRequest, Status, kBarrier)
+  MDRILL_WRITE(ReleaseCollection, ReleaseCollectionRequest, Status, kBarrier)
+  MDRILL_WRITE(CreateCredential, CreateCredentialRequest, Status, kUsers)
+  MDRILL_WRITE(UpdateCredential, UpdateCredentialRequest, Status, kUsers)
+  MDRILL_WRITE(DeleteCredential, DeleteCredentialRequest, Status, kUsers)
 
   MDRILL_READ(ListDatabases, ListDatabasesRequest, ListDatabasesResponse, false)
   MDRILL_READ(HasCollection, HasCollectionRequest, BoolResponse, true)
