@@ -171,23 +171,20 @@ TEST_F(HaLab, BadFaultRequestsAreRefusedClearly) {
   EXPECT_NE(out.find("positive duration"), std::string::npos) << out;
   EXPECT_EQ(Cli({"lab", "kill", "-l", "app=etcd", "--mode", "zero"}, &out), 1);
   // Another user on the machine reaches the control port (loopback) but is refused:
-  // `nobody`, given the supervisor's address in a directory it can read.
+  // `nobody`, given the supervisor's address and a copy of the binary in a directory
+  // it can read (the build tree may be private to its owner, as a mktemp clone is).
   const std::string shared = TempDir("nobody");
   ::chmod(shared.c_str(), 0755);
   std::filesystem::copy_file(lab::SupervisorAddressFile(dir_), lab::SupervisorAddressFile(shared));
   ::chmod(lab::SupervisorAddressFile(shared).c_str(), 0644);
+  const std::string binary = shared + "/milvus-drill";
+  std::filesystem::copy_file(DrillBinary(), binary);
+  ::chmod(binary.c_str(), 0755);
   for (const std::vector<std::string>& args :
        std::vector<std::vector<std::string>>{{"kill", "-l", "app=milvus-proxy", "--mode", "all"}, {"status"}}) {
-    std::vector<std::string> argv = {"setpriv",
-                                     "--reuid=65534",
-                                     "--regid=65534",
-                                     "--clear-groups",
-                                     "sh",
-                                     "-c",
-                                     "exec \"$@\" 2>&1",
-                                     "sh",
-                                     DrillBinary(),
-                                     "lab"};
+    std::vector<std::string> argv = {
+        "setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "sh", "-c", "exec \"$@\" 2>&1", "sh", binary,
+        "lab"};
     argv.insert(argv.end(), args.begin(), args.end());
     argv.insert(argv.end(), {"--data-dir", shared});
     EXPECT_NE(RunCapture(argv, &out, std::chrono::seconds(30)), 0) << out;
