@@ -156,6 +156,21 @@ bool ConnectOk(const std::string& address, const std::string& ca = "") {
   return s.ok() || (s.IsTransport() && s.transport_code() == grpc::StatusCode::UNAUTHENTICATED);
 }
 
+// An outgoing connection's local end may take any port of the kernel's ephemeral
+// range at any moment; a component restarted onto such a port cannot listen again.
+void WarnOfEphemeralPorts(const lab::TopologyOptions& t) {
+  std::ifstream in("/proc/sys/net/ipv4/ip_local_port_range");
+  int low = 0, high = 0;
+  if (!(in >> low >> high)) return;
+  const int last = t.base_port + 2 * t.etcd + t.coordinators + t.querynodes + t.proxies - 1;
+  if (last < low || t.base_port > high) return;
+  std::fprintf(stderr,
+               "lab up: warning: ports %d-%d overlap the kernel's ephemeral range %d-%d; an outgoing "
+               "connection may take one and a restarted component then cannot listen (choose a --base-port "
+               "below %d)\n",
+               t.base_port, last, low, high, low);
+}
+
 }  // namespace
 
 std::vector<std::string> SplitList(const std::string& s) {
@@ -243,6 +258,7 @@ int UpHa(LabFlags& f) {
       return 1;
     }
   }
+  WarnOfEphemeralPorts(f.ha);
   lab::SupervisorOptions so;
   so.topology = f.ha;
   if (f.foreground) return lab::RunSupervisor(so);  // supervise from this process until SIGTERM

@@ -8,6 +8,7 @@
 
 #include "etcd/client.h"
 #include "lab/supervisor/etcd_cluster.h"
+#include "testing/ports.h"
 #include "util/subprocess.h"
 
 namespace mdrill::testing {
@@ -30,9 +31,5 @@ class EtcdFixture {
 
 // A free loopback port p such that p+1 is free too (etcd's client and peer ports).
 int FreePortPair();
-// The first of `n` consecutive free loopback ports (0 when none was found).
-int FreePortRun(int n);
-// True when 127.0.0.1:port can be bound right now.
-bool PortFree(int port);
 
 }  // namespace mdrill::testing

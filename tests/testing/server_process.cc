@@ -9,6 +9,8 @@
 #include <cstdlib>
 #include <thread>
 
+#include "testing/ports.h"
+
 namespace mdrill::testing {
 
 std::string DrillBinary() {
@@ -16,19 +18,7 @@ std::string DrillBinary() {
   return bin != nullptr ? bin : "./milvus-drill";
 }
 
-int FreePort() {
-  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  addr.sin_port = 0;
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  socklen_t len = sizeof addr;
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  int port = ntohs(addr.sin_port);
-  ::close(fd);
-  return port;
-}
+int FreePort() { return FreePortRun(1); }
 
 std::string TempDir(const std::string& tag) {
   std::string tmpl = "/tmp/mdrill-" + tag + "-XXXXXX";

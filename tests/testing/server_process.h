@@ -13,7 +13,7 @@ namespace mdrill::testing {
 
 // Path of the milvus-drill binary (MDRILL_BIN, set by CTest).
 std::string DrillBinary();
-// A TCP port on 127.0.0.1 that was free a moment ago.
+// A TCP port on 127.0.0.1, below the ephemeral range, that was free a moment ago.
 int FreePort();
 // A new empty directory under /tmp.
 std::string TempDir(const std::string& tag);
