@@ -73,9 +73,12 @@ CLI::App* AddUpCommand(CLI::App* lab_cmd, LabFlags* f) {
       ->capture_default_str()
       ->check(CLI::Range(0, 3600000));
   up->add_option("--log-poll", f->ha.log_poll_ms,
-                 "ha: query nodes' idle log poll, ms (bounds how stale an Eventually read is)")
+                 "ha: query nodes' idle log poll besides the log's watch, ms (without the watch, how stale an "
+                 "Eventually read may be)")
       ->capture_default_str()
       ->check(CLI::Range(1, 60000));
+  up->add_flag("--no-log-watch{false}", f->ha.log_watch,
+               "ha: query nodes read the log only every --log-poll ms and when a read needs it");
   up->add_option("--timeout", f->timeout_s, "seconds to wait for the lab to serve")->capture_default_str();
   up->add_option("--network", f->network,
                  "ha: netns (a network namespace per component, needs root; partitions work), loopback, or auto "
@@ -159,9 +162,10 @@ void AddComponentCommands(CLI::App* lab_cmd, LabFlags* f, LabCommands* cmds) {
   qn->add_option("--graceful-time", f->qn.graceful_time_ms, "Bounded consistency staleness, ms")
       ->capture_default_str()
       ->check(CLI::Range(0, 3600000));
-  qn->add_option("--log-poll", f->qn.log_poll_ms, "idle log poll, ms")
+  qn->add_option("--log-poll", f->qn.log_poll_ms, "idle log poll besides the watch, ms")
       ->capture_default_str()
       ->check(CLI::Range(1, 60000));
+  qn->add_flag("--no-log-watch{false}", f->qn.log_watch, "read the log only every --log-poll ms and when needed");
   auto* px = cmds->proxy = comp->add_subcommand("proxy", "proxy: the Milvus API, routing writes and reads");
   px->add_option("--id", f->proxy.id, "this proxy's name")->capture_default_str();
   px->add_option("--listen", f->proxy.listen, "address of its Milvus API")->capture_default_str();

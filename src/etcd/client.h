@@ -41,6 +41,8 @@ class EtcdClient {
  public:
   // endpoints: "127.0.0.1:2379" etc.
   explicit EtcdClient(const std::vector<std::string>& endpoints);
+  // The channel to the cluster, for streams kept by others (etcd/watch.h).
+  std::shared_ptr<grpc::Channel> channel() const { return channel_; }
 
   Result<std::optional<EtcdKv>> Get(const std::string& key, Deadline d);
   Result<std::vector<EtcdKv>> GetPrefix(const std::string& prefix, Deadline d);

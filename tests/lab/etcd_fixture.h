@@ -2,6 +2,9 @@
 // temporary directory, every member stopped by pid when the fixture goes away.
 #pragma once
 
+#include <signal.h>
+
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -22,6 +25,11 @@ class EtcdFixture {
   std::vector<std::string> endpoints() const { return lab::Endpoints(members_); }
   std::string endpoint_list() const;
   const std::string& dir() const { return dir_; }
+  // SIGKILLs member i (its data stays).
+  void Kill(int i) {
+    procs_.at(static_cast<size_t>(i))->Signal(SIGKILL);
+    procs_.at(static_cast<size_t>(i))->Wait(std::chrono::milliseconds(5000));
+  }
 
  private:
   std::string dir_;

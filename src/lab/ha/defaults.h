@@ -17,8 +17,8 @@ inline constexpr const char* kDefaultEtcdRoot = etcd::kDefaultLabRoot;
 // Query nodes: how stale a Bounded read may be (Milvus's common.gracefulTime).
 inline constexpr int kDefaultGracefulTimeMs = 5000;
 
-// Query nodes: the idle poll of the replicated log, so how stale an Eventually read
-// can be.
-inline constexpr int kDefaultLogPollMs = 100;
+// Query nodes: the idle poll of the replicated log besides its watch (how stale an
+// Eventually read can be when the watch is off or down).
+inline constexpr int kDefaultLogPollMs = 1000;
 
 }  // namespace mdrill::lab

@@ -13,6 +13,15 @@ Election::~Election() { Stop(); }
 void Election::Start(std::function<void(bool)> on_change) {
   on_change_ = std::move(on_change);
   thread_ = std::thread([this] { Loop(); });
+  if (!options_.watch) return;
+  watcher_ = std::make_unique<etcd::Watcher>(*etcd_, options_.key, false, [this](const auto&) {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      key_changed_ = true;
+    }
+    cv_.notify_all();
+  });
+  watcher_->Start();
 }
 
 void Election::Stop() {
@@ -23,6 +32,7 @@ void Election::Stop() {
   }
   cv_.notify_all();
   if (thread_.joinable()) thread_.join();
+  if (watcher_) watcher_->Stop();
   bool was = IsLeader();
   SetLeader(false, Clock::time_point{});
   if (lease_ != 0) (void)etcd_->LeaseRevoke(lease_, etcd::Deadline(500));
@@ -73,8 +83,10 @@ void Election::Loop() {
   while (true) {
     {
       std::unique_lock<std::mutex> lock(mu_);
-      cv_.wait_for(lock, leading ? keepalive_every : options_.poll, [this] { return stopping_; });
+      cv_.wait_for(lock, leading ? keepalive_every : options_.poll,
+                   [&] { return stopping_ || (!leading && key_changed_); });
       if (stopping_) return;
+      if (!leading) key_changed_ = false;
     }
     if (leading) {
       auto sent = Clock::now();

@@ -1,7 +1,7 @@
 // Election: active/standby through an etcd lease, as Milvus coordinators do.
 //
 // A candidate grants itself a lease and creates the election key with it only when
-// the key does not exist; the holder keeps the lease alive, the others poll the key
+// the key does not exist; the holder keeps the lease alive, the others watch the key
 // and campaign when it disappears (the holder's lease expired or was revoked).
 //
 // Safety: IsLeader() is true only until the last successful keep-alive's *send*
@@ -17,12 +17,14 @@
 #include <chrono>
 #include <condition_variable>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
 
 #include "etcd/client.h"
 #include "etcd/keys.h"
+#include "etcd/watch.h"
 #include "lab/ha/defaults.h"
 
 namespace mdrill::lab {
@@ -31,7 +33,11 @@ struct ElectionOptions {
   std::string key = etcd::ElectionKey(kDefaultEtcdRoot);
   std::string candidate;  // this candidate's id, written as the key's value
   int ttl_seconds = kDefaultLeaseTtlSeconds;
-  std::chrono::milliseconds poll{100};
+  // A standby campaigns as soon as the key's etcd watch reports it deleted (the
+  // holder's lease expired or was revoked), and looks at the key every `poll`
+  // besides, in case the watch is down. Without the watch, only the poll.
+  bool watch = true;
+  std::chrono::milliseconds poll{1000};
   double safety_margin = 0.25;  // fraction of the TTL given up for clock and transit
 };
 
@@ -70,6 +76,7 @@ class Election {
   mutable std::mutex mu_;
   std::condition_variable cv_;
   bool stopping_ = false;
+  bool key_changed_ = false;  // the watch saw the key change since the standby last looked
   bool leader_ = false;
   std::chrono::steady_clock::time_point leader_until_{};
   std::string holder_;
@@ -77,6 +84,7 @@ class Election {
   int64_t served_until_unix_ms_ = 0;
   std::atomic<int64_t> lease_{0};
   std::atomic<int64_t> term_{0};
+  std::unique_ptr<etcd::Watcher> watcher_;
   std::thread thread_;
 };
 

@@ -21,9 +21,14 @@ LogTailer::~LogTailer() { Stop(); }
 
 void LogTailer::Start() {
   thread_ = std::thread([this] { Loop(); });
+  if (!options_.watch) return;
+  watcher_ = std::make_unique<etcd::Watcher>(*etcd_, etcd::LogPrefix(options_.prefix), true,
+                                             [this](const std::vector<etcdserverpb::Event>&) { Poke(); });
+  watcher_->Start();
 }
 
 void LogTailer::Stop() {
+  if (watcher_) watcher_->Stop();
   {
     std::lock_guard<std::mutex> lock(mu_);
     stopping_ = true;

@@ -11,11 +11,13 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
 
 #include "etcd/client.h"
+#include "etcd/watch.h"
 #include "lab/ha/allocator.h"
 #include "lab/ha/defaults.h"
 #include "lab/server/catalog.h"
@@ -26,9 +28,13 @@ struct EtcdLogOptions {
   std::string prefix = kDefaultEtcdRoot;
   std::string storage_dir;          // shared "object storage"
   size_t inline_limit = 32 * 1024;  // larger records go to files
-  // Idle polling only: every reader that needs a newer revision pokes the tailer
-  // (WaitApplied does), so this bounds how stale an Eventually read can be, not
-  // how long a Strong read waits.
+  // Wake on the log's etcd watch: a record is applied as soon as it is committed.
+  // Off, the tailer reads the log only every `poll` and when a reader pokes it.
+  bool watch = true;
+  // Idle polling, besides the watch (which may be down for a while): every reader
+  // that needs a newer revision pokes the tailer (WaitApplied does), so this bounds
+  // how stale an Eventually read can be without the watch, and how old the
+  // serviceable time gets on an idle log; not how long a Strong read waits.
   std::chrono::milliseconds poll{kDefaultLogPollMs};
 };
 
@@ -81,6 +87,7 @@ class LogTailer {
   std::atomic<int64_t> records_{0};
   std::atomic<int64_t> serviceable_ms_{0};
   std::atomic<uint64_t> max_ts_{0};
+  std::unique_ptr<etcd::Watcher> watcher_;
   std::thread thread_;
 };
 

@@ -113,6 +113,7 @@ int RunQueryNode(const QueryNodeOptions& o) {
   EtcdLogOptions lo;
   lo.prefix = o.prefix;
   lo.poll = std::chrono::milliseconds(o.log_poll_ms);
+  lo.watch = o.log_watch;
   Catalog catalog(CatalogOptions{}, nullptr);
   LogTailer tailer(&etcd, &catalog, lo);
   ReadGate gate(o, &etcd, &catalog, &tailer);

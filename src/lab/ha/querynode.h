@@ -31,8 +31,11 @@ struct QueryNodeOptions {
   // Bounded consistency: a read may miss writes of the last graceful_time_ms
   // (Milvus's common.gracefulTime, default 5000 ms).
   int graceful_time_ms = kDefaultGracefulTimeMs;
-  // How often an idle node reads the log (reads that need fresher data read it at
-  // once): how stale an Eventually read can be.
+  // A node applies each record as soon as the log's etcd watch tells it one was
+  // committed (log_watch), and reads the log every log_poll_ms besides (reads that
+  // need fresher data read it at once). Without the watch, the poll is how stale an
+  // Eventually read can be.
+  bool log_watch = true;
   int log_poll_ms = kDefaultLogPollMs;
 };
 

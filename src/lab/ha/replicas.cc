@@ -97,17 +97,44 @@ ReplicaManager::~ReplicaManager() { Stop(); }
 
 void ReplicaManager::Start() {
   thread_ = std::thread([this] { Loop(); });
+  for (const std::string& p : {etcd::QueryNodeSessionPrefix(prefix_), etcd::LogPrefix(prefix_)}) {
+    watchers_.push_back(std::make_unique<etcd::Watcher>(*etcd_, p, true, [this](const auto&) {
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        changed_ = true;
+      }
+      cv_.notify_all();
+    }));
+    watchers_.back()->Start();
+  }
 }
 
 void ReplicaManager::Stop() {
-  stop_ = true;
+  for (auto& w : watchers_) w->Stop();
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    stop_ = true;
+  }
+  cv_.notify_all();
   if (thread_.joinable()) thread_.join();
 }
 
 void ReplicaManager::Loop() {
-  while (!stop_) {
+  // A change is looked at at once and twice more, 200 ms apart: the log's watch may
+  // fire before this coordinator's own tailer applied the record.
+  int follow_ups = 0;
+  while (true) {
+    {
+      std::unique_lock<std::mutex> lock(mu_);
+      cv_.wait_for(lock, follow_ups > 0 ? std::chrono::milliseconds(0) : std::chrono::milliseconds(1000),
+                   [this] { return stop_ || changed_; });
+      if (stop_) return;
+      follow_ups = changed_ ? 2 : std::max(0, follow_ups - 1);
+      changed_ = false;
+    }
     if (election_->IsLeader()) Reconcile();
-    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    std::unique_lock<std::mutex> lock(mu_);  // at most every 200 ms, whatever changes
+    if (cv_.wait_for(lock, std::chrono::milliseconds(200), [this] { return stop_; })) return;
   }
 }
 

@@ -12,14 +12,18 @@
 #pragma once
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "etcd/client.h"
+#include "etcd/watch.h"
 #include "lab/ha/election.h"
 #include "lab/server/catalog.h"
 
@@ -52,8 +56,10 @@ Result<std::vector<int64_t>> LiveQueryNodes(etcd::EtcdClient* etcd, const std::s
 std::vector<std::pair<int64_t, int64_t>> ReadPlacement(etcd::EtcdClient* etcd, const std::string& prefix,
                                                        int64_t collection_id, int replicas);
 
-// Keeps the placement of every loaded collection while this coordinator is active.
-// One thread of its own; Start/Stop from one thread.
+// Keeps the placement of every loaded collection while this coordinator is active:
+// looks again when a query node's session or the log changes (etcd watches; at once
+// and twice more 200 ms apart, at most every 200 ms) and every second besides. One thread of its own (and the
+// watches'); Start/Stop from one thread.
 class ReplicaManager {
  public:
   ReplicaManager(etcd::EtcdClient* etcd, const Election* election, std::string election_key, const Catalog* catalog,
@@ -71,7 +77,10 @@ class ReplicaManager {
   const std::string election_key_;
   const Catalog* catalog_;
   const std::string prefix_, id_;
-  std::atomic<bool> stop_{false};
+  std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false, changed_ = false;
+  std::vector<std::unique_ptr<etcd::Watcher>> watchers_;
   std::thread thread_;
 };
 

@@ -97,6 +97,7 @@ class ComponentPlanner {
               std::to_string(o_.graceful_time_ms),
               "--log-poll",
               std::to_string(o_.log_poll_ms)};
+    if (!o_.log_watch) p.argv.push_back("--no-log-watch");
     return p;
   }
 

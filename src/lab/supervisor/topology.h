@@ -24,7 +24,8 @@ struct TopologyOptions {
   int lease_ttl_seconds = kDefaultLeaseTtlSeconds;
   int restart_delay_ms = 1000;
   int graceful_time_ms = kDefaultGracefulTimeMs;  // query nodes: Bounded staleness (Milvus common.gracefulTime)
-  int log_poll_ms = kDefaultLogPollMs;            // query nodes: idle log poll (how stale Eventually can be)
+  int log_poll_ms = kDefaultLogPollMs;            // query nodes: idle log poll, besides the log's watch
+  bool log_watch = true;                          // query nodes apply each record once the watch tells
   bool auth_enabled = false;                      // proxies check every caller's user and password
   std::string tls_cert_file, tls_key_file;        // both set: proxies serve clients over TLS
   // "loopback": every component on 127.0.0.1 (no partitions). "netns": each

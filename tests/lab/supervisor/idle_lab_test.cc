@@ -58,8 +58,11 @@ TEST(IdleLab, EtcdRequestsStayAtTheRenewalAndPollRates) {
   const double keepalive_bound = lease_holders * 2.0 * 1.5;
   EXPECT_GT(rate["LeaseKeepAlive"], 0) << "no lease was renewed at all";
   EXPECT_LE(rate["LeaseKeepAlive"], keepalive_bound) << shown.str();
-  // Polls: the standby coordinator and the query nodes' log tailers, 10 a second each.
-  EXPECT_LE(Total(rate), keepalive_bound + 10.0 * lease_holders) << shown.str();
+  // Polls: with the log, the election key and the sessions watched, the tailers,
+  // the standby and the replica manager look once a second besides, and the
+  // supervisor checks etcd's alarms and health: about 2 a second per holder. Polling
+  // at 100 ms (before the watches) came to 84 requests a second in all.
+  EXPECT_LE(Total(rate), keepalive_bound + 2.0 * lease_holders) << shown.str();
   // etcd runs with a space quota (4 GiB, as Milvus deployments set it).
   for (const auto& e : endpoints) EXPECT_EQ(EtcdMetric(e, "etcd_server_quota_backend_bytes"), 4294967296.0) << e;
 }
