@@ -86,8 +86,8 @@ CLI::App* AddUpCommand(CLI::App* lab_cmd, LabFlags* f) {
       ->capture_default_str()
       ->check(CLI::IsMember({"auto", "netns", "loopback"}));
   up->add_option("--deliberate-bug", f->deliberate_bug,
-                 "for testing the drill only: lose-inserts, duplicate-inserts, ignore-deletes, ignore-upserts "
-                 "(comma-separated): every 10th such write misbehaves, and the server logs its keys")
+                 "for testing the drill only: lose-inserts, duplicate-inserts, ignore-deletes, ignore-upserts, "
+                 "ignore-drops (comma-separated): every 10th such write misbehaves, and the server logs what")
       ->check([](const std::string& v) {
         bool on[static_cast<int>(lab::Bug::kCount)] = {};
         std::string bad;

@@ -69,6 +69,7 @@ Result<SoakOptions> SoakOptionsFromFlags(const RunFlags& f) {
   SoakOptions o;
   o.seed = f.seed;
   o.keyed_rate = f.keyed_rate;
+  o.ddl_rate = f.ddl_rate;
   o.max_at_once = f.max_at_once;
   for (auto [flag, text, field] : {std::tuple{"--duration", &f.soak_duration, &o.duration_s},
                                    {"--fault-every", &f.fault_every, &o.fault_every_s},
@@ -460,9 +461,11 @@ std::function<int()> AddRunCommands(CLI::App* app) {
       ->capture_default_str();
   soak->add_option("--max-fault", f->max_fault, "lasting faults (pause, partition) last 1 s to this")
       ->capture_default_str();
-  soak->add_option("--keyed-rate", f->keyed_rate,
-                   "key inserts, upserts, deletes and Strong key lookups, each per second (0: off)")
-      ->capture_default_str();
+  for (auto [flag, field, help] :
+       {std::tuple{"--keyed-rate", &f->keyed_rate,
+                   "key inserts, upserts, deletes, key lookups, each per second (0: off)"},
+        {"--ddl-rate", &f->ddl_rate, "DDL steps per second on side collections, create to drop (0: off)"}})
+    soak->add_option(flag, *field, help)->capture_default_str();
   soak->add_option("--max-at-once", f->max_at_once,
                    "faults in force at once: 1, or 2 (a lasting fault may get a companion on another component)")
       ->capture_default_str();
@@ -486,11 +489,8 @@ std::function<int()> AddRunCommands(CLI::App* app) {
   heal->add_option("--namespace", f->ns, "k8s: namespace")->capture_default_str();
   heal->add_option("--context", f->context, "k8s: kubectl context");
   return [=]() -> int {
-    if (run->parsed()) return Run(*f);
-    if (soak->parsed()) {
-      f->soak = true;
-      return Run(*f);
-    }
+    f->soak = soak->parsed();
+    if (run->parsed() || soak->parsed()) return Run(*f);
     if (check->parsed()) return Check(*f);
     if (heal->parsed()) return Heal(*f);
     return -1;

@@ -47,6 +47,7 @@ struct RunFlags {
   bool soak = false;
   std::string soak_duration = "1h", fault_every = "30s", max_fault = "10s";
   double keyed_rate = 5;  // soak: each keyed kind per second
+  double ddl_rate = 1;    // soak: DDL churn steps per second
   int max_at_once = 2;    // soak: faults in force at once
   uint64_t seed = 1;
   bool no_pause = false, no_partition = false, no_etcd = false, no_network_faults = false;

@@ -29,7 +29,7 @@ inline const Op* LastOkOp(const History& h, std::string_view kind, bool* any) {
 }
 
 inline bool IsWorkload(const Op& op) {
-  return op.kind != kKindFinal && op.kind != kKindKeyFinal && op.kind != kKindSdkProbe;
+  return op.kind != kKindFinal && op.kind != kKindKeyFinal && op.kind != kKindSdkProbe && !IsDdlKind(op.kind);
 }
 
 // The time of the first "fault.start" event (smallest t_us), if any.

@@ -66,6 +66,15 @@ inline constexpr const char* kKindDelete = "delete";
 inline constexpr const char* kKindKeyLookup = "key_lookup";
 inline constexpr const char* kKindKeyFinal = "key_final";  // not part of the workload
 // Operations that change data: a transport failure leaves their outcome unknown.
+// The DDL churn's steps (drill/run/ddl.h): "ddl_create", "ddl_has", ... and
+// "ddl_final". Judged by the DDL check alone: their latencies (a load waits for
+// it) are not the service's, so they stay out of the RTO and failure windows.
+inline bool IsDdlKind(std::string_view kind) { return kind.substr(0, 4) == "ddl_"; }
+// A DDL step that changes the catalog: its transport failure leaves it unknown.
+inline bool IsDdlMutationKind(std::string_view kind) {
+  return IsDdlKind(kind) && kind != "ddl_has" && kind != "ddl_count" && kind != "ddl_final";
+}
+
 inline bool IsMutationKind(std::string_view kind) {
   return kind == kKindInsert || kind == kKindKeyInsert || kind == kKindUpsert || kind == kKindDelete;
 }

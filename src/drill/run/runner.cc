@@ -107,7 +107,10 @@ WorkloadOptions WorkloadFor(const TestPlan& plan, const RunOptions& o) {
   if (plan.connect_rate) wo.connect_rate = *plan.connect_rate;
   if (plan.sdk_probe_rate) wo.sdk_probe_rate = *plan.sdk_probe_rate;
   if (plan.keyed_rate) wo.keyed_rate = *plan.keyed_rate;
+  if (plan.ddl_rate) wo.ddl_rate = *plan.ddl_rate;
   wo.keyed_collection = KeyedCollection(plan.collection);
+  wo.ddl_prefix = DdlCollectionPrefix(plan.collection);
+  wo.side_replicas = o.replicas;
   if (plan.deadline_s) wo.deadline_ms = static_cast<int>(*plan.deadline_s * 1000);
   return wo;
 }
@@ -163,7 +166,8 @@ class TestRun {
   std::vector<FaultStep> faults_;
   size_t next_ = 0;
   std::vector<Pending> applied_;
-  std::string keyed_;  // the keyed workload's collection, when it runs
+  std::string keyed_;       // the keyed workload's collection, when it runs
+  std::string ddl_prefix_;  // the DDL churn's collections, when it runs
   // Censuses due: when, and after which fault.
   std::vector<std::pair<double, std::string>> census_due_;
   double census_deadline_s_ = 0;  // the pending census is recorded as it stands then
@@ -190,15 +194,13 @@ bool TestRun::Prepare() {
   }
   pks_ = pks.value();
   const WorkloadOptions wo = WorkloadFor(plan_, o_);
-  if (wo.keyed_rate > 0) {
-    if (Status ks = CreateKeyedCollection(&admin_, wo.keyed_collection, o_.replicas); !ks.ok()) {
-      res_->error = "cannot prepare the keyed collection: " + ks.ToString();
-      (void)admin_.DropCollection(wo.keyed_collection, dm::Deadline(30000));
-      (void)admin_.DropCollection(plan_.collection, dm::Deadline(30000));
-      return false;
-    }
-    keyed_ = wo.keyed_collection;
+  if (Status ss = PrepareSideCollections(&admin_, wo); !ss.ok()) {
+    res_->error = ss.reason();
+    (void)admin_.DropCollection(plan_.collection, dm::Deadline(30000));
+    return false;
   }
+  if (wo.keyed_rate > 0) keyed_ = wo.keyed_collection;
+  if (wo.ddl_rate > 0) ddl_prefix_ = wo.ddl_prefix;
   Say("collection " + plan_.collection + " ready: " + std::to_string(pks_.size()) + " rows, " + o_.index_type + ", " +
       std::to_string(o_.replicas) + " replicas");
   stem_ = o_.out_dir + "/" + plan_.name + "-" + Stamp();
@@ -441,6 +443,13 @@ void TestRun::Finish() {
       (void)history_.Append(keyed.value());
     else
       Say("keyed final read failed: " + keyed.status().reason());
+  }
+  if (!ddl_prefix_.empty()) {
+    auto ddl = DdlFinalReadAndDrop(o_.connect, ddl_prefix_, o_.final_read_timeout_s, clock_);
+    if (ddl.ok())
+      (void)history_.Append(ddl.value());
+    else
+      Say("DDL final read failed: " + ddl.status().reason());
   }
   SettledCensus("end");
   if (!res_->error.empty()) (void)history_.WriteMeta({{"error", res_->error}});

@@ -113,7 +113,7 @@ class Parser {
     if (const auto& w = n["workload"]) {
       if (Status s = Keys(w, where + ".workload",
                           {"search_rate", "insert_rate", "query_rate", "probe_rate", "connect_rate", "sdk_probe_rate",
-                           "keyed_rate", "deadline"});
+                           "keyed_rate", "ddl_rate", "deadline"});
           !s.ok())
         return s;
       for (auto [key, field] : {std::pair{"search_rate", &t->search_rate},
@@ -122,7 +122,8 @@ class Parser {
                                 {"probe_rate", &t->probe_rate},
                                 {"connect_rate", &t->connect_rate},
                                 {"sdk_probe_rate", &t->sdk_probe_rate},
-                                {"keyed_rate", &t->keyed_rate}})
+                                {"keyed_rate", &t->keyed_rate},
+                                {"ddl_rate", &t->ddl_rate}})
         if (w[key]) {
           double v = 0;
           if (Status s = Number(w[key], where + ".workload." + key, &v); !s.ok()) return s;

@@ -14,7 +14,7 @@
 //       faults:
 //         - {action: kill, selector: role=coordinator, mode: active, at: 20s}
 //       workload: {search_rate: 10, insert_rate: 10, query_rate: 10, probe_rate: 0, connect_rate: 5,
-//                  sdk_probe_rate: 5, keyed_rate: 0, deadline: 5s}
+//                  sdk_probe_rate: 5, keyed_rate: 0, ddl_rate: 0, deadline: 5s}
 //       thresholds: {rto_max: 15s, failed_max: 10, availability_min: 99.9, lost_max: 0}
 //
 // A selector "role=R" names a role (coordinator, proxy, querynode, datanode,
@@ -50,6 +50,7 @@ struct TestPlan {
   // Overrides of the run's workload and thresholds; unset = the run's.
   std::optional<double> search_rate, insert_rate, query_rate, probe_rate, connect_rate, sdk_probe_rate, deadline_s;
   std::optional<double> keyed_rate;  // each keyed kind per second (drill/run/keyed.h); off by default
+  std::optional<double> ddl_rate;    // DDL churn steps per second (drill/run/ddl.h); off by default
   std::optional<double> rto_max_s, availability_min_pct;
   std::optional<int64_t> failed_max, lost_max;
 };

@@ -189,6 +189,7 @@ Result<Scenario> SoakScenario(const SoakOptions& o) {
   t.collection = "soak_test";
   t.duration_s = o.duration_s;
   if (o.keyed_rate > 0) t.keyed_rate = o.keyed_rate;
+  if (o.ddl_rate > 0) t.ddl_rate = o.ddl_rate;
   double at = o.first_fault_s;
   std::uniform_real_distribution<double> unit(0.0, 1.0);
   while (true) {

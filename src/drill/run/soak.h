@@ -44,6 +44,7 @@ struct SoakOptions {
   bool network = true;             // packet loss and delay (the lab as root: nftables and netem)
   bool delay = true;               // the kernel has netem (without it, loss only)
   double keyed_rate = 5;           // each keyed kind per second (drill/run/keyed.h); 0 turns them off
+  double ddl_rate = 1;             // DDL churn steps per second (drill/run/ddl.h); 0 turns it off
   int max_at_once = 2;             // faults in force at once: 1 or 2
   double companion_chance = 0.25;  // a lasting fault gets a companion (max_at_once 2)
   std::vector<SoakFault> mix;      // a mix file's faults (ParseSoakMix); empty: the built-in mix

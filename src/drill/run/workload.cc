@@ -46,9 +46,30 @@ struct Workload::Pool {
   std::unique_ptr<dm::MilvusClient> shared;
 };
 
+Status PrepareSideCollections(dm::MilvusClient* admin, const WorkloadOptions& o) {
+  if (o.keyed_rate > 0) {
+    if (Status ks = CreateKeyedCollection(admin, o.keyed_collection, o.side_replicas); !ks.ok()) {
+      (void)admin->DropCollection(o.keyed_collection, dm::Deadline(30000));
+      return Status::InvalidArgument("cannot prepare the keyed collection: " + ks.ToString());
+    }
+  }
+  if (o.ddl_rate > 0) {
+    if (Status ds = CheckNoDdlCollections(admin, o.ddl_prefix); !ds.ok()) {
+      if (o.keyed_rate > 0) (void)admin->DropCollection(o.keyed_collection, dm::Deadline(30000));
+      return Status::InvalidArgument("cannot start the DDL churn: " + ds.reason());
+    }
+  }
+  return Status::OK();
+}
+
 Workload::Workload(WorkloadOptions o, const Dataset* dataset, std::vector<int64_t> base_pks, HistoryWriter* history,
                    const RunClock* clock)
-    : o_(std::move(o)), dataset_(dataset), base_pks_(std::move(base_pks)), history_(history), clock_(clock) {}
+    : o_(std::move(o)),
+      dataset_(dataset),
+      base_pks_(std::move(base_pks)),
+      history_(history),
+      clock_(clock),
+      ddl_(o_.ddl_prefix, o_.side_replicas) {}
 
 Workload::~Workload() { Stop(); }
 
@@ -62,7 +83,8 @@ void Workload::Start() {
                             {kKindKeyInsert, o_.keyed_rate},
                             {kKindUpsert, o_.keyed_rate},
                             {kKindDelete, o_.keyed_rate},
-                            {kKindKeyLookup, o_.keyed_rate}}) {
+                            {kKindKeyLookup, o_.keyed_rate},
+                            {kKindDdl, o_.ddl_rate}}) {
     if (rate <= 0) continue;
     auto pool = std::make_unique<Pool>();
     pool->kind = kind;
@@ -162,7 +184,7 @@ Op Workload::Execute(Pool* pool, int64_t seq, dm::MilvusClient* client, bool* co
     if (!s.ok() && s.IsTransport()) *connected = false;
   }
   op.end_us = clock_->NowUs();
-  op.outcome = ClassifyOutcome(s, IsMutationKind(op.kind));
+  op.outcome = ClassifyOutcome(s, IsMutationKind(op.kind) || IsDdlMutationKind(op.kind));
   if (!s.ok()) {
     op.code = s.IsTransport() ? s.transport_code() : s.code();
     op.error = (s.IsTransport() ? "grpc: " : "milvus: ") + s.reason();
@@ -222,6 +244,7 @@ Status Workload::Call(const std::string& kind, int64_t seq, dm::MilvusClient* cl
   if (kind == kKindProbe) return client->GetVersion(deadline).status();
   if (kind == kKindKeyInsert || kind == kKindUpsert || kind == kKindDelete || kind == kKindKeyLookup)
     return KeyedCall(client, o_.keyed_collection, o_.keyed_rows, &keys_, rng, deadline, op);
+  if (kind == kKindDdl) return ddl_.Step(client, deadline, op);
   int64_t pk = 0;
   if (seq % 2 == 1 && ledger_.Pick(rng, &pk)) {
     // A point lookup of an acknowledged row, Strong: it must be there.

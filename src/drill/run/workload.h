@@ -32,6 +32,7 @@
 
 #include "drill/history/history.h"
 #include "drill/run/dataset.h"
+#include "drill/run/ddl.h"
 #include "drill/run/keyed.h"
 #include "milvus/client.h"
 
@@ -66,7 +67,12 @@ struct WorkloadOptions {
   // collection `keyed_collection` (drill/run/keyed.h); 0 turns them off.
   double keyed_rate = 0;
   std::string keyed_collection;
-  int keyed_rows = 5;      // rows per key_insert
+  int keyed_rows = 5;  // rows per key_insert
+  // Steps of the DDL churn per second, on side collections named `ddl_prefix` + k
+  // (drill/run/ddl.h); 0 turns it off.
+  double ddl_rate = 0;
+  std::string ddl_prefix;
+  int side_replicas = 1;   // replicas of the keyed and DDL side collections (the run's)
   int deadline_ms = 5000;  // per call
   int insert_rows = 10;    // rows per insert
   std::string search_params = R"({"nprobe":16})";
@@ -86,6 +92,11 @@ class Ledger {
   mutable std::mutex mu_;
   std::vector<int64_t> pks_;
 };
+
+// Before the workload starts: the keyed workload's collection created and loaded
+// (keyed_rate > 0), and no collection in the DDL churn's names (ddl_rate > 0). On
+// failure, what it created is dropped and the error says which part failed.
+Status PrepareSideCollections(milvus::MilvusClient* admin, const WorkloadOptions& o);
 
 // Classifies a call's Status for the history.
 Outcome ClassifyOutcome(const Status& s, bool mutation);
@@ -124,6 +135,7 @@ class Workload {
   const RunClock* clock_;
   Ledger ledger_;
   KeyState keys_;
+  DdlChurn ddl_;
   std::atomic<bool> stop_{false};
   std::atomic<int64_t> issued_{0}, failed_{0};
   std::vector<std::unique_ptr<Pool>> pools_;

@@ -164,6 +164,10 @@ Status Catalog::DropCollection(const std::string& name) {
   std::lock_guard<std::mutex> w(write_mu_);
   auto e = Find(name);
   if (!e) return Status::CollectionNotFound(name);
+  if (DeliberateBugs::FromEnvironment().Strikes(Bug::kIgnoreDrops)) {
+    DeliberateBugs::ReportCollection(Bug::kIgnoreDrops, name);
+    return Status::OK();
+  }
   rec::WalRecord r;
   r.mutable_drop_collection()->set_collection_id(e->id);
   return Commit(&r);

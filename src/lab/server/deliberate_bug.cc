@@ -7,7 +7,8 @@
 namespace mdrill::lab {
 namespace {
 
-constexpr const char* kNames[] = {"lose-inserts", "duplicate-inserts", "ignore-deletes", "ignore-upserts"};
+constexpr const char* kNames[] = {"lose-inserts", "duplicate-inserts", "ignore-deletes", "ignore-upserts",
+                                  "ignore-drops"};
 constexpr int kEvery = 10;
 
 }  // namespace
@@ -54,6 +55,11 @@ void DeliberateBugs::Report(Bug bug, const engine::Column& keys) {
   for (size_t i = 0; i < keys.ints.size(); ++i) list += (i ? "," : "") + std::to_string(keys.ints[i]);
   for (size_t i = 0; i < keys.strs.size(); ++i) list += (i || !keys.ints.empty() ? "," : "") + keys.strs[i];
   std::fprintf(stderr, "deliberate bug %s: keys %s\n", kNames[static_cast<int>(bug)], list.c_str());
+  std::fflush(stderr);
+}
+
+void DeliberateBugs::ReportCollection(Bug bug, const std::string& name) {
+  std::fprintf(stderr, "deliberate bug %s: collection %s\n", kNames[static_cast<int>(bug)], name.c_str());
   std::fflush(stderr);
 }
 

@@ -6,6 +6,7 @@
 //   duplicate-inserts  an insert stored twice
 //   ignore-deletes     a delete acknowledged, not applied
 //   ignore-upserts     an upsert acknowledged, not applied
+//   ignore-drops       a DropCollection acknowledged, not applied
 // Never set outside such tests. Thread-safe.
 #pragma once
 
@@ -16,7 +17,7 @@
 
 namespace mdrill::lab {
 
-enum class Bug { kLoseInserts, kDuplicateInserts, kIgnoreDeletes, kIgnoreUpserts, kCount };
+enum class Bug { kLoseInserts, kDuplicateInserts, kIgnoreDeletes, kIgnoreUpserts, kIgnoreDrops, kCount };
 
 class DeliberateBugs {
  public:
@@ -30,6 +31,8 @@ class DeliberateBugs {
   bool Strikes(Bug bug);
   // "deliberate bug lose-inserts: keys 11,12,13" on stderr.
   static void Report(Bug bug, const engine::Column& keys);
+  // "deliberate bug ignore-drops: collection NAME" on stderr.
+  static void ReportCollection(Bug bug, const std::string& name);
 
  private:
   bool on_[static_cast<int>(Bug::kCount)] = {};

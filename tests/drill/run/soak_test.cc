@@ -51,6 +51,17 @@ TEST(Soak, ThreeMinutesOfSeededFaultsOnTheLabPass) {
   EXPECT_TRUE(k["judgeable"].get<bool>()) << k.dump();
   for (const char* kind : {"key_insert", "upsert", "delete", "key_lookup"}) EXPECT_GT(k["ok_ops"][kind], 100) << kind;
   for (const char* inv : {"lost", "duplicated", "resurrected", "stale", "phantom"}) EXPECT_TRUE(k[inv].empty()) << inv;
+  // The DDL churn went through whole lives of side collections, and its invariants held.
+  std::map<std::string, int> ok_steps;
+  std::ifstream history(t["history"].get<std::string>());
+  for (std::string line; std::getline(history, line);) {
+    auto op = nlohmann::json::parse(line, nullptr, false);
+    if (!op.is_discarded() && op.value("kind", "").rfind("ddl_", 0) == 0 && op.value("outcome", "") == "ok")
+      ++ok_steps[op["kind"]];
+  }
+  for (const char* step : {"ddl_create", "ddl_index", "ddl_load", "ddl_count", "ddl_release", "ddl_drop", "ddl_final"})
+    EXPECT_GT(ok_steps[step], 0) << step;
+  EXPECT_GE(ok_steps["ddl_drop"], 5);
   EXPECT_EQ(rc, 0) << t["checks"].dump(1);
   std::error_code ec;
   std::filesystem::remove_all(dir, ec);
@@ -59,7 +70,7 @@ TEST(Soak, ThreeMinutesOfSeededFaultsOnTheLabPass) {
 // What the lab's deliberate bugs logged: bug name -> keys.
 std::map<std::string, std::set<int64_t>> LoggedBugs(const std::string& logs) {
   std::map<std::string, std::set<int64_t>> out;
-  const std::regex line(R"(deliberate bug ([a-z-]+): keys ([0-9,]*))");
+  const std::regex line(R"(deliberate bug ([a-z-]+): (?:keys |collection [a-z_]*_ddl_)([0-9,]*))");
   for (const auto& f : std::filesystem::directory_iterator(logs)) {
     std::ifstream in(f.path());
     for (std::string l; std::getline(in, l);) {
@@ -78,12 +89,13 @@ std::map<std::string, std::set<int64_t>> LoggedBugs(const std::string& logs) {
 // the lab says it broke.
 TEST(Soak, EachInvariantCatchesTheLabsDeliberateBug) {
   const std::string dir = TempDir("soak-bug");
-  ::setenv("MDRILL_DELIBERATE_BUG", "lose-inserts,duplicate-inserts,ignore-deletes,ignore-upserts", 1);
+  ::setenv("MDRILL_DELIBERATE_BUG", "lose-inserts,duplicate-inserts,ignore-deletes,ignore-upserts,ignore-drops", 1);
   std::string out;
-  int rc = RunCapture({DrillBinary(), "soak", "--duration=50s", "--seed=3", "--no-partition", "--no-pause",
-                       "--lab-dir=" + dir + "/lab", "--out-dir=" + dir + "/out", "--json=" + dir + "/soak.json",
-                       "--no-history", "--port=" + std::to_string(FreePort()), "--rows=500", "--replicas=2"},
-                      &out, std::chrono::minutes(5), true);
+  int rc =
+      RunCapture({DrillBinary(), "soak", "--duration=50s", "--seed=3", "--no-partition", "--no-pause", "--ddl-rate=4",
+                  "--lab-dir=" + dir + "/lab", "--out-dir=" + dir + "/out", "--json=" + dir + "/soak.json",
+                  "--no-history", "--port=" + std::to_string(FreePort()), "--rows=500", "--replicas=2"},
+                 &out, std::chrono::minutes(5), true);
   ::unsetenv("MDRILL_DELIBERATE_BUG");
   std::ifstream in(dir + "/soak.json");
   auto j = nlohmann::json::parse(in, nullptr, false);
@@ -92,7 +104,7 @@ TEST(Soak, EachInvariantCatchesTheLabsDeliberateBug) {
   const auto& t = j["tests"][0];
   std::map<std::string, bool> pass;
   for (const auto& c : t["checks"]) pass[c["name"]] = c["pass"];
-  for (const char* name : {"lost_keys", "duplicated_keys", "resurrected_keys", "stale_keyed_reads"})
+  for (const char* name : {"lost_keys", "duplicated_keys", "resurrected_keys", "stale_keyed_reads", "ddl_violations"})
     EXPECT_FALSE(pass[name]) << name;
   EXPECT_TRUE(pass["phantom_keys"]);
   auto logged = LoggedBugs(dir + "/lab/logs");
@@ -107,6 +119,19 @@ TEST(Soak, EachInvariantCatchesTheLabsDeliberateBug) {
     EXPECT_FALSE(named.empty()) << inv;
     for (const auto& key : named) EXPECT_TRUE(allowed->count(key.get<int64_t>())) << inv << " key " << key;
   }
+  // Every collection the DDL check names was one whose drop the lab ignored.
+  std::string ddl;
+  for (const auto& c : t["checks"])
+    if (c["name"] == "ddl_violations") ddl = c["definition"];
+  const std::regex named(R"((resurrected|lost|vanished): collection ([0-9]+))");
+  int checked = 0;
+  for (std::sregex_iterator m(ddl.begin(), ddl.end(), named), end; m != end; ++m) {
+    EXPECT_EQ((*m)[1].str(), "resurrected") << ddl;
+    EXPECT_TRUE(logged["ignore-drops"].count(std::stoll((*m)[2].str()))) << ddl;
+    ++checked;
+  }
+  EXPECT_GT(checked, 0) << ddl;
+  EXPECT_EQ(ddl.find("stuck: "), std::string::npos) << ddl;
   std::error_code ec;
   std::filesystem::remove_all(dir, ec);
 }
