@@ -9,6 +9,8 @@
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
+#include <fstream>
+#include <functional>
 #include <random>
 #include <thread>
 
@@ -24,7 +26,16 @@ using Clock = std::chrono::steady_clock;
 struct Result2 {
   double qps = 0, p50 = 0, p99 = 0, insert_rows_s = 0, ready_s = 0;
   size_t errors = 0;
+  double rss_mib = 0, rss_etcd_mib = 0;  // after the search phase; etcd's apart
 };
+
+// VmRSS of `pid` in MiB (0 when /proc cannot tell).
+double RssMib(int pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind("VmRSS:", 0) == 0) return std::strtod(line.c_str() + 6, nullptr) / 1024.0;
+  return 0;
+}
 
 std::vector<float> Data(size_t n, uint32_t seed) {
   std::mt19937 crng(99);
@@ -40,8 +51,9 @@ std::vector<float> Data(size_t n, uint32_t seed) {
   return v;
 }
 
+// `measure_rss` fills the result's memory figures once the searches ended.
 Result2 Run(const std::string& address, int replicas, const std::vector<float>& data, const std::vector<float>& queries,
-            int seconds, int clients) {
+            int seconds, int clients, const std::function<void(Result2*)>& measure_rss) {
   Result2 out;
   dm::MilvusClient c;
   dm::ConnectOptions o;
@@ -100,6 +112,7 @@ Result2 Run(const std::string& address, int replicas, const std::vector<float>& 
   out.p50 = all.empty() ? 0 : all[all.size() / 2];
   out.p99 = all.empty() ? 0 : all[std::min(all.size() - 1, all.size() * 99 / 100)];
   out.errors = errors;
+  measure_rss(&out);
   c.DropCollection("qps", dm::Deadline(30000));
   return out;
 }
@@ -128,7 +141,8 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "standalone: %s\n", err.c_str());
       return 1;
     }
-    standalone = Run(server.address(), 1, data, queries, seconds, clients);
+    standalone = Run(server.address(), 1, data, queries, seconds, clients,
+                     [&](Result2* r) { r->rss_mib = RssMib(server.process().pid()); });
   }
   {
     mdrill::testing::HaLabProcess ha;
@@ -137,14 +151,27 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "lab up: %s\n", out.c_str());
       return 1;
     }
-    lab = Run(ha.front_door(), 3, data, queries, seconds, clients);
+    lab = Run(ha.front_door(), 3, data, queries, seconds, clients, [&](Result2* r) {
+      auto status = ha.Status();
+      for (const auto& c : status.components()) {
+        std::printf("  %-14s %8.0f MiB\n", c.name().c_str(), RssMib(c.pid()));
+        (c.role() == "etcd" ? r->rss_etcd_mib : r->rss_mib) += RssMib(c.pid());
+      }
+    });
   }
   std::printf("\n%zu x 128, IVF_FLAT nlist 1024 nprobe 16, top 10, %d clients, %d s\n", rows, clients, seconds);
-  std::printf("%-30s %8s %9s %9s %7s %12s %10s\n", "", "QPS", "p50 ms", "p99 ms", "errors", "insert rows/s", "ready s");
+  std::printf("%-30s %8s %9s %9s %7s %12s %10s %9s %9s\n", "", "QPS", "p50 ms", "p99 ms", "errors", "insert rows/s",
+              "ready s", "RSS MiB", "etcd MiB");
   for (auto [name, r] : {std::pair<const char*, Result2>{"standalone server", standalone},
                          std::pair<const char*, Result2>{"HA lab, 3 replicas (front door)", lab}})
-    std::printf("%-30s %8.0f %9.2f %9.2f %7zu %12.0f %10.1f\n", name, r.qps, r.p50, r.p99, r.errors, r.insert_rows_s,
-                r.ready_s);
-  std::printf("lab / standalone QPS: %.1f %%\n", 100.0 * lab.qps / std::max(standalone.qps, 1e-9));
+    std::printf("%-30s %8.0f %9.2f %9.2f %7zu %12.0f %10.1f %9.0f %9.0f\n", name, r.qps, r.p50, r.p99, r.errors,
+                r.insert_rows_s, r.ready_s, r.rss_mib, r.rss_etcd_mib);
+  const double qps = 100.0 * lab.qps / std::max(standalone.qps, 1e-9);
+  const double ready = lab.ready_s / std::max(standalone.ready_s, 1e-9);
+  const double memory = lab.rss_mib / std::max(standalone.rss_mib, 1e-9);
+  std::printf("lab / standalone QPS: %.1f %% (target >= 70 %%: %s)\n", qps, qps >= 70 ? "met" : "NOT met");
+  std::printf("lab / standalone ready time: %.2f x (target <= 1.5 x: %s)\n", ready, ready <= 1.5 ? "met" : "NOT met");
+  std::printf("lab / standalone memory, etcd apart: %.2f x (target <= 3.3 x: %s)\n", memory,
+              memory <= 3.3 ? "met" : "NOT met");
   return 0;
 }

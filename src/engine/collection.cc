@@ -81,7 +81,8 @@ void Collection::Insert(const Batch& b, uint64_t ts) {
   std::unique_lock lock(mu_);
   for (size_t r = 0; r < b.rows; ++r) {
     Segment& seg = *segments_.back();
-    for (size_t i = 0; i < b.columns.size(); ++i) seg.columns[i].AppendRow(b.columns[i], r);
+    for (size_t i = 0; i < b.columns.size(); ++i)
+      if (Kept(i)) seg.columns[i].AppendRow(b.columns[i], r);
     seg.ts.push_back(ts);
     IndexPk(segments_.size() - 1, seg.rows() - 1);
     if (seg.rows() >= options_.segment_max_rows) {
@@ -98,6 +99,19 @@ void Collection::Seal() {
   if (segments_.back()->rows() == 0) return;
   segments_.back()->sealed = true;
   StartSegment();
+}
+
+bool Collection::Indexed(const Segment& seg) const {
+  if (seg.index) return true;
+  return options_.metadata_only && index_ && index_error_.empty() && seg.sealed &&
+         seg.rows() >= options_.min_rows_to_index;
+}
+
+Status Collection::RefuseReads() const {
+  return Status(code::kReplicaNotAvailable, legacy::kNoReplicaAvailable,
+                "collection " + std::to_string(id_) +
+                    ": this copy holds metadata only (a coordinator's); searches and queries are served by query "
+                    "nodes");
 }
 
 bool Collection::IsLive(const Segment& seg, size_t row) const {
@@ -202,7 +216,7 @@ IndexProgress Collection::GetIndexProgress() const {
     auto rows = static_cast<int64_t>(seg->rows());
     p.total_rows += rows;
     bool needs = seg->sealed && seg->rows() >= options_.min_rows_to_index;
-    if (needs && !seg->index)
+    if (needs && !Indexed(*seg))
       p.pending_rows += rows;
     else
       p.indexed_rows += rows;
@@ -217,7 +231,7 @@ bool Collection::BuildPendingIndex() {
   IndexSpec spec;
   {
     std::shared_lock lock(mu_);
-    if (!index_ || !index_error_.empty()) return false;
+    if (!index_ || !index_error_.empty() || options_.metadata_only) return false;
     for (const auto& seg : segments_)
       if (seg->sealed && !seg->index && seg->rows() >= options_.min_rows_to_index) {
         target = seg;
@@ -390,6 +404,7 @@ void Collection::FillSearchOutput(const SearchKnobs& k, std::vector<std::vector<
 }
 
 Status Collection::Search(const SearchArgs& a, SearchOutput* out) const {
+  if (options_.metadata_only) return RefuseReads();
   std::unique_ptr<Expr> filter;
   if (Status s = PrepareSearch(a, &filter, out); !s.ok()) return s;
   const int dim = schema_.fields[static_cast<size_t>(vec_)].dim;
@@ -403,6 +418,7 @@ Status Collection::Search(const SearchArgs& a, SearchOutput* out) const {
 }
 
 Status Collection::Query(const QueryArgs& a, QueryOutput* out) const {
+  if (options_.metadata_only) return RefuseReads();
   std::unique_ptr<Expr> filter;
   Status s = ParseExpr(a.filter, schema_, &filter);
   if (!s.ok()) return s;
@@ -457,7 +473,7 @@ std::vector<SegmentInfo> Collection::Segments() const {
     size_t bytes = 0;
     for (const auto& c : seg->columns) bytes += c.ByteSize();
     if (seg->index) bytes += seg->index->MemoryBytes();
-    v.push_back({seg->id, seg->sealed, seg->index != nullptr, static_cast<int64_t>(seg->rows()), bytes});
+    v.push_back({seg->id, seg->sealed, Indexed(*seg), static_cast<int64_t>(seg->rows()), bytes});
   }
   return v;
 }

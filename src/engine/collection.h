@@ -39,6 +39,11 @@ struct CollectionOptions {
   // Segments that already have their index are merged only once this many of them
   // are small (see CompactionCandidates).
   size_t indexed_segments_to_merge = 4;
+  // A coordinator's copy: the rows' keys, scalars and timestamps, the segments and
+  // the index spec, but no vectors and no index builds. A sealed segment big enough
+  // to index counts as indexed as soon as an index is specified (the query nodes
+  // build it), for progress and compaction; searches and queries are refused.
+  bool metadata_only = false;
 };
 
 struct SearchArgs {
@@ -172,6 +177,11 @@ class Collection {
   };
 
   bool IsLive(const Segment& seg, size_t row) const;
+  // Whether `seg` has its index: built, or (metadata only) to be built by others.
+  bool Indexed(const Segment& seg) const;
+  // Whether column `f` is kept (a metadata-only copy drops the vectors).
+  bool Kept(size_t f) const { return !options_.metadata_only || static_cast<int>(f) != vec_; }
+  Status RefuseReads() const;
   void IndexPk(size_t seg, size_t row);
   void RebuildKeyIndex();  // after segments_ changed shape (compaction)
   std::vector<RowRef> FindKey(const Value& key) const;

@@ -53,7 +53,8 @@ Status Collection::Compact(const std::vector<int64_t>& segment_ids, int64_t new_
     const Segment& seg = *segments_[p];
     for (size_t r = 0; r < seg.rows(); ++r) {
       if (!IsLive(seg, r)) continue;
-      for (size_t f = 0; f < seg.columns.size(); ++f) merged->columns[f].AppendRow(seg.columns[f], r);
+      for (size_t f = 0; f < seg.columns.size(); ++f)
+        if (Kept(f)) merged->columns[f].AppendRow(seg.columns[f], r);
       merged->ts.push_back(seg.ts[r]);
     }
   }
@@ -92,7 +93,7 @@ std::vector<int64_t> Collection::CompactionCandidates(size_t small_rows, size_t 
     size_t total = 0;
     for (const auto& seg : segments_) {
       if (!seg->sealed || seg->rows() == 0 || seg->rows() >= small_rows) continue;
-      if ((seg->index != nullptr) != indexed) continue;
+      if (Indexed(*seg) != indexed) continue;
       if (!indexed && will_index && seg->rows() >= options_.min_rows_to_index) continue;  // being indexed
       if (total + seg->rows() > max_rows) continue;
       total += seg->rows();

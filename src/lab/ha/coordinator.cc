@@ -206,11 +206,15 @@ int RunCoordinator(const CoordinatorOptions& o) {
   Election election(&etcd, eo);
   FencedAllocator alloc(&etcd, &election, eo.key, o.prefix);
 
-  // The catalog follows the log while standby and writes it while active.
+  // The catalog follows the log while standby and writes it while active. It holds
+  // metadata only: keys, scalars, segments and index specs; the query nodes hold the
+  // vectors and build the indexes.
   EtcdLogOptions lo;
   lo.prefix = o.prefix;
   lo.storage_dir = o.storage_dir;
-  Catalog catalog(CatalogOptions{}, nullptr);
+  CatalogOptions co;
+  co.collection.metadata_only = true;
+  Catalog catalog(co, nullptr);
   LogTailer tailer(&etcd, &catalog, lo);
   EtcdLog log(&etcd, &alloc, &election, eo.key, &tailer, lo);
   catalog.SetLog(&log);
