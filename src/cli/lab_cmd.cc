@@ -166,6 +166,7 @@ void AddComponentCommands(CLI::App* lab_cmd, LabFlags* f, LabCommands* cmds) {
       ->capture_default_str()
       ->check(CLI::Range(1, 60000));
   qn->add_flag("--no-log-watch{false}", f->qn.log_watch, "read the log only every --log-poll ms and when needed");
+  qn->add_option("--storage", f->qn.storage_dir, "the lab's storage directory: segment indexes built once, shared");
   auto* px = cmds->proxy = comp->add_subcommand("proxy", "proxy: the Milvus API, routing writes and reads");
   px->add_option("--id", f->proxy.id, "this proxy's name")->capture_default_str();
   px->add_option("--listen", f->proxy.listen, "address of its Milvus API")->capture_default_str();

@@ -209,63 +209,6 @@ std::optional<IndexSpec> Collection::index() const {
   return index_;
 }
 
-IndexProgress Collection::GetIndexProgress() const {
-  std::shared_lock lock(mu_);
-  IndexProgress p;
-  for (const auto& seg : segments_) {
-    auto rows = static_cast<int64_t>(seg->rows());
-    p.total_rows += rows;
-    bool needs = seg->sealed && seg->rows() >= options_.min_rows_to_index;
-    if (needs && !Indexed(*seg))
-      p.pending_rows += rows;
-    else
-      p.indexed_rows += rows;
-  }
-  p.failed = !index_error_.empty();
-  p.fail_reason = index_error_;
-  return p;
-}
-
-bool Collection::BuildPendingIndex() {
-  std::shared_ptr<Segment> target;
-  IndexSpec spec;
-  {
-    std::shared_lock lock(mu_);
-    if (!index_ || !index_error_.empty() || options_.metadata_only) return false;
-    for (const auto& seg : segments_)
-      if (seg->sealed && !seg->index && seg->rows() >= options_.min_rows_to_index) {
-        target = seg;
-        break;
-      }
-    if (!target) return false;
-    spec = *index_;
-  }
-  const Column& vec = target->columns[static_cast<size_t>(vec_)];
-  int dim = vec.dim;
-  std::vector<float> normalized;
-  const float* data = vec.vecs.data();
-  if (spec.metric == Metric::kCosine) {
-    normalized = vec.vecs;
-    for (size_t r = 0; r < target->rows(); ++r) Normalize(normalized.data() + r * dim, dim);
-    data = normalized.data();
-  }
-  IndexSpec effective = spec;
-  if (effective.type == IndexType::kIvfFlat && target->rows() < static_cast<size_t>(effective.nlist))
-    effective.type = IndexType::kFlat;  // too few rows to train nlist clusters
-  std::unique_ptr<VectorIndex> built;
-  Status s = VectorIndex::Build(effective, data, target->rows(), dim, &built);
-  std::unique_lock lock(mu_);
-  if (!index_ || index_->params_json != spec.params_json || index_->type_name != spec.type_name ||
-      index_->metric != spec.metric)
-    return true;  // the index changed while building: discard
-  if (!s.ok()) {
-    index_error_ = s.reason();
-    return true;
-  }
-  target->index = std::move(built);
-  return true;
-}
-
 std::vector<uint8_t> Collection::Visible(const Segment& seg, const Expr* filter, bool* all) const {
   bool no_deletes = int_deletes_.empty() && str_deletes_.empty();
   *all = filter == nullptr && no_deletes;

@@ -30,6 +30,23 @@
 
 namespace mdrill::engine {
 
+// Where a built segment index is kept for the other copies of the same segment
+// (the HA lab's query nodes apply one log, so a segment id names the same rows on
+// every node; upstream likewise builds each index once and every query node loads
+// it). Keys name the collection, the segment, the index and its rows. Thread-safe.
+class IndexStore {
+ public:
+  virtual ~IndexStore() = default;
+  // The index stored under `key`, or nullptr (none, or one that does not read).
+  virtual std::unique_ptr<VectorIndex> Load(const std::string& key, const IndexSpec& spec, size_t rows, int dim) = 0;
+  // True when this copy should build `key`: no live copy has claimed it.
+  virtual bool Claim(const std::string& key) = 0;
+  // Keeps a built index (and releases the claim).
+  virtual void Store(const std::string& key, const VectorIndex& index) = 0;
+  // Gives a claim up without an index (the build failed).
+  virtual void Release(const std::string& key) = 0;
+};
+
 struct CollectionOptions {
   // Rows at which a growing segment is sealed (and then indexed).
   size_t segment_max_rows = 262144;
@@ -44,6 +61,10 @@ struct CollectionOptions {
   // to index counts as indexed as soon as an index is specified (the query nodes
   // build it), for progress and compaction; searches and queries are refused.
   bool metadata_only = false;
+  // Built indexes are shared through this store: loaded when another copy built
+  // them, built (and stored) when this copy claims them, else waited for. nullptr:
+  // every copy builds its own.
+  std::shared_ptr<IndexStore> index_store;
 };
 
 struct SearchArgs {
@@ -124,7 +145,9 @@ class Collection {
   Status DropIndex();
   std::optional<IndexSpec> index() const;
   IndexProgress GetIndexProgress() const;
-  // Builds the index of one sealed segment that lacks it; false when none is pending.
+  // Builds (or loads from the index store) the index of one sealed segment that
+  // lacks it; false when none is pending, or every pending one is another copy's to
+  // build and not stored yet.
   bool BuildPendingIndex();
 
   // Seals the growing segment (if it holds rows).
@@ -179,6 +202,8 @@ class Collection {
   bool IsLive(const Segment& seg, size_t row) const;
   // Whether `seg` has its index: built, or (metadata only) to be built by others.
   bool Indexed(const Segment& seg) const;
+  // The index store's key of `seg`'s index under `spec` (effective type included).
+  std::string IndexKey(const Segment& seg, const IndexSpec& spec) const;
   // Whether column `f` is kept (a metadata-only copy drops the vectors).
   bool Kept(size_t f) const { return !options_.metadata_only || static_cast<int>(f) != vec_; }
   Status RefuseReads() const;

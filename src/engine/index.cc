@@ -6,7 +6,10 @@
 #include <faiss/impl/AuxIndexStructures.h>
 #include <faiss/impl/FaissException.h>
 #include <faiss/impl/IDSelector.h>
+#include <faiss/index_io.h>
 #include <faiss/utils/distances.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
@@ -241,6 +244,48 @@ void VectorIndex::Search(const float* queries, size_t nq, int k, const SearchKno
   std::vector<faiss::Index::idx_t> ids(nq * static_cast<size_t>(k));
   index_->search(static_cast<faiss::Index::idx_t>(nq), queries, k, scores, ids.data(), params);
   for (size_t i = 0; i < ids.size(); ++i) labels[i] = ids[i];
+}
+
+Status VectorIndex::Save(const std::string& path) const {
+  const std::string tmp = path + ".tmp" + std::to_string(::getpid());
+  try {
+    faiss::write_index(index_.get(), tmp.c_str());
+  } catch (const std::exception& e) {
+    ::unlink(tmp.c_str());
+    return Status::Internal(std::string("cannot write index ") + tmp + ": " + e.what());
+  }
+  int fd = ::open(tmp.c_str(), O_RDONLY);
+  const bool synced = fd >= 0 && ::fsync(fd) == 0;
+  if (fd >= 0) ::close(fd);
+  if (!synced || ::rename(tmp.c_str(), path.c_str()) != 0) {
+    ::unlink(tmp.c_str());
+    return Status::Internal("cannot put index " + path + " in place");
+  }
+  return Status::OK();
+}
+
+Status VectorIndex::Load(const IndexSpec& spec, const std::string& path, size_t n, int dim,
+                         std::unique_ptr<VectorIndex>* out) {
+  std::unique_ptr<faiss::Index> index;
+  try {
+    index.reset(faiss::read_index(path.c_str()));
+  } catch (const std::exception& e) {
+    return Status::InvalidArgument("index " + path + " does not read: " + e.what());
+  }
+  const bool type_ok = spec.type == IndexType::kFlat      ? dynamic_cast<faiss::IndexFlat*>(index.get()) != nullptr
+                       : spec.type == IndexType::kIvfFlat ? dynamic_cast<faiss::IndexIVFFlat*>(index.get()) != nullptr
+                                                          : dynamic_cast<faiss::IndexHNSWFlat*>(index.get()) != nullptr;
+  if (!type_ok || index->ntotal != static_cast<faiss::Index::idx_t>(n) || index->d != dim ||
+      index->metric_type != FaissMetric(spec.metric))
+    return Status::InvalidArgument("index " + path + " is not this segment's (" + std::to_string(index->ntotal) +
+                                   " vectors of " + std::to_string(index->d) + ")");
+  std::unique_ptr<VectorIndex> vi(new VectorIndex());
+  vi->spec_ = spec;
+  vi->rows_ = n;
+  vi->dim_ = dim;
+  vi->index_ = std::move(index);  // an IVF index read back owns its quantizer
+  *out = std::move(vi);
+  return Status::OK();
 }
 
 size_t VectorIndex::MemoryBytes() const {

@@ -81,6 +81,14 @@ class VectorIndex {
 
   size_t MemoryBytes() const;
 
+  // Writes the built index to `path` (FAISS's own format, through a temporary file
+  // renamed into place once synced).
+  Status Save(const std::string& path) const;
+  // Reads an index Save wrote; InvalidArgument when it is not one over `n` vectors of
+  // `dim` floats of `spec`'s type (a file from another segment or a damaged one).
+  static Status Load(const IndexSpec& spec, const std::string& path, size_t n, int dim,
+                     std::unique_ptr<VectorIndex>* out);
+
  private:
   VectorIndex() = default;
   IndexSpec spec_;

@@ -11,6 +11,7 @@
 #include "lab/ha/replicas.h"
 #include "lab/ha/session.h"
 #include "lab/server/grpc_options.h"
+#include "lab/server/index_store.h"
 #include "lab/server/milvus_service.h"
 #include "util/hybrid_ts.h"
 #include "util/stop_signals.h"
@@ -114,7 +115,10 @@ int RunQueryNode(const QueryNodeOptions& o) {
   lo.prefix = o.prefix;
   lo.poll = std::chrono::milliseconds(o.log_poll_ms);
   lo.watch = o.log_watch;
-  Catalog catalog(CatalogOptions{}, nullptr);
+  CatalogOptions co;
+  if (!o.storage_dir.empty())
+    co.collection.index_store = std::make_shared<FileIndexStore>(o.storage_dir + "/index", o.id);
+  Catalog catalog(co, nullptr);
   LogTailer tailer(&etcd, &catalog, lo);
   ReadGate gate(o, &etcd, &catalog, &tailer);
   MilvusService milvus(&catalog, QueryNodeMilvusOptions(o, &etcd, &gate));

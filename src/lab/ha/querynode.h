@@ -36,6 +36,10 @@ struct QueryNodeOptions {
   // need fresher data read it at once). Without the watch, the poll is how stale an
   // Eventually read can be.
   bool log_watch = true;
+  // The storage directory the lab shares: built segment indexes are kept under
+  // DIR/index and loaded by the other nodes (lab/server/index_store.h). Empty:
+  // every node builds its own.
+  std::string storage_dir;
   int log_poll_ms = kDefaultLogPollMs;
 };
 

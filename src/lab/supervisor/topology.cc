@@ -98,6 +98,7 @@ class ComponentPlanner {
               "--log-poll",
               std::to_string(o_.log_poll_ms)};
     if (!o_.log_watch) p.argv.push_back("--no-log-watch");
+    p.argv.insert(p.argv.end(), {"--storage", o_.data_dir + "/storage"});
     return p;
   }
 

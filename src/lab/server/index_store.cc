@@ -1,0 +1,67 @@
+#include "lab/server/index_store.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "util/subprocess.h"
+
+namespace mdrill::lab {
+
+FileIndexStore::FileIndexStore(std::string dir, std::string who) : dir_(std::move(dir)), who_(std::move(who)) {}
+
+std::unique_ptr<engine::VectorIndex> FileIndexStore::Load(const std::string& key, const engine::IndexSpec& spec,
+                                                          size_t rows, int dim) {
+  const std::string path = Path(key, ".faiss");
+  if (::access(path.c_str(), F_OK) != 0) return nullptr;
+  std::unique_ptr<engine::VectorIndex> index;
+  if (Status s = engine::VectorIndex::Load(spec, path, rows, dim, &index); !s.ok()) {
+    std::fprintf(stderr, "%s: %s; building it again\n", who_.c_str(), s.reason().c_str());
+    ::unlink(path.c_str());
+    return nullptr;
+  }
+  ++loaded_;
+  std::printf("%s: index %s loaded (built by another node)\n", who_.c_str(), key.c_str());
+  std::fflush(stdout);
+  return index;
+}
+
+bool FileIndexStore::Claim(const std::string& key) {
+  const std::string path = Path(key, ".building");
+  std::error_code ec;
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ec);
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    int fd = ::open(path.c_str(), O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0644);
+    if (fd >= 0) {
+      const std::string me = std::to_string(::getpid()) + " " + std::to_string(ProcessStartTicks(::getpid())) + "\n";
+      const bool written = ::write(fd, me.data(), me.size()) == static_cast<ssize_t>(me.size());
+      ::close(fd);
+      if (written) return true;
+      ::unlink(path.c_str());
+      return true;  // build anyway: a claim is an optimisation, never a condition
+    }
+    if (errno != EEXIST) return true;  // cannot claim: build here rather than wait
+    std::ifstream in(path);
+    long long pid = 0, start = -1;
+    if (!(in >> pid >> start)) return false;  // being written this moment: look again later
+    if (pid > 0 && PidAlive(static_cast<pid_t>(pid)) && ProcessStartTicks(static_cast<pid_t>(pid)) == start)
+      return false;          // its builder lives
+    ::unlink(path.c_str());  // the builder is gone: take it over
+  }
+  return false;
+}
+
+void FileIndexStore::Store(const std::string& key, const engine::VectorIndex& index) {
+  if (Status s = index.Save(Path(key, ".faiss")); !s.ok())
+    std::fprintf(stderr, "%s: %s; other nodes build it themselves\n", who_.c_str(), s.reason().c_str());
+  else
+    ++built_;
+  Release(key);
+}
+
+void FileIndexStore::Release(const std::string& key) { ::unlink(Path(key, ".building").c_str()); }
+
+}  // namespace mdrill::lab

@@ -1,0 +1,128 @@
+// Segment indexes built once and shared (lab/server/index_store.h), between two
+// copies of one collection fed the same rows, each with a store of its own over one
+// directory, as two query nodes: the second copy loads what the first built, builds
+// nothing, and answers every search as the first; it waits while
+// a live process holds the claim, takes over the claim of a process that is gone,
+// and builds again over an index file that does not read.
+#include "lab/server/index_store.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "engine/test_data.h"
+#include "testing/server_process.h"
+#include "util/subprocess.h"
+
+namespace mdrill::lab {
+namespace {
+
+using engine::testing::MakeBatch;
+using engine::testing::MakeSchema;
+using engine::testing::RandomVectors;
+constexpr int kDim = 16;
+constexpr size_t kRows = 3000;
+
+struct Node {
+  std::shared_ptr<FileIndexStore> store;
+  std::unique_ptr<engine::Collection> data;
+  Node(const std::string& dir, const std::string& name) : store(std::make_shared<FileIndexStore>(dir, name)) {
+    engine::CollectionOptions o;
+    o.segment_max_rows = 1000;
+    o.min_rows_to_index = 100;
+    o.index_store = store;
+    data = std::make_unique<engine::Collection>(7, MakeSchema(kDim), o);
+    data->Insert(MakeBatch(data->schema(), kRows, 0, RandomVectors(kRows, kDim, 3)), 100);
+    data->Seal();
+    engine::IndexSpec spec;
+    EXPECT_TRUE(
+        engine::ParseIndexSpec({{"index_type", "IVF_FLAT"}, {"metric_type", "L2"}, {"params", R"({"nlist":8})"}}, &spec)
+            .ok());
+    EXPECT_TRUE(data->SetIndex(spec).ok());
+  }
+  void BuildAll() {
+    while (data->BuildPendingIndex()) {
+    }
+  }
+  std::vector<int64_t> Search(size_t row) {
+    engine::SearchArgs a;
+    a.queries = RandomVectors(1, kDim, 100 + static_cast<uint32_t>(row));
+    a.nq = 1;
+    a.knobs.topk = 20;
+    a.knobs.nprobe = 1;  // one list of eight: which list holds a row is the trained index's
+    engine::SearchOutput out;
+    EXPECT_TRUE(data->Search(a, &out).ok());
+    return out.ids.ints;
+  }
+};
+
+class IndexStoreTest : public ::testing::Test {
+ protected:
+  std::string dir_ = testing::TempDir("index-store");
+  ~IndexStoreTest() override { std::filesystem::remove_all(dir_); }
+  std::vector<std::filesystem::path> Files(const std::string& ext) {
+    std::vector<std::filesystem::path> out;
+    for (const auto& e : std::filesystem::recursive_directory_iterator(dir_))
+      if (e.path().extension() == ext) out.push_back(e.path());
+    return out;
+  }
+};
+
+TEST_F(IndexStoreTest, TheSecondNodeLoadsWhatTheFirstBuilt) {
+  Node a(dir_, "a"), b(dir_, "b");
+  a.BuildAll();
+  EXPECT_EQ(a.store->built(), 3);
+  b.BuildAll();
+  EXPECT_EQ(b.store->loaded(), 3);
+  EXPECT_EQ(b.store->built(), 0);
+  EXPECT_EQ(b.data->GetIndexProgress().pending_rows, 0);
+  EXPECT_TRUE(Files(".building").empty());
+  int differ = 0;
+  for (size_t q = 0; q < 20; ++q) differ += a.Search(q) != b.Search(q) ? 1 : 0;
+  EXPECT_EQ(differ, 0) << "two nodes with one shared index answered differently";
+}
+
+TEST_F(IndexStoreTest, ALiveClaimIsWaitedForAGoneOneTakenOver) {
+  Node a(dir_, "a");
+  a.BuildAll();
+  const auto built = Files(".faiss");
+  ASSERT_EQ(built.size(), 3u);
+  for (const auto& f : built) std::filesystem::remove(f);
+  // A claim of this live process on every segment: the second node must not build.
+  for (const auto& f : built) {
+    std::ofstream(std::filesystem::path(f).replace_extension(".building"))
+        << ::getpid() << " " << ProcessStartTicks(::getpid()) << "\n";
+  }
+  Node b(dir_, "b");
+  EXPECT_FALSE(b.data->BuildPendingIndex());
+  EXPECT_EQ(b.data->GetIndexProgress().pending_rows, static_cast<int64_t>(kRows));
+  // The same claims, of a process that has exited: taken over, built.
+  Subprocess gone;
+  std::string err;
+  ASSERT_TRUE(gone.Start({"true"}, "", &err)) << err;
+  ASSERT_TRUE(gone.Wait(std::chrono::seconds(5)));
+  for (const auto& f : built)
+    std::ofstream(std::filesystem::path(f).replace_extension(".building")) << gone.pid() << " 12345\n";
+  b.BuildAll();
+  EXPECT_EQ(b.store->built(), 3);
+  EXPECT_EQ(b.data->GetIndexProgress().pending_rows, 0);
+}
+
+TEST_F(IndexStoreTest, AnIndexFileThatDoesNotReadIsBuiltAgain) {
+  Node a(dir_, "a");
+  a.BuildAll();
+  for (const auto& f : Files(".faiss")) std::ofstream(f, std::ios::trunc) << "not an index";
+  Node b(dir_, "b");
+  b.BuildAll();
+  EXPECT_EQ(b.store->loaded(), 0);
+  EXPECT_EQ(b.store->built(), 3);
+  EXPECT_EQ(b.data->GetIndexProgress().pending_rows, 0);
+  Node c(dir_, "c");
+  c.BuildAll();
+  EXPECT_EQ(c.store->loaded(), 3);  // b's, which read
+}
+
+}  // namespace
+}  // namespace mdrill::lab
