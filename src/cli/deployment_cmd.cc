@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <set>
 
+#include "drill/nemesis/docker.h"
 #include "drill/nemesis/run_with_input.h"
 
 namespace mdrill::cli {
@@ -122,6 +123,25 @@ int DryRun(const RunFlags& f, const drill::RunOptions& o, const std::vector<dril
   }
   if (!resolvable) std::printf("dry run: some faults cannot be applied as things stand (see above)\n");
   return resolvable ? 0 : drill::kExitCannotJudge;
+}
+
+drill::KubectlOptions KubectlOptionsFrom(const RunFlags& f, drill::ActiveResolver active) {
+  drill::KubectlOptions k;
+  k.active_resolver = std::move(active);
+  k.kubectl = f.kubectl;
+  k.namespace_ = f.ns;
+  k.context = f.context;
+  k.chaos_mesh = f.chaos_mesh;
+  return k;
+}
+
+std::unique_ptr<drill::Nemesis> CliBackend(const RunFlags& f, const std::string& backend,
+                                           drill::ActiveResolver active) {
+  if (backend == "kubernetes") return std::make_unique<drill::KubectlNemesis>(KubectlOptionsFrom(f, std::move(active)));
+  drill::DockerOptions d;
+  d.docker = f.docker;
+  d.project = f.project;
+  return std::make_unique<drill::DockerNemesis>(d);
 }
 
 }  // namespace mdrill::cli

@@ -11,6 +11,7 @@
 
 #include "cli/run_flags.h"
 #include "drill/nemesis/deployment.h"
+#include "drill/nemesis/k8s.h"
 #include "drill/nemesis/nemesis.h"
 #include "drill/run/runner.h"
 #include "drill/run/scenario.h"
@@ -33,6 +34,12 @@ Status ApplyRoles(const drill::Deployment& d, std::vector<drill::Scenario>* scen
 // read), so the run stops before breaking anything.
 Status CheckSelectorsMatch(const std::vector<drill::Scenario>& scenarios, drill::Nemesis* nemesis,
                            const nlohmann::json& pods, std::string* report);
+
+// The kubectl backend's options from the flags (the census runs kubectl as it does).
+drill::KubectlOptions KubectlOptionsFrom(const RunFlags& f, drill::ActiveResolver active = nullptr);
+// The kubectl ("kubernetes") or docker backend, configured from the flags.
+std::unique_ptr<drill::Nemesis> CliBackend(const RunFlags& f, const std::string& backend,
+                                           drill::ActiveResolver active = nullptr);
 
 // Prints the deployment, the pods each selector resolves to now, and every test's
 // plan; touches nothing. 0 when every fault can be resolved as things stand, else

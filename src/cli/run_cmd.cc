@@ -20,6 +20,7 @@
 #include "drill/nemesis/k8s.h"
 #include "drill/nemesis/lab.h"
 #include "drill/nemesis/milvus_sessions.h"
+#include "drill/run/k8s_census.h"
 #include "drill/run/lab_census.h"
 #include "drill/run/runner.h"
 #include "drill/run/soak.h"
@@ -113,23 +114,6 @@ Result<std::vector<Scenario>> Scenarios(const RunFlags& f) {
     out.push_back(s.value());
   }
   return out;
-}
-
-// The kubectl ("kubernetes") or docker backend, configured from the flags.
-std::unique_ptr<Nemesis> CliBackend(const RunFlags& f, const std::string& backend, ActiveResolver active = nullptr) {
-  if (backend == "kubernetes") {
-    KubectlOptions k;
-    k.active_resolver = std::move(active);
-    k.kubectl = f.kubectl;
-    k.namespace_ = f.ns;
-    k.context = f.context;
-    k.chaos_mesh = f.chaos_mesh;
-    return std::make_unique<KubectlNemesis>(k);
-  }
-  DockerOptions d;
-  d.docker = f.docker;
-  d.project = f.project;
-  return std::make_unique<DockerNemesis>(d);
 }
 
 // The run's options from the flags: endpoint, workload, timing overrides, dataset,
@@ -297,6 +281,7 @@ int Run(const RunFlags& f) {
   std::unique_ptr<Nemesis> nemesis =
       f.target == "lab" ? LabTarget(g, lab_dir, &o, &started_lab)
                         : CliBackend(g, f.target == "k8s" ? "kubernetes" : "docker", EtcdResolver(g, &o));
+  if (f.target == "k8s") o.census = K8sCensus(KubectlOptionsFrom(g), deployment.value());
   if (!nemesis) return kExitCannotJudge;
   // The lab with --etcd: the target check reads the active coordinator where upstream
   // records it (the session the lab's coordinators write), as against a real cluster.

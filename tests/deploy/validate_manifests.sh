@@ -130,10 +130,10 @@ contract() {
     def rules($r): [$r[] | {g: .apiGroups, r: (.resources | sort), v: (.verbs | sort)}] | sort;
     (.[] | select(.kind == "Role" and .metadata.name == "milvus-drill") | rules(.rules) as $r |
       select($r != rules([{apiGroups: [""], resources: ["pods"], verbs: ["get", "list", "delete", "patch"]},
-                          {apiGroups: ["networking.k8s.io"], resources: ["networkpolicies"], verbs: ["get", "create", "patch", "delete"]}]))
+                          {apiGroups: ["networking.k8s.io"], resources: ["networkpolicies"], verbs: ["get", "list", "create", "patch", "delete"]}]))
       | "Role milvus-drill: rules are not docs/backends.md'"'"'s table: \($r)"),
     (.[] | select(.kind == "Role" and .metadata.name == "milvus-drill-chaos-mesh") | rules(.rules) as $r |
-      select($r != rules([{apiGroups: ["chaos-mesh.org"], resources: ["podchaos", "networkchaos"], verbs: ["get", "create", "patch", "delete"]}]))
+      select($r != rules([{apiGroups: ["chaos-mesh.org"], resources: ["podchaos", "networkchaos"], verbs: ["get", "list", "create", "patch", "delete"]}]))
       | "Role milvus-drill-chaos-mesh: rules are not docs/backends.md'"'"'s table: \($r)"),
     (.[] | select(.kind == "Job" or .kind == "CronJob") | "\(.kind)/\(.metadata.name // .metadata.generateName)" as $n |
       (select(jobspec.backoffLimit != 0) | "\($n): backoffLimit must be 0 (a drill is never retried)"),
