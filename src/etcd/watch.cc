@@ -55,16 +55,16 @@ bool Watcher::RunStream(int64_t* next_revision) {
   if (stream->Write(req)) {
     pb::WatchResponse resp;
     while (stream->Read(&resp)) {
+      if (resp.canceled() || resp.compact_revision() > 0) {
+        if (resp.compact_revision() > 0) *next_revision = 0;  // history gone: from now, after a re-read
+        break;
+      }
       if (resp.created()) {
         opened = true;
         ++opened_;
         if (*next_revision == 0) *next_revision = resp.header().revision() + 1;
         on_change_({});  // whatever went by while no stream was open
         continue;
-      }
-      if (resp.compact_revision() > 0 || resp.canceled()) {
-        if (resp.compact_revision() > 0) *next_revision = 0;  // history gone: from now, after a re-read
-        break;
       }
       if (resp.events_size() == 0) continue;
       *next_revision = resp.events(resp.events_size() - 1).kv().mod_revision() + 1;

@@ -47,7 +47,7 @@ inline int FreePortRun(int n) {
   static std::set<int> given;  // two draws in a row must not hand out one port twice
   std::lock_guard<std::mutex> lock(mu);
   const int lo = 10000, hi = EphemeralLow() - n;
-  if (hi <= lo) return 0;
+  if (hi - lo < 2 * n + 2) return 0;  // no room below the ephemeral range on this machine
   for (int attempt = 0; attempt < 200; ++attempt) {
     int base = lo + static_cast<int>(rng() % static_cast<unsigned>((hi - lo) / 2)) * 2;
     bool ok = ::access(("/sys/class/net/mdb" + std::to_string(base)).c_str(), F_OK) != 0;

@@ -18,7 +18,19 @@ std::string DrillBinary() {
   return bin != nullptr ? bin : "./milvus-drill";
 }
 
-int FreePort() { return FreePortRun(1); }
+int FreePort() {
+  if (int p = FreePortRun(1); p != 0) return p;
+  // No room below the ephemeral range on this machine: one the kernel assigns.
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
+  socklen_t len = sizeof addr;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  ::close(fd);
+  return ntohs(addr.sin_port);
+}
 
 std::string TempDir(const std::string& tag) {
   std::string tmpl = "/tmp/mdrill-" + tag + "-XXXXXX";

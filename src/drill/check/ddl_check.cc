@@ -4,12 +4,13 @@
 //                before any drop of k began, answered that k does not exist;
 //   resurrected  a ddl_has that began after k's drop was acknowledged answered that
 //                k exists, or the final listing holds k;
-//   vanished     the final listing lacks k, whose create was acknowledged and whose
-//                drop never began;
+//   vanished     the final listing lacks k, whose create was acknowledged (or that a
+//                ddl_has found) and whose drop never began;
 //   stuck        DDL steps were tried after the last fault ended, and none succeeded
 //                (the DDL path never came back).
 // A create or drop with an unknown outcome may have landed or not: only ddl_has
-// answers after it are held against what was acknowledged.
+// answers after it are held against what was acknowledged, and a collection with an
+// unknown create is never called resurrected (that create may land late).
 #include <algorithm>
 #include <map>
 #include <optional>
@@ -21,7 +22,10 @@ namespace mdrill::drill {
 namespace {
 
 struct Life {
-  std::optional<int64_t> created_us, drop_began_us, dropped_us;  // acknowledged create's end, ...
+  // The end of the first acknowledged create (or of a ddl_has that found it, for the
+  // end's check), the start of the first drop, the end of the first acknowledged drop.
+  std::optional<int64_t> created_us, seen_us, drop_began_us, dropped_us;
+  bool unknown_create = false;  // may land late, even after a drop
 };
 
 std::string At(const Op& op) { return " at t=" + std::to_string(op.start_us / 1000) + " ms"; }
@@ -42,6 +46,8 @@ std::vector<Check> DdlRule(const CheckInput& in) {
     Life& l = lives[op.ids[0]];
     auto first = [](std::optional<int64_t>* t, int64_t v) { *t = *t ? std::min(**t, v) : v; };
     if (op.kind == "ddl_create" && op.ok()) first(&l.created_us, op.end_us);
+    if (op.kind == "ddl_create" && op.outcome == Outcome::kUnknown) l.unknown_create = true;
+    if (op.kind == "ddl_has" && op.ok() && op.value == 1) first(&l.seen_us, op.end_us);
     if (op.kind == "ddl_drop") first(&l.drop_began_us, op.start_us);
     if (op.kind == "ddl_drop" && op.ok()) first(&l.dropped_us, op.end_us);
   }
@@ -54,15 +60,16 @@ std::vector<Check> DdlRule(const CheckInput& in) {
     if (op.value == 0 && l.created_us && op.start_us > *l.created_us &&
         (!l.drop_began_us || op.end_us < *l.drop_began_us))
       found.push_back("lost: collection " + std::to_string(k) + " not found" + At(op) + ", its create acknowledged");
-    if (op.value == 1 && l.dropped_us && op.start_us > *l.dropped_us)
+    if (op.value == 1 && l.dropped_us && op.start_us > *l.dropped_us && !l.unknown_create)
       found.push_back("resurrected: collection " + std::to_string(k) + " found" + At(op) + ", its drop acknowledged");
   }
   if (final_op != nullptr) {
     for (const auto& [k, l] : lives) {
       const bool present = std::count(final_op->ids.begin(), final_op->ids.end(), k) > 0;
-      if (!present && l.created_us && !l.drop_began_us)
-        found.push_back("vanished: collection " + std::to_string(k) + " missing at the end, its create acknowledged");
-      if (present && l.dropped_us)
+      if (!present && (l.created_us || l.seen_us) && !l.drop_began_us)
+        found.push_back("vanished: collection " + std::to_string(k) + " missing at the end, its create " +
+                        (l.created_us ? "acknowledged" : "seen"));
+      if (present && l.dropped_us && !l.unknown_create)
         found.push_back("resurrected: collection " + std::to_string(k) + " present at the end, its drop acknowledged");
     }
   }

@@ -22,7 +22,12 @@ Status DdlChurn::Step(dm::MilvusClient* c, dm::Deadline deadline, Op* op) {
   std::lock_guard<std::mutex> lock(mu_);
   op->kind = kStepKinds[step_];
   op->ids = {k_};
-  return Run(c, prefix_ + std::to_string(k_), deadline, op);
+  const int step = step_;
+  Status s = Run(c, prefix_ + std::to_string(k_), deadline, op);
+  // The collection is not there in the middle of its life: ddl_has says what next
+  // (the check judges whether it should have been).
+  if (s.code() == code::kCollectionNotFound && step >= kIndex && step <= kRelease) step_ = kHasCreated;
+  return s;
 }
 
 Status DdlChurn::Run(dm::MilvusClient* c, const std::string& name, dm::Deadline deadline, Op* op) {

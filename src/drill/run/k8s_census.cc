@@ -63,6 +63,13 @@ std::vector<CensusEntry> CensusFromPods(const json& pods, const Deployment& d) {
   if (!pods.is_object() || !pods.contains("items") || !pods["items"].is_array()) return out;
   for (const auto& pod : pods["items"]) {
     if (!pod.is_object() || !pod.contains("metadata")) continue;
+    // A Job's pods (a chart's init jobs) end and stay Succeeded or Failed: not a
+    // component that should serve.
+    bool job = false;
+    for (const auto& owner : pod["metadata"].value("ownerReferences", json::array()))
+      job = job || owner.value("kind", "") == "Job";
+    const std::string phase = pod.value("status", json::object()).value("phase", "");
+    if (job || phase == "Succeeded") continue;
     const auto labels = Labels(pod);
     const std::string role = RoleOf(labels, d);
     if (role.empty() && !labels.count(kIsolateLabel)) continue;  // not Milvus's, untouched by the drill

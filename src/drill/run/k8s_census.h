@@ -7,7 +7,8 @@
 //       coordinators, index nodes, MinIO, Pulsar ...), or that carries the drill's isolate label: role, state (running;
 //       terminating once deleted; else the phase), healthy (condition Ready), restarts (the containers' restartCount,
 //       summed), and "partitioned" with the fault's label when the pod still carries milvus-drill/isolate. Processes
-//       are not visible from here: pid -1, memory and descriptors unknown.
+//       are not visible from here: pid -1, memory and descriptors unknown. A
+//       Job's pods, and pods that ran to completion, are not components: left out.
 //   kubectl G get networkpolicies -o json
 //       one entry per NetworkPolicy the drill made (named milvus-drill-*):
 //       "partitioned", held by it.

@@ -91,6 +91,9 @@ void Workload::Start() {
     pool->rate = rate;
     // Enough clients for every operation that can be in flight within one deadline.
     pool->clients = std::clamp(static_cast<int>(std::ceil(rate * o_.deadline_ms / 1000.0)) + 2, 2, o_.max_clients);
+    // The DDL churn's steps run one at a time: one worker, so a step's start is when
+    // it was sent (a second worker would wait for the first and start its clock early).
+    if (pool->kind == kKindDdl) pool->clients = 1;
     Pool* p = pool.get();
     if (p->kind == kKindSdkProbe) {
       // The application's one client, connected before the first probe (a first

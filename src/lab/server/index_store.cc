@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -19,6 +20,7 @@ std::unique_ptr<engine::VectorIndex> FileIndexStore::Load(const std::string& key
   if (::access(path.c_str(), F_OK) != 0) return nullptr;
   std::unique_ptr<engine::VectorIndex> index;
   if (Status s = engine::VectorIndex::Load(spec, path, rows, dim, &index); !s.ok()) {
+    if (::access(path.c_str(), F_OK) != 0) return nullptr;  // replaced meanwhile: look again
     std::fprintf(stderr, "%s: %s; building it again\n", who_.c_str(), s.reason().c_str());
     ::unlink(path.c_str());
     return nullptr;
@@ -46,9 +48,14 @@ bool FileIndexStore::Claim(const std::string& key) {
     if (errno != EEXIST) return true;  // cannot claim: build here rather than wait
     std::ifstream in(path);
     long long pid = 0, start = -1;
-    if (!(in >> pid >> start)) return false;  // being written this moment: look again later
-    if (pid > 0 && PidAlive(static_cast<pid_t>(pid)) && ProcessStartTicks(static_cast<pid_t>(pid)) == start)
-      return false;          // its builder lives
+    if (!(in >> pid >> start)) {
+      // Being written this moment, or its builder died between creating and writing
+      // it: after 5 s, the latter.
+      const auto age = std::filesystem::file_time_type::clock::now() - std::filesystem::last_write_time(path, ec);
+      if (ec || age < std::chrono::seconds(5)) return false;
+    } else if (pid > 0 && PidAlive(static_cast<pid_t>(pid)) && ProcessStartTicks(static_cast<pid_t>(pid)) == start) {
+      return false;  // its builder lives
+    }
     ::unlink(path.c_str());  // the builder is gone: take it over
   }
   return false;

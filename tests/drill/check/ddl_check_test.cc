@@ -152,6 +152,30 @@ TEST(DdlCheck, ACollectionMissingAtTheEndIsVanished) {
   EXPECT_EQ(Named(c->definition, "vanished"), std::set<int64_t>{sim.k}) << c->definition;
 }
 
+TEST(DdlCheck, AnUnknownCreateMayLandLateAndASeenOneMustStay) {
+  History h;
+  auto op = [&](const char* kind, int64_t at_ms, Outcome o, int64_t k, int64_t value = -1) {
+    Op x = MakeOp(kind, at_ms * kMs, o, 5 * kMs, {k});
+    x.value = value;
+    h.ops.push_back(x);
+  };
+  // 1: its create timed out (unknown), a second one was acknowledged, then it was
+  // dropped; the first create landing late brings it back: no violation.
+  op("ddl_create", 0, Outcome::kUnknown, 1);
+  op("ddl_has", 100, Outcome::kOk, 1, 0);
+  op("ddl_create", 200, Outcome::kOk, 1);
+  op("ddl_drop", 300, Outcome::kOk, 1);
+  op("ddl_has", 400, Outcome::kOk, 1, 1);
+  // 2: created with an unknown outcome, found by ddl_has, never dropped, then missing.
+  op("ddl_create", 500, Outcome::kUnknown, 2);
+  op("ddl_has", 600, Outcome::kOk, 2, 1);
+  h.ops.push_back(MakeOp("ddl_final", 700 * kMs, Outcome::kOk, 5 * kMs, {1}));
+  const Check* c = FindCheck(Judge(h), "ddl_violations");
+  ASSERT_NE(c, nullptr);
+  EXPECT_TRUE(Named(c->definition, "resurrected").empty()) << c->definition;
+  EXPECT_EQ(Named(c->definition, "vanished"), std::set<int64_t>{2}) << c->definition;
+}
+
 TEST(DdlCheck, ADdlPathThatNeverComesBackAfterTheLastFaultIsStuck) {
   for (bool recovers : {false, true}) {
     History h;

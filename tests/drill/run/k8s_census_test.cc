@@ -47,6 +47,14 @@ TEST(K8sCensus, EveryPodOfTheReleaseWithItsRoleReadinessAndRestarts) {
   EXPECT_EQ(Find(census, "my-release-milvus-indexnode-748e9a6fad-abf84")->role, "indexnode");
   EXPECT_EQ(Find(census, "my-release-minio-2")->role, "minio");
   EXPECT_EQ(Find(census, "my-release-pulsarv3-broker-0")->role, "broker");
+  // A chart's finished Job pods are not components.
+  json with_job = pods;
+  json job = pods["items"][0];
+  job["metadata"]["name"] = "my-release-pulsarv3-init-abcde";
+  job["metadata"]["ownerReferences"] = {{{"kind", "Job"}, {"name", "my-release-pulsarv3-init"}}};
+  job["status"]["phase"] = "Succeeded";
+  with_job["items"].push_back(job);
+  EXPECT_EQ(Find(CensusFromPods(with_job, Helm()), "my-release-pulsarv3-init-abcde"), nullptr);
   // Another release's pods are not this census's.
   json other = pods;
   for (auto& p : other["items"])

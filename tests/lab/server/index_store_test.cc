@@ -110,6 +110,23 @@ TEST_F(IndexStoreTest, ALiveClaimIsWaitedForAGoneOneTakenOver) {
   EXPECT_EQ(b.data->GetIndexProgress().pending_rows, 0);
 }
 
+TEST_F(IndexStoreTest, AnEmptyClaimIsWaitedForBrieflyThenTakenOver) {
+  Node a(dir_, "a");
+  a.BuildAll();
+  const auto built = Files(".faiss");
+  ASSERT_EQ(built.size(), 3u);
+  for (const auto& f : built) {
+    std::filesystem::remove(f);
+    std::ofstream(std::filesystem::path(f).replace_extension(".building"));  // its builder died before writing
+  }
+  Node b(dir_, "b");
+  EXPECT_FALSE(b.data->BuildPendingIndex()) << "a fresh empty claim may be one being written";
+  for (const auto& f : Files(".building"))
+    std::filesystem::last_write_time(f, std::filesystem::file_time_type::clock::now() - std::chrono::seconds(10));
+  b.BuildAll();
+  EXPECT_EQ(b.store->built(), 3);
+}
+
 TEST_F(IndexStoreTest, AnIndexFileThatDoesNotReadIsBuiltAgain) {
   Node a(dir_, "a");
   a.BuildAll();
