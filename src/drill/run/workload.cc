@@ -153,7 +153,8 @@ void Workload::Work(Pool* p) {
     {
       std::unique_lock<std::mutex> lock(p->mu);
       p->cv.wait(lock, [p] { return p->done || !p->queue.empty(); });
-      if (p->queue.empty()) return;  // done, and nothing left to run
+      if (p->queue.empty()) return;                // done, and nothing left to run
+      if (p->done && p->kind == kKindDdl) return;  // a DDL backlog is not waited for at the end
       task = p->queue.front();
       p->queue.pop_front();
     }
