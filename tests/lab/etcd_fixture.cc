@@ -5,6 +5,8 @@
 #include <random>
 #include <thread>
 
+#include "testing/temp_dirs.h"
+
 namespace mdrill::testing {
 
 int FreePortPair() { return FreePortRun(2); }
@@ -12,6 +14,7 @@ int FreePortPair() { return FreePortRun(2); }
 EtcdFixture::EtcdFixture(int members) {
   char tmpl[] = "/tmp/mdrill-etcd-XXXXXX";
   dir_ = ::mkdtemp(tmpl);
+  RemoveAtExit(dir_);
   std::srand(static_cast<unsigned>(::getpid() ^ time(nullptr)));
   members_ = lab::PlanEtcd(members, FreePortRun(2 * members), dir_);
 }

@@ -1,5 +1,6 @@
 #include "lab/ha_lab_fixture.h"
 
+#include <filesystem>
 #include <fstream>
 #include <random>
 
@@ -36,7 +37,19 @@ bool HaLabProcess::Up(std::string* out, std::vector<std::string> extra) {
       "--front-door", front_door(), "--restart-delay", "1000"};
   args.insert(args.end(), extra.begin(), extra.end());
   auto t0 = std::chrono::steady_clock::now();
-  if (Cli(args, out) != 0) return false;
+  if (Cli(args, out) != 0) {
+    // The data directory goes when the test program ends: the logs' ends go with
+    // the error, where a CI log keeps them.
+    std::error_code ec;
+    for (const auto& f : std::filesystem::directory_iterator(dir_ + "/logs", ec)) {
+      std::ifstream in(f.path());
+      std::vector<std::string> lines;
+      for (std::string l; std::getline(in, l);) lines.push_back(l.substr(0, 300));
+      *out += "--- " + f.path().filename().string() + " (last lines)\n";
+      for (size_t i = lines.size() > 8 ? lines.size() - 8 : 0; i < lines.size(); ++i) *out += lines[i] + "\n";
+    }
+    return false;
+  }
   up_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   auto stub = lab::ConnectSupervisor(dir_);
   if (!stub.ok()) return false;

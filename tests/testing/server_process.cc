@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "testing/ports.h"
+#include "testing/temp_dirs.h"
 
 namespace mdrill::testing {
 
@@ -37,7 +38,9 @@ std::string TempDir(const std::string& tag) {
   std::vector<char> buf(tmpl.begin(), tmpl.end());
   buf.push_back('\0');
   char* dir = ::mkdtemp(buf.data());
-  return dir != nullptr ? dir : "";
+  if (dir == nullptr) return "";
+  RemoveAtExit(dir);
+  return dir;
 }
 
 ServerProcess::ServerProcess(std::string data_dir, std::vector<std::string> extra_args)

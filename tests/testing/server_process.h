@@ -15,7 +15,8 @@ namespace mdrill::testing {
 std::string DrillBinary();
 // A TCP port on 127.0.0.1, below the ephemeral range, that was free a moment ago.
 int FreePort();
-// A new empty directory under /tmp.
+// A new empty directory under /tmp, removed when the program exits
+// (testing/temp_dirs.h; MDRILL_KEEP_TEST_DIRS=1 keeps it).
 std::string TempDir(const std::string& tag);
 
 class ServerProcess {
