@@ -170,7 +170,8 @@ TEST(DdlCheck, AnUnknownCreateMayLandLateAndASeenOneMustStay) {
   op("ddl_create", 500, Outcome::kUnknown, 2);
   op("ddl_has", 600, Outcome::kOk, 2, 1);
   h.ops.push_back(MakeOp("ddl_final", 700 * kMs, Outcome::kOk, 5 * kMs, {1}));
-  const Check* c = FindCheck(Judge(h), "ddl_violations");
+  const Judgement j = Judge(h);
+  const Check* c = FindCheck(j, "ddl_violations");
   ASSERT_NE(c, nullptr);
   EXPECT_TRUE(Named(c->definition, "resurrected").empty()) << c->definition;
   EXPECT_EQ(Named(c->definition, "vanished"), std::set<int64_t>{2}) << c->definition;
@@ -184,7 +185,8 @@ TEST(DdlCheck, ADdlPathThatNeverComesBackAfterTheLastFaultIsStuck) {
     for (int i = 0; i < 5; ++i)
       h.ops.push_back(MakeOp("ddl_index", (2000 + 500 * i) * kMs, recovers && i == 4 ? Outcome::kOk : Outcome::kFail,
                              5 * kMs, {1}));
-    const Check* c = FindCheck(Judge(h), "ddl_violations");
+    const Judgement j = Judge(h);
+    const Check* c = FindCheck(j, "ddl_violations");
     ASSERT_NE(c, nullptr);
     EXPECT_EQ(c->pass, recovers) << c->definition;
   }
@@ -193,7 +195,8 @@ TEST(DdlCheck, ADdlPathThatNeverComesBackAfterTheLastFaultIsStuck) {
 TEST(DdlCheck, NoChurnNoCheck) {
   History h;
   h.ops.push_back(MakeOp("search", 0));
-  EXPECT_EQ(FindCheck(Judge(h), "ddl_violations"), nullptr);
+  const Judgement j = Judge(h);
+  EXPECT_EQ(FindCheck(j, "ddl_violations"), nullptr);
 }
 
 }  // namespace
