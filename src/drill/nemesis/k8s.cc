@@ -45,13 +45,15 @@ std::string K8sObjectName(const std::string& fault_id) { return "milvus-drill-" 
 KubectlNemesis::KubectlNemesis(KubectlOptions options)
     : CliNemesis(options.kubectl, options.timeout, options.seed), o_(std::move(options)) {}
 
-std::vector<std::string> KubectlNemesis::Global() const {
+std::vector<std::string> KubectlGlobalArgs(const KubectlOptions& o) {
   std::vector<std::string> g;
-  if (!o_.context.empty()) g = {"--context", o_.context};
+  if (!o.context.empty()) g = {"--context", o.context};
   g.push_back("-n");
-  g.push_back(o_.namespace_);
+  g.push_back(o.namespace_);
   return g;
 }
+
+std::vector<std::string> KubectlNemesis::Global() const { return KubectlGlobalArgs(o_); }
 
 Command KubectlNemesis::Cmd(std::vector<std::string> args, std::string input) const {
   Command c{Global(), std::move(input)};

@@ -49,6 +49,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "drill/nemesis/nemesis.h"
 
@@ -90,6 +91,9 @@ class KubectlNemesis final : public CliNemesis {
 
   KubectlOptions o_;
 };
+
+// kubectl's global flags for these options: [--context C] -n NAMESPACE.
+std::vector<std::string> KubectlGlobalArgs(const KubectlOptions& o);
 
 // Name of the Kubernetes objects a fault creates: "milvus-drill-" + fault id.
 std::string K8sObjectName(const std::string& fault_id);

@@ -100,8 +100,7 @@ std::vector<CensusEntry> CensusFromDrillObjects(const json& list) {
 CensusFn K8sCensus(const KubectlOptions& o, const Deployment& d) {
   return [o, d]() -> Result<std::vector<CensusEntry>> {
     std::vector<std::string> g = {o.kubectl};
-    if (!o.context.empty()) g.insert(g.end(), {"--context", o.context});
-    g.insert(g.end(), {"-n", o.namespace_});
+    for (auto& a : KubectlGlobalArgs(o)) g.push_back(std::move(a));
     auto get = [&](const std::string& what) -> Result<json> {
       std::vector<std::string> argv = g;
       argv.insert(argv.end(), {"get", what, "-o", "json"});
