@@ -430,6 +430,7 @@ int Fault(const LabFlags& f, const std::string& action) {
   req.set_no_restart(f.no_restart);
   req.set_loss_pct(f.loss_pct);
   req.set_delay_ms(f.delay_ms);
+  req.set_fault_id(f.fault_id);
   rec::FaultResponse resp;
   grpc::ClientContext ctx;
   ctx.set_deadline(std::chrono::system_clock::now() + std::chrono::seconds(5));

@@ -28,6 +28,7 @@ struct LabFlags {
   int timeout_s = 20;
   // faults
   std::string selector, mode = "one", duration = "0s";
+  std::string fault_id;  // --id
   bool no_restart = false;
   int loss_pct = 0, delay_ms = 0;
   std::string network = "auto";

@@ -120,7 +120,7 @@ void AddFaultCommands(CLI::App* lab_cmd, LabFlags* f, LabCommands* cmds) {
       {"partition", "cut components off from everything, both ways, etcd included, until --for ends"},
       {"loss", "drop --loss percent of the packets to and from components until --for ends"},
       {"delay", "delay every packet to and from components by --delay ms until --for ends"},
-      {"heal", "undo every fault now"}};
+      {"heal", "undo every fault now (or, with --id, one)"}};
   for (const char* action : {"kill", "pause", "partition", "loss", "delay", "heal"}) {
     auto* c = lab_cmd->add_subcommand(action, fault_help.at(action));
     AddDataDir(c, f);
@@ -130,6 +130,9 @@ void AddFaultCommands(CLI::App* lab_cmd, LabFlags* f, LabCommands* cmds) {
       c->add_option("--for", f->duration, "the fault's lifetime (pause; kill with --no-restart)")
           ->capture_default_str();
     }
+    c->add_option(
+        "--id", f->fault_id,
+        std::string(action) == "heal" ? "undo only the fault of this id" : "the fault's id (default: made up)");
     if (std::string(action) == "kill") c->add_flag("--no-restart", f->no_restart, "keep it down until --for ends");
     if (std::string(action) == "loss")
       c->add_option("--loss", f->loss_pct, "percent of packets dropped")->required()->check(CLI::Range(1, 100));

@@ -16,6 +16,9 @@ namespace {
 
 std::string Seconds(std::chrono::milliseconds d) { return std::to_string(d.count()) + "ms"; }
 
+// The id the supervisor knows the fault's part on one target by.
+std::string SupervisorFaultId(const AppliedFault& fault, const Target& t) { return fault.id + "." + t.name; }
+
 }  // namespace
 
 LabNemesis::LabNemesis(std::string data_dir, uint64_t seed) : data_dir_(std::move(data_dir)), seed_(seed), rng_(seed) {}
@@ -71,13 +74,15 @@ Result<AppliedFault> LabNemesis::Plan(const FaultSpec& spec) {
     Command c{{"lab", spec.action, "-l", "instance=" + t.name, "--mode", "all", "--data-dir", data_dir_}, ""};
     if (spec.duration.count() > 0) c.args.insert(c.args.end(), {"--for", Seconds(spec.duration)});
     if (spec.action == "kill" && spec.duration.count() > 0) c.args.push_back("--no-restart");
+    c.args.insert(c.args.end(), {"--id", SupervisorFaultId(f, t)});
     f.steps.push_back(c);
+    f.undo.push_back({{"lab", "heal", "--id", SupervisorFaultId(f, t), "--data-dir", data_dir_}, ""});
   }
-  f.undo.push_back({{"lab", "heal", "--data-dir", data_dir_}, ""});
   return f;
 }
 
-Status LabNemesis::Send(const std::string& action, const std::string& selector, const FaultSpec& spec) {
+Status LabNemesis::Send(const std::string& action, const std::string& selector, const FaultSpec& spec,
+                        const std::string& fault_id) {
   auto stub = lab::ConnectSupervisor(data_dir_);
   if (!stub.ok()) return stub.status();
   rec::FaultRequest req;
@@ -88,19 +93,25 @@ Status LabNemesis::Send(const std::string& action, const std::string& selector, 
   req.set_no_restart(action == "kill" && spec.duration.count() > 0);
   req.set_loss_pct(static_cast<int>(spec.loss_pct));
   req.set_delay_ms(spec.latency_ms);
+  req.set_fault_id(fault_id);
   return lab::SendFault(stub.value().get(), req);
 }
 
 Status LabNemesis::Inject(const AppliedFault& fault) {
   for (const auto& t : fault.targets)
-    if (Status s = Send(fault.spec.action, "instance=" + t.name, fault.spec); !s.ok()) return s;
+    if (Status s = Send(fault.spec.action, "instance=" + t.name, fault.spec, SupervisorFaultId(fault, t)); !s.ok())
+      return s;
   return Status::OK();
 }
 
+// Undoes this fault only: another one in force (a companion) keeps its own deadline.
 Status LabNemesis::Heal(const AppliedFault& fault) {
   if (fault.spec.action == "kill" && fault.spec.duration.count() == 0) return Status::OK();  // restarts by itself
   FaultSpec none;
-  return Send("heal", "", none);
+  Status healed = Status::OK();
+  for (const auto& t : fault.targets)
+    if (Status s = Send("heal", "", none, SupervisorFaultId(fault, t)); !s.ok() && healed.ok()) healed = s;
+  return healed;
 }
 
 std::string LabNemesis::Describe(const FaultSpec& spec) const {

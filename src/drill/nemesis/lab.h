@@ -5,7 +5,9 @@
 // and then asks the supervisor to fault exactly those instances
 // (selector instance=NAME, mode all), so the history records what was hit. The
 // supervisor journals each fault and undoes it at its deadline even if the drill
-// dies; Heal asks it to undo everything (`milvus-drill lab heal`).
+// dies. Each target's part is sent with the id "<fault id>.<target>", and Heal
+// undoes exactly those parts (`milvus-drill lab heal --id ID`): a companion fault
+// in force keeps its own deadline.
 //
 // Not thread-safe.
 #pragma once
@@ -41,7 +43,8 @@ class LabNemesis final : public Nemesis {
   Result<::milvusdrill::lab::StatusResponse> LabStatus();
 
  private:
-  Status Send(const std::string& action, const std::string& selector, const FaultSpec& spec);
+  Status Send(const std::string& action, const std::string& selector, const FaultSpec& spec,
+              const std::string& fault_id);
 
   std::string data_dir_;
   uint64_t seed_;

@@ -2,8 +2,12 @@
 
 #include <signal.h>
 
+#include <algorithm>
+#include <cctype>
 #include <fstream>
 
+#include "lab.pb.h"
+#include "lab/supervisor/netlab.h"
 #include "util/durable_append.h"
 #include "util/hybrid_ts.h"
 
@@ -36,6 +40,30 @@ void HealJournal(const std::string& path) {
         if (pid.is_number_integer() && pid.get<int>() > 0) ::kill(pid.get<int>(), SIGCONT);
     AppendJournal(path, {{"id", id}, {"healed_unix_ms", NowMs()}, {"by", "supervisor start"}});
   }
+}
+
+Status CheckFaultRequest(const ::milvusdrill::lab::FaultRequest& req, bool network_up,
+                         const std::string& network_reason, const std::set<std::string>& open_ids) {
+  const std::string& action = req.action();
+  bool network_fault = IsNetworkFault(action);
+  if (action != "kill" && action != "pause" && !network_fault)
+    return Status::InvalidArgument("unknown fault action '" + action + "' (kill, pause, partition, loss, delay, heal)");
+  if (req.duration_ms() <= 0 && (action != "kill" || req.no_restart()))
+    return Status::InvalidArgument(action + " needs a positive duration (--for)");
+  if (network_fault && !network_up)
+    return Status(code::kParameterInvalid, legacy::kIllegalArgument,
+                  action + " needs the lab's network namespaces, and this lab runs on loopback (" + network_reason +
+                      "); start it as root with `--network netns`");
+  const std::string& id = req.fault_id();
+  if (id.size() > 100 || !std::all_of(id.begin(), id.end(), [](char ch) {
+        return std::isalnum(static_cast<unsigned char>(ch)) || ch == '.' || ch == '_' || ch == '-';
+      }))
+    return Status::InvalidArgument("a fault id is at most 100 letters, digits, '.', '_' or '-'");
+  if (open_ids.count(id)) return Status::InvalidArgument("fault " + id + " is already in force");
+  if (action == "loss" && (req.loss_pct() < 1 || req.loss_pct() > 100))
+    return Status::InvalidArgument("loss needs --loss between 1 and 100 percent");
+  if (action == "delay" && req.delay_ms() < 1) return Status::InvalidArgument("delay needs --delay >= 1 ms");
+  return Status::OK();
 }
 
 }  // namespace mdrill::lab

@@ -6,7 +6,14 @@
 
 #include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
+
+#include "util/status.h"
+
+namespace milvusdrill::lab {
+class FaultRequest;
+}
 
 namespace mdrill::lab {
 
@@ -21,5 +28,12 @@ std::map<std::string, nlohmann::json> OpenFaults(const std::string& path);
 // SIGCONTs every paused pid an earlier supervisor run left unhealed, and journals
 // each open fault as healed.
 void HealJournal(const std::string& path);
+
+// A fault request (not heal) against what this lab can do: a known action, a
+// duration where one is needed, network faults only with namespaces
+// (`network_reason` says why there are none), loss and delay in range, a fault id
+// well formed and not among `open_ids`. InvalidArgument naming what is wrong.
+Status CheckFaultRequest(const ::milvusdrill::lab::FaultRequest& req, bool network_up,
+                         const std::string& network_reason, const std::set<std::string>& open_ids);
 
 }  // namespace mdrill::lab

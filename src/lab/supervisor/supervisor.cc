@@ -10,6 +10,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <random>
+#include <set>
 #include <thread>
 
 #include "etcd/client.h"
@@ -293,11 +294,19 @@ class Supervisor final : public rec::Supervisor::Service {
   mdrill::Status ApplyFault(const rec::FaultRequest& req, rec::FaultResponse* resp) {
     std::unique_lock<std::mutex> lock(mu_);
     if (req.action() == "heal") {
-      for (auto& f : faults_) HealLocked(f, "heal requested");
-      faults_.clear();
+      for (auto it = faults_.begin(); it != faults_.end();) {
+        if (!req.fault_id().empty() && it->id != req.fault_id()) {
+          ++it;
+          continue;
+        }
+        HealLocked(*it, "heal requested");
+        it = faults_.erase(it);
+      }
       return mdrill::Status::OK();
     }
-    if (mdrill::Status s = CheckFaultLocked(req); !s.ok()) return s;
+    std::set<std::string> open;
+    for (const auto& f : faults_) open.insert(f.id);
+    if (mdrill::Status s = CheckFaultRequest(req, network_up_, o_.topology.network_reason, open); !s.ok()) return s;
     std::vector<Candidate> candidates;
     if (mdrill::Status s = MatchLocked(req, &candidates); !s.ok()) return s;
     if (req.mode() == "active" || req.mode() == "standby") {
@@ -324,25 +333,6 @@ class Supervisor final : public rec::Supervisor::Service {
     std::vector<Component*> targets;
     for (size_t i = 0; i < n; ++i) targets.push_back(candidates[i].component);
     return InjectLocked(req, targets, resp);
-  }
-
-  // The request's action and parameters, against what this lab can do.
-  mdrill::Status CheckFaultLocked(const rec::FaultRequest& req) const {
-    const std::string& action = req.action();
-    bool network_fault = IsNetworkFault(action);
-    if (action != "kill" && action != "pause" && !network_fault)
-      return mdrill::Status::InvalidArgument("unknown fault action '" + action +
-                                             "' (kill, pause, partition, loss, delay, heal)");
-    if (req.duration_ms() <= 0 && (action != "kill" || req.no_restart()))
-      return mdrill::Status::InvalidArgument(action + " needs a positive duration (--for)");
-    if (network_fault && !network_up_)
-      return mdrill::Status(code::kParameterInvalid, legacy::kIllegalArgument,
-                            action + " needs the lab's network namespaces, and this lab runs on loopback (" +
-                                o_.topology.network_reason + "); start it as root with `--network netns`");
-    if (action == "loss" && (req.loss_pct() < 1 || req.loss_pct() > 100))
-      return mdrill::Status::InvalidArgument("loss needs --loss between 1 and 100 percent");
-    if (action == "delay" && req.delay_ms() < 1) return mdrill::Status::InvalidArgument("delay needs --delay >= 1 ms");
-    return mdrill::Status::OK();
   }
 
   // Whether the fault can be applied to `c` now. A partitioned component can still
@@ -380,7 +370,8 @@ class Supervisor final : public rec::Supervisor::Service {
   mdrill::Status InjectLocked(const rec::FaultRequest& req, const std::vector<Component*>& targets,
                               rec::FaultResponse* resp) {
     struct Fault f;
-    f.id = req.action() + "-" + std::to_string(NowMs()) + "-" + std::to_string(next_fault_++);
+    f.id = !req.fault_id().empty() ? req.fault_id()
+                                   : req.action() + "-" + std::to_string(NowMs()) + "-" + std::to_string(next_fault_++);
     f.action = req.action();
     f.targets = targets;
     int64_t duration = req.duration_ms() > 0 ? req.duration_ms() : 0;

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "drill/nemesis/lab.h"
 #include "lab.grpc.pb.h"
 #include "lab/etcd_fixture.h"
 #include "lab/supervisor/client.h"
@@ -263,6 +264,44 @@ TEST_F(HaLab, SupervisorCrashTakesItsComponentsWithIt) {
   EXPECT_EQ(alive, 0u) << "components outlived their supervisor";
   ASSERT_EQ(Cli({"lab", "down"}, &out), 0) << out;
   EXPECT_NE(out.find("0 recorded components still running were killed"), std::string::npos) << out;
+}
+
+// Two faults in force at once, as the soak's companions are: healing one (by its
+// id, as the drill's LabNemesis does when its lifetime is over) leaves the other in
+// force until its own deadline or heal. Ids are checked: malformed or in force
+// twice is refused; a heal of an id no longer open is nothing to do.
+TEST_F(HaLab, HealingOneFaultLeavesTheOtherInForce) {
+  drill::LabNemesis nemesis(dir_, 7);
+  drill::FaultSpec pause_qn;
+  pause_qn.action = "pause";
+  pause_qn.selector = "instance=querynode-0";
+  pause_qn.mode = "all";
+  pause_qn.duration = std::chrono::seconds(60);
+  drill::FaultSpec pause_proxy = pause_qn;
+  pause_proxy.selector = "instance=proxy-1";
+  auto first = nemesis.Apply(pause_qn);
+  ASSERT_TRUE(first.ok()) << first.status().ToString();
+  auto second = nemesis.Apply(pause_proxy);
+  ASSERT_TRUE(second.ok()) << second.status().ToString();
+  auto s = Status();
+  EXPECT_EQ(Find(s, "querynode-0")->state(), "paused");
+  EXPECT_EQ(Find(s, "proxy-1")->state(), "paused");
+  ASSERT_TRUE(nemesis.Heal(second.value()).ok());
+  s = Status();
+  EXPECT_EQ(Find(s, "querynode-0")->state(), "paused") << "healing the proxy's pause ended the query node's too";
+  EXPECT_NE(Find(s, "proxy-1")->state(), "paused");
+  ASSERT_TRUE(nemesis.Heal(second.value()).ok()) << "a second heal is nothing to do";
+  std::string out;
+  const std::string open_id = first->id + ".querynode-0";
+  EXPECT_EQ(Cli({"lab", "pause", "-l", "instance=querynode-1", "--for", "5s", "--id", open_id}, &out), 1);
+  EXPECT_NE(out.find("already in force"), std::string::npos) << out;
+  EXPECT_EQ(Cli({"lab", "pause", "-l", "instance=querynode-1", "--for", "5s", "--id", "a b"}, &out), 1);
+  EXPECT_NE(out.find("a fault id is at most 100"), std::string::npos) << out;
+  EXPECT_NE(Find(Status(), "querynode-1")->state(), "paused") << "a refused request changed nothing";
+  ASSERT_EQ(Cli({"lab", "heal", "--id", open_id}, &out), 0) << out;
+  s = Status();
+  EXPECT_EQ(Count(s, "paused"), 0);
+  for (const auto& c : s.components()) EXPECT_EQ(c.restarts(), 0) << c.name();
 }
 
 }  // namespace
