@@ -351,6 +351,9 @@ int DownChecked(const LabFlags& f) {
     if (j.contains("netns") && !j["netns"].empty() && lab::LabNetworkOwner(j.value("base_port", 0)).empty())
       lab::TearDownLabNetwork(j.value("base_port", 0), j["netns"].get<std::vector<std::string>>());
     ::unlink(lab::SupervisorAddressFile(f.data_dir).c_str());
+    // Stopped on purpose: the next `lab up` counts restarts from zero.
+    j["stopped"] = true;
+    std::ofstream(lab::StateFile(f.data_dir)) << j.dump(2) << "\n";
     std::printf("lab down: killed the components recorded in %s\n", lab::StateFile(f.data_dir).c_str());
     return 0;
   }

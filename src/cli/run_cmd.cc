@@ -83,6 +83,7 @@ Result<SoakOptions> SoakOptionsFromFlags(const RunFlags& f) {
   // etcd members, packet loss and delay: the lab's (loss and delay need its
   // network-namespace mode); other targets label etcd their own way.
   o.etcd = !f.no_etcd && f.target == "lab";
+  o.supervisor = !f.no_supervisor && f.target == "lab";
   o.network = !f.no_network_faults && f.target == "lab" && ::geteuid() == 0;
   o.delay = o.network && lab::NetemAvailable();
   // A mix file replaces the built-in mix; a setting it names replaces its flag.
@@ -460,6 +461,7 @@ std::function<int()> AddRunCommands(CLI::App* app) {
   soak->add_flag("--no-pause", f->no_pause, "leave pauses out of the mix");
   soak->add_flag("--no-partition", f->no_partition, "leave partitions out of the mix");
   soak->add_flag("--no-etcd", f->no_etcd, "leave etcd members out of the targets");
+  soak->add_flag("--no-supervisor", f->no_supervisor, "lab: leave kills of the lab's supervisor out of the mix");
   soak->add_flag("--no-network-faults", f->no_network_faults, "leave packet loss and delay out of the mix");
   AddTargetAndReportFlags(soak, f.get());
 

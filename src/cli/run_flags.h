@@ -51,6 +51,7 @@ struct RunFlags {
   int max_at_once = 2;    // soak: faults in force at once
   uint64_t seed = 1;
   bool no_pause = false, no_partition = false, no_etcd = false, no_network_faults = false;
+  bool no_supervisor = false;
 };
 
 }  // namespace mdrill::cli

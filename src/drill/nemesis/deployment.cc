@@ -72,6 +72,10 @@ const std::vector<std::string>& Roles() {
 }
 
 Result<std::string> Deployment::Selector(const std::string& role) const {
+  if (role == "supervisor") {  // the lab's own process, not a Milvus role
+    if (profile == "lab") return std::string("app=milvus-drill-supervisor");
+    return Status::InvalidArgument("role supervisor: only the lab has a supervisor to kill");
+  }
   if (std::find(Roles().begin(), Roles().end(), role) == Roles().end())
     return Status::InvalidArgument("unknown role '" + role + "' (roles: coordinator, proxy, querynode, datanode, " +
                                    "streamingnode, etcd)");

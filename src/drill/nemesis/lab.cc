@@ -4,6 +4,7 @@
 
 #include <fstream>
 
+#include "drill/nemesis/lab_supervisor.h"
 #include "lab.grpc.pb.h"
 #include "lab/supervisor/client.h"
 #include "util/selector.h"
@@ -42,6 +43,17 @@ Result<std::vector<Target>> LabNemesis::Resolve(const FaultSpec& spec) {
   if (Status s = ValidateSpec(spec); !s.ok()) return s;
   auto mode = ParseMode(spec.mode);
   if (!mode.ok()) return mode.status();
+  if (SelectsSupervisor(spec.selector)) {
+    if (spec.action != "kill") return Unsupported("the lab's supervisor can be killed, not " + spec.action);
+    if (spec.duration.count() <= 0)
+      return Status::InvalidArgument(
+          "a kill of the lab's supervisor needs a duration: how long the lab stays down before it is started again");
+    if (mode->kind == Mode::kActive || mode->kind == Mode::kStandby)
+      return Status::InvalidArgument("mode " + spec.mode + " applies to coordinators only");
+    auto sup = FindSupervisor(data_dir_);
+    if (!sup.ok()) return sup.status();
+    return std::vector<Target>{{"supervisor", "pid " + std::to_string(sup->pid)}};
+  }
   auto st = LabStatus();
   if (!st.ok()) return st.status();
   std::vector<Target> candidates;
@@ -70,6 +82,13 @@ Result<AppliedFault> LabNemesis::Plan(const FaultSpec& spec) {
   f.spec = spec;
   f.targets = targets.value();
   f.planned_unix_ms = UnixMs();
+  if (f.targets.size() == 1 && f.targets[0].name == "supervisor") {
+    auto sup = FindSupervisor(data_dir_);
+    if (!sup.ok()) return sup.status();
+    f.steps.push_back({{"kill", "-KILL", std::to_string(sup->pid)}, ""});
+    f.undo.push_back({sup->restart, ""});  // Heal, once the duration is over
+    return f;
+  }
   for (const auto& t : f.targets) {
     Command c{{"lab", spec.action, "-l", "instance=" + t.name, "--mode", "all", "--data-dir", data_dir_}, ""};
     if (spec.duration.count() > 0) c.args.insert(c.args.end(), {"--for", Seconds(spec.duration)});
@@ -97,7 +116,24 @@ Status LabNemesis::Send(const std::string& action, const std::string& selector, 
   return lab::SendFault(stub.value().get(), req);
 }
 
+// The whole lab's crash (see lab_supervisor.h): the supervisor is killed here and
+// started again by Heal, with the command in the plan's undo, once the fault's
+// duration is over.
+Status LabNemesis::InjectSupervisorKill(const AppliedFault& fault) {
+  auto sup = FindSupervisor(data_dir_);
+  if (!sup.ok()) return sup.status();
+  if (fault.steps.empty() || fault.steps[0].args.back() != std::to_string(sup->pid))
+    return Status::InvalidArgument("the lab supervisor changed since the fault was planned (now pid " +
+                                   std::to_string(sup->pid) + ")");
+  return KillSupervisor(sup.value());
+}
+
+bool LabNemesis::IsSupervisorFault(const AppliedFault& fault) {
+  return fault.targets.size() == 1 && fault.targets[0].name == "supervisor";
+}
+
 Status LabNemesis::Inject(const AppliedFault& fault) {
+  if (IsSupervisorFault(fault)) return InjectSupervisorKill(fault);
   for (const auto& t : fault.targets)
     if (Status s = Send(fault.spec.action, "instance=" + t.name, fault.spec, SupervisorFaultId(fault, t)); !s.ok())
       return s;
@@ -106,6 +142,10 @@ Status LabNemesis::Inject(const AppliedFault& fault) {
 
 // Undoes this fault only: another one in force (a companion) keeps its own deadline.
 Status LabNemesis::Heal(const AppliedFault& fault) {
+  if (IsSupervisorFault(fault)) {
+    if (FindSupervisor(data_dir_).ok() || fault.undo.empty()) return Status::OK();  // already back
+    return RestartSupervisor(fault.undo[0].args);
+  }
   if (fault.spec.action == "kill" && fault.spec.duration.count() == 0) return Status::OK();  // restarts by itself
   FaultSpec none;
   Status healed = Status::OK();
@@ -115,6 +155,9 @@ Status LabNemesis::Heal(const AppliedFault& fault) {
 }
 
 std::string LabNemesis::Describe(const FaultSpec& spec) const {
+  if (SelectsSupervisor(spec.selector))
+    return "kill -KILL <the lab supervisor of " + data_dir_ + ">, then `lab up` as it was started after " +
+           Seconds(spec.duration);
   std::string d = "milvus-drill lab " + spec.action + " " + DescribeTargets(spec.mode, spec.selector);
   if (spec.action == "loss") d += " --loss " + std::to_string(static_cast<int>(spec.loss_pct));
   if (spec.action == "delay") d += " --delay " + std::to_string(spec.latency_ms);

@@ -7,7 +7,10 @@
 // supervisor journals each fault and undoes it at its deadline even if the drill
 // dies. Each target's part is sent with the id "<fault id>.<target>", and Heal
 // undoes exactly those parts (`milvus-drill lab heal --id ID`): a companion fault
-// in force keeps its own deadline.
+// in force keeps its own deadline. The selector role=supervisor names the
+// supervisor itself: killing it crashes the whole lab, which stays down for the
+// fault's duration (required); Heal starts it again as it was started
+// (lab_supervisor.h) and returns once the lab serves.
 //
 // Not thread-safe.
 #pragma once
@@ -43,6 +46,8 @@ class LabNemesis final : public Nemesis {
   Result<::milvusdrill::lab::StatusResponse> LabStatus();
 
  private:
+  Status InjectSupervisorKill(const AppliedFault& fault);
+  static bool IsSupervisorFault(const AppliedFault& fault);
   Status Send(const std::string& action, const std::string& selector, const FaultSpec& spec,
               const std::string& fault_id);
 

@@ -20,6 +20,7 @@ std::vector<SoakFault> SoakMix(const SoakOptions& o) {
       if ((f.action == "loss" || f.action == "delay") && !o.network) continue;
       if (f.action == "delay" && !o.delay) continue;
       if (f.selector.find("etcd") != std::string::npos && !o.etcd) continue;
+      if (f.selector.find("supervisor") != std::string::npos && !o.supervisor) continue;
       mix.push_back(f);
     }
     return mix;
@@ -39,6 +40,7 @@ std::vector<SoakFault> SoakMix(const SoakOptions& o) {
     mix.push_back({"kill", "role=etcd", "one", false, 1});
     if (o.pause) mix.push_back({"pause", "role=etcd", "one", true, 1});
   }
+  if (o.supervisor) mix.push_back({"kill", "role=supervisor", "one", true, 1});
   if (o.network) {
     if (o.delay) mix.push_back({"delay", "role=querynode", "one", true, 1, 200, 0});
     mix.push_back({"loss", "role=proxy", "one", true, 1, 0, 20});
@@ -47,6 +49,8 @@ std::vector<SoakFault> SoakMix(const SoakOptions& o) {
 }
 
 namespace {
+
+bool IsSupervisorSelector(const std::string& selector) { return selector.find("supervisor") != std::string::npos; }
 
 FaultStep Step(const SoakFault& f, double at_s, double lasts_s) {
   FaultStep step;
@@ -108,7 +112,8 @@ Status ParseMixFault(const YAML::Node& n, const std::string& origin, const std::
   if ((f->action == "delay") != (f->latency_ms > 0))
     return MixError(origin, where, "delay, and only delay, takes a latency");
   if ((f->action == "loss") != (f->loss_pct > 0)) return MixError(origin, where, "loss, and only loss, takes a loss");
-  f->lasting = f->action != "kill";
+  // The lab's supervisor stays down for the fault's length (lab_supervisor.h).
+  f->lasting = f->action != "kill" || IsSupervisorSelector(f->selector);
   return Status::OK();
 }
 
@@ -199,7 +204,10 @@ Result<Scenario> SoakScenario(const SoakOptions& o) {
     if (at + lasts + o.tail_s > o.duration_s) break;
     t.faults.push_back(Step(f, at, lasts));
     double over = t.faults.back().at_s + lasts;
-    if (o.max_at_once > 1 && f.lasting && lasts >= 2 && unit(rng) < o.companion_chance) {
+    // The lab is wholly down while its supervisor is, with nothing left to fault:
+    // a supervisor kill may be a companion (the lab crashes mid-fault), never have one.
+    if (o.max_at_once > 1 && f.lasting && lasts >= 2 && !IsSupervisorSelector(f.selector) &&
+        unit(rng) < o.companion_chance) {
       // A companion on another kind of component, never a second etcd member (the
       // quorum stays), injected while the first holds.
       const SoakFault& g = mix[pick(rng)];

@@ -41,6 +41,7 @@ struct SoakOptions {
   bool pause = true;               // the backend can pause (lab, docker; k8s with Chaos Mesh)
   bool partition = true;           // the backend can partition (lab as root, k8s, docker)
   bool etcd = true;                // etcd members as targets (the lab: its members are labelled app=etcd)
+  bool supervisor = false;         // the lab's supervisor as a target (a kill crashes the whole lab)
   bool network = true;             // packet loss and delay (the lab as root: nftables and netem)
   bool delay = true;               // the kernel has netem (without it, loss only)
   double keyed_rate = 5;           // each keyed kind per second (drill/run/keyed.h); 0 turns them off
@@ -53,8 +54,9 @@ struct SoakOptions {
 // The built-in mix: kills of the active and the standby coordinator, a query node
 // and a proxy; pauses of a query node and a proxy; a partition of the active
 // coordinator; a kill and a pause of one etcd member (the leader or a follower, as
-// drawn); 200 ms of delay on a query node and 20 % packet loss on a proxy. Entries
-// the options rule out are left out.
+// drawn); 200 ms of delay on a query node and 20 % packet loss on a proxy; on the
+// lab, a kill of its supervisor (the whole lab crashes and is started again, see
+// drill/nemesis/lab_supervisor.h). Entries the options rule out are left out.
 std::vector<SoakFault> SoakMix(const SoakOptions& o);
 
 // A mix file (`soak -f FILE`): the faults drawn and how often, and optionally the

@@ -23,6 +23,7 @@
 #include "lab/supervisor/journal.h"
 #include "lab/supervisor/netlab.h"
 #include "lab/supervisor/peer_owner.h"
+#include "lab/supervisor/state_file.h"
 #include "milvus.grpc.pb.h"
 #include "util/durable_append.h"
 #include "util/hybrid_ts.h"
@@ -72,6 +73,11 @@ class Supervisor final : public rec::Supervisor::Service {
             LabChannel(c->plan.address, c->plan.role == "querynode" ? "" : o_.topology.tls_cert_file));
       components_.push_back(std::move(c));
     }
+    // After a supervisor that crashed, restarts go on from its counts: the lab's
+    // platform counts over the lab's life, as a pod's outlive a kubelet's restart.
+    const std::map<std::string, int> carried = RestartsLeftByCrash(o.topology.data_dir);
+    for (auto& c : components_)
+      if (auto it = carried.find(c->plan.name); it != carried.end()) c->restarts = it->second;
     etcd_endpoints_ = Endpoints(members);
     for (const auto& c : components_)
       if (c->plan.role == "coordinator")
@@ -229,19 +235,10 @@ class Supervisor final : public rec::Supervisor::Service {
   }
 
   void WriteStateLocked() {
-    nlohmann::json j;
-    j["supervisor_pid"] = ::getpid();
-    j["supervisor_start"] = ProcessStartTicks(::getpid());
-    j["base_port"] = o_.topology.base_port;
-    j["netns"] = network_up_ ? NamespacesLocked() : std::vector<std::string>{};
-    j["components"] = nlohmann::json::array();
-    for (auto& c : components_)
-      j["components"].push_back({{"name", c->plan.name},
-                                 {"pid", c->proc.running() ? c->proc.pid() : 0},
-                                 {"start", c->proc.running() ? ProcessStartTicks(c->proc.pid()) : -1}});
-    std::string tmp = StateFile(o_.topology.data_dir) + ".tmp";
-    std::ofstream(tmp) << j.dump(2) << "\n";
-    std::rename(tmp.c_str(), StateFile(o_.topology.data_dir).c_str());
+    std::vector<ComponentState> states;
+    for (auto& c : components_) states.push_back({c->plan.name, c->proc.running() ? c->proc.pid() : 0, c->restarts});
+    WriteLabState(o_.topology.data_dir, stopping_, o_.topology.base_port,
+                  network_up_ ? NamespacesLocked() : std::vector<std::string>{}, states);
   }
 
   // -1 unreachable, 0 standby, 1 active. An RPC of up to 300 ms; needs no lock

@@ -11,6 +11,7 @@
 
 #include "drill/nemesis/k8s.h"
 #include "drill/nemesis/k8s_fixtures.h"
+#include "drill/nemesis/lab_supervisor.h"
 #include "drill/nemesis/recording_cli.h"
 
 namespace mdrill::drill {
@@ -154,6 +155,14 @@ TEST(Deployment, ProfilesOverridesAndBadInput) {
   auto lab = MakeDeployment("lab", "", "mixcoord");
   ASSERT_TRUE(lab.ok());
   EXPECT_EQ(lab->Resolve("role=coordinator").value(), "app=milvus-mixcoord");
+  // Only the lab has a supervisor to kill, and its selector names nothing else.
+  EXPECT_EQ(lab->Resolve("role=supervisor").value(), "app=milvus-drill-supervisor");
+  EXPECT_TRUE(SelectsSupervisor(lab->Resolve("role=supervisor").value()));
+  EXPECT_FALSE(SelectsSupervisor(""));
+  EXPECT_FALSE(SelectsSupervisor("app=milvus-proxy"));
+  auto no_supervisor = seed->Resolve("role=supervisor");
+  ASSERT_FALSE(no_supervisor.ok());
+  EXPECT_NE(no_supervisor.status().reason().find("only the lab"), std::string::npos);
   EXPECT_FALSE(MakeDeployment("helm", "").ok());
   EXPECT_FALSE(MakeDeployment("operator", "").ok());
   EXPECT_FALSE(MakeDeployment("nomad", "x").ok());

@@ -124,6 +124,40 @@ TEST(SoakSchedule, CompanionsJoinALastingFaultOnAnotherComponent) {
   EXPECT_FALSE(SoakScenario(bad).ok());
 }
 
+// On the lab the supervisor is a target: killed for a lasting fault's length, as a
+// companion of another fault (the lab crashes mid-fault) but never with one (the lab
+// is down, nothing is left to fault); left out unless asked for.
+TEST(SoakSchedule, TheLabsSupervisorIsKilledMidFaultNeverJoined) {
+  int kills = 0, as_companion = 0;
+  for (uint64_t seed = 1; seed <= 200; ++seed) {
+    SoakOptions o;
+    o.seed = seed;
+    o.duration_s = 900;
+    o.supervisor = true;
+    auto s = SoakScenario(o);
+    ASSERT_TRUE(s.ok()) << seed;
+    const auto& faults = s.value().tests.at(0).faults;
+    for (size_t i = 0; i < faults.size(); ++i) {
+      if (faults[i].spec.selector != "role=supervisor") continue;
+      ++kills;
+      EXPECT_EQ(faults[i].spec.action, "kill");
+      EXPECT_GE(faults[i].spec.duration.count(), 500) << seed << ": the lab must stay down a while";
+      const double end = faults[i].at_s + faults[i].spec.duration.count() / 1000.0;
+      if (i + 1 < faults.size()) {
+        EXPECT_GE(faults[i + 1].at_s, end) << seed << ": a fault joined the supervisor's";
+      }
+      if (i > 0 && faults[i - 1].at_s + faults[i - 1].spec.duration.count() / 1000.0 > faults[i].at_s) ++as_companion;
+    }
+  }
+  EXPECT_GT(kills, 50);
+  EXPECT_GT(as_companion, 0);
+  SoakOptions off;
+  off.duration_s = 3600;
+  auto s = SoakScenario(off);
+  ASSERT_TRUE(s.ok());
+  for (const auto& f : s.value().tests.at(0).faults) EXPECT_NE(f.spec.selector, "role=supervisor");
+}
+
 TEST(SoakSchedule, ADurationWithNoRoomForAFaultIsRefused) {
   SoakOptions o;
   o.duration_s = 30;  // 15 s warm-up + 20 s tail

@@ -238,12 +238,20 @@ namespace {
 
 // A supervisor that crashes takes its components with it (they were started with
 // PR_SET_PDEATHSIG), paused ones included: nothing keeps running, holding ports or
-// a fault, after the lab's owner is gone. `lab down` afterwards cleans up and kills
-// nothing it cannot prove is still the lab's.
-TEST_F(HaLab, SupervisorCrashTakesItsComponentsWithIt) {
-  auto before = Status();
+// a fault, after the lab's owner is gone. `lab up` again brings the lab back whole:
+// the fault the dead supervisor left open is healed, and each component's restarts
+// go on from the count it had (a crash before the supervisor's is still counted).
+TEST_F(HaLab, SupervisorCrashTakesItsComponentsWithItAndLabUpBringsThemBack) {
   std::string out;
-  ASSERT_EQ(Cli({"lab", "pause", "-l", "app=milvus-querynode", "--mode", "one", "--for", "60s"}, &out), 0) << out;
+  ASSERT_EQ(Cli({"lab", "kill", "-l", "instance=proxy-0"}, &out), 0) << out;
+  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (Find(Status(), "proxy-0")->restarts() < 1 && std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  auto before = Status();
+  ASSERT_EQ(Find(before, "proxy-0")->restarts(), 1);
+  ASSERT_EQ(Cli({"lab", "pause", "-l", "app=milvus-querynode", "--mode", "one", "--for", "60s", "--id", "held"}, &out),
+            0)
+      << out;
   std::ifstream state(lab::StateFile(dir_));
   auto j = nlohmann::json::parse(state, nullptr, false);
   ASSERT_FALSE(j.is_discarded());
@@ -254,7 +262,7 @@ TEST_F(HaLab, SupervisorCrashTakesItsComponentsWithIt) {
     if (c.pid() > 0) pids.push_back(c.pid());
   ASSERT_GE(pids.size(), 10u);
   ASSERT_EQ(::kill(sup, SIGKILL), 0);
-  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  until = std::chrono::steady_clock::now() + std::chrono::seconds(5);
   size_t alive = pids.size();
   while (alive > 0 && std::chrono::steady_clock::now() < until) {
     alive = 0;
@@ -262,8 +270,30 @@ TEST_F(HaLab, SupervisorCrashTakesItsComponentsWithIt) {
     std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   EXPECT_EQ(alive, 0u) << "components outlived their supervisor";
+  ASSERT_EQ(Cli({"lab", "up", "--topology", "ha", "--base-port", std::to_string(base_), "--front-door",
+                 "127.0.0.1:" + std::to_string(base_ + 15), "--restart-delay", "500"},
+                &out),
+            0)
+      << out;
+  auto stub = lab::ConnectSupervisor(dir_);
+  ASSERT_TRUE(stub.ok()) << stub.status().ToString();
+  stub_ = std::move(stub.value());
+  auto after = Status();
+  EXPECT_EQ(Count(after, "paused"), 0);
+  EXPECT_EQ(Count(after, "active"), 1);
+  for (const auto& c : after.components()) {
+    EXPECT_TRUE(c.healthy() || c.role() == "coordinator") << c.name();
+    EXPECT_EQ(c.restarts(), c.name() == "proxy-0" ? 1 : 0) << c.name();
+  }
+  std::ifstream journal(dir_ + "/faults.journal");
+  std::string all((std::istreambuf_iterator<char>(journal)), std::istreambuf_iterator<char>());
+  EXPECT_NE(all.find(R"("by":"supervisor start","healed_unix_ms")"), std::string::npos) << all;
+  // A clean stop marks the state, so the next `lab up` counts from zero.
   ASSERT_EQ(Cli({"lab", "down"}, &out), 0) << out;
-  EXPECT_NE(out.find("0 recorded components still running were killed"), std::string::npos) << out;
+  std::ifstream stopped(lab::StateFile(dir_));
+  auto s = nlohmann::json::parse(stopped, nullptr, false);
+  ASSERT_FALSE(s.is_discarded());
+  EXPECT_TRUE(s.value("stopped", false)) << s.dump();
 }
 
 // Two faults in force at once, as the soak's companions are: healing one (by its
