@@ -13,7 +13,8 @@ namespace {
 constexpr const char* kDefinition =
     "keyed workload, per key: lost = an ok key_insert or upsert, no ok or unknown delete, absent from the final "
     "read; duplicated = stored more than once; resurrected = an ok delete, then seen by the final read or by a "
-    "lookup that must see it; stale = a lookup that must see an ok write found no row or an older version (Strong "
+    "lookup that must see it (unless a write of the key ended after the delete began, and began before that "
+    "lookup ended); stale = a lookup that must see an ok write found no row or an older version (Strong "
     "and Session lookups must see what was acknowledged before they began, Bounded ones what was acknowledged "
     "more than 6 s before: the 5 s gracefulTime and 1 s of slack; Eventually ones nothing), or the final read holds an "
     "older version than the last ok write (unless an unknown "
@@ -35,10 +36,11 @@ int64_t VersionOf(const Op& op, size_t i) {
 }
 
 // An unknown write may take effect after it ended, even after a later ok write
-// of the key: a version only such a write carried is explained.
-bool UnknownWrote(const KeyOps& k, int64_t key, int64_t version) {
+// of the key: a version only such a write carried is explained, if the write
+// began before `before_us` (a read that ended then cannot see a later one).
+bool UnknownWrote(const KeyOps& k, int64_t key, int64_t version, int64_t before_us = INT64_MAX) {
   for (const Op* w : k.writes)
-    if (w->outcome == Outcome::kUnknown)
+    if (w->outcome == Outcome::kUnknown && w->start_us < before_us)
       for (size_t i = 0; i < w->ids.size(); ++i)
         if (w->ids[i] == key && VersionOf(*w, i) == version) return true;
   return false;
@@ -107,7 +109,8 @@ void JudgeLookup(const Op& l, int64_t key, const KeyOps& k, const History& h, Ke
     }
   }
   const int64_t seen = l.values.empty() ? -1 : *std::max_element(l.values.begin(), l.values.end());
-  if (newest_ok >= 0 && !delete_began && (l.value == 0 || (seen < newest_ok && !UnknownWrote(k, key, seen)))) {
+  if (newest_ok >= 0 && !delete_began &&
+      (l.value == 0 || (seen < newest_ok && !UnknownWrote(k, key, seen, l.end_us)))) {
     Flag(r, &r->stale, "stale", key,
          who + " found " + (l.value == 0 ? std::string("no row") : "version " + std::to_string(seen)) +
              " after version " + std::to_string(newest_ok) + " was acknowledged",
@@ -115,8 +118,10 @@ void JudgeLookup(const Op& l, int64_t key, const KeyOps& k, const History& h, Ke
     return;
   }
   if (!deleted_before || l.value == 0) return;
+  // Written again: a write that ended after the delete began and began before
+  // this lookup ended (a later one cannot have put the row it saw).
   for (const Op* w : k.writes)
-    if (w->outcome != Outcome::kFail && w->end_us >= first_ok_delete_start) return;  // written again
+    if (w->outcome != Outcome::kFail && w->end_us >= first_ok_delete_start && w->start_us < l.end_us) return;
   Flag(r, &r->resurrected, "resurrected", key, who + " found the key after its delete was acknowledged", k, h);
 }
 
@@ -182,9 +187,11 @@ std::string KeyList(const std::vector<int64_t>& keys, size_t max) {
   return s;
 }
 
-KeyedResult CheckKeyed(const History& h) {
-  KeyedResult r;
-  r.definition = kDefinition;
+namespace {
+
+// Each key's ops, and the counts of `r`.
+std::unordered_map<int64_t, KeyOps> CollectKeys(const History& h, KeyedResult* r_out) {
+  KeyedResult& r = *r_out;
   std::unordered_map<int64_t, KeyOps> keys;
   for (const Op& op : h.ops) {
     const bool write = IsKeyWrite(op), del = op.kind == kKindDelete, look = op.kind == kKindKeyLookup;
@@ -198,6 +205,35 @@ KeyedResult CheckKeyed(const History& h) {
     if (op.outcome == Outcome::kUnknown && !look) ++r.unknown_writes;
     for (int64_t id : op.ids) (write ? keys[id].writes : del ? keys[id].deletes : keys[id].lookups).push_back(&op);
   }
+  return keys;
+}
+
+void SortUnique(KeyedResult* r) {
+  for (auto* v : {&r->lost, &r->duplicated, &r->resurrected, &r->stale, &r->phantom}) {
+    std::sort(v->begin(), v->end());
+    v->erase(std::unique(v->begin(), v->end()), v->end());
+  }
+}
+
+}  // namespace
+
+KeyedResult CheckKeyedLookups(const History& h, int64_t cutoff_us) {
+  KeyedResult r;
+  r.definition = kDefinition;
+  std::unordered_map<int64_t, KeyOps> keys = CollectKeys(h, &r);
+  std::map<int64_t, const KeyOps*> ordered;
+  for (const auto& [key, k] : keys) ordered[key] = &k;
+  for (const auto& [key, k] : ordered)
+    for (const Op* l : k->lookups)
+      if (l->ok() && l->end_us < cutoff_us) JudgeLookup(*l, key, *k, h, &r);
+  SortUnique(&r);
+  return r;
+}
+
+KeyedResult CheckKeyed(const History& h) {
+  KeyedResult r;
+  r.definition = kDefinition;
+  std::unordered_map<int64_t, KeyOps> keys = CollectKeys(h, &r);
   bool any_final = false;
   const Op* fin = internal::LastOkOp(h, kKindKeyFinal, &any_final);
   if (!r.ran && !any_final) return r;
@@ -220,10 +256,7 @@ KeyedResult CheckKeyed(const History& h) {
     JudgeFinal(key, *k, h, &r);
   }
   JudgePartialBatches(h, keys, &r);
-  for (auto* v : {&r.lost, &r.duplicated, &r.resurrected, &r.stale, &r.phantom}) {
-    std::sort(v->begin(), v->end());
-    v->erase(std::unique(v->begin(), v->end()), v->end());
-  }
+  SortUnique(&r);
   return r;
 }
 

@@ -4,9 +4,10 @@
 //  lost         an ok key_insert or upsert, no delete of it that was ok or
 //               unknown, and absent from the final read.
 //  duplicated   stored more than once.
-//  resurrected  an ok delete, no write of it that ended after the delete began,
-//               and present in the final read or in a Strong lookup that began
-//               after the delete was acknowledged.
+//  resurrected  an ok delete, no write of it that ended after the delete began
+//               (for a lookup: and began before the lookup ended), and present
+//               in the final read or in a Strong lookup that began after the
+//               delete was acknowledged.
 //  stale        a Strong lookup that began after an ok write of it ended (and
 //               no delete of it began before the lookup ended) found no row, or
 //               a version older than that write's; or the final read holds an
@@ -50,6 +51,12 @@ struct KeyedResult {
 };
 
 KeyedResult CheckKeyed(const History& history);
+
+// Mid-run: only the lookups that ended before `cutoff_us` are judged (stale and
+// resurrected), from the ops that began before them. Each such judgement is the
+// one CheckKeyed makes of that lookup once the run is over, provided every op
+// that began before `cutoff_us` has ended and is in `history`.
+KeyedResult CheckKeyedLookups(const History& history, int64_t cutoff_us);
 nlohmann::json ToJson(const KeyedResult& result);
 
 // "13, 27, 31 (+5 more)": the first `max` keys of a list.

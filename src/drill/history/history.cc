@@ -271,6 +271,26 @@ Status ReadHistory(const std::string& path, History* history) {
   return Status::OK();
 }
 
+Status HistoryFollower::ReadNew(History* history) {
+  std::ifstream in(path_, std::ios::binary);
+  if (!in) return IoError("open " + path_);
+  in.seekg(offset_);
+  std::ostringstream buf;
+  buf << in.rdbuf();
+  const std::string text = partial_ + buf.str();
+  offset_ += static_cast<std::streamoff>(text.size() - partial_.size());
+  size_t pos = 0;
+  for (size_t nl = text.find('\n'); nl != std::string::npos; pos = nl + 1, nl = text.find('\n', pos)) {
+    std::string_view line(text.data() + pos, nl - pos);
+    if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
+    json j = json::parse(line, nullptr, /*allow_exceptions=*/false);
+    if (j.is_discarded()) return Bad(path_ + ": not valid JSON at byte " + std::to_string(offset_));
+    if (Status s = ApplyRecord(j, &seen_meta_, history); !s.ok()) return Bad(path_ + ": " + s.reason());
+  }
+  partial_ = text.substr(pos);
+  return Status::OK();
+}
+
 Status WriteHistory(const std::string& path, const History& history) {
   std::string out = MetaJsonLine(history.meta) + "\n";
   for (const Op& op : history.ops) out += ToJsonLine(op) + "\n";

@@ -22,10 +22,12 @@
 #pragma once
 
 #include <cstdint>
+#include <ios>
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "util/status.h"
@@ -92,6 +94,9 @@ inline constexpr const char* kEventTarget = "target";
 // The target's processes as its platform sees them (drill/check/census.h); data
 // {"label": "start" | "after <fault id>" | "end", "components": [...]}.
 inline constexpr const char* kEventCensus = "census";
+// An invariant the history proved broken while the run went on (drill/check/so_far.h);
+// data {"invariant", "id"}. The verdict judges from the ops, not from these.
+inline constexpr const char* kEventViolation = "violation";
 
 struct Op {
   std::string kind;         // "search", "insert", "query", "count", "probe", "final" ...
@@ -162,6 +167,22 @@ Status ReadHistory(const std::string& path, History* history);
 // Writes a whole history (meta first, then ops, then events) to `path`,
 // replacing the file. For tests and for re-judging tools; runs use HistoryWriter.
 Status WriteHistory(const std::string& path, const History& history);
+
+// Follows a history file that a HistoryWriter is still writing: each ReadNew
+// adds the whole lines appended since the last call to *history (a line not yet
+// finished waits for the next call). Not thread-safe.
+class HistoryFollower {
+ public:
+  explicit HistoryFollower(std::string path) : path_(std::move(path)) {}
+  // Internal when the file cannot be read; InvalidArgument for a malformed line.
+  Status ReadNew(History* history);
+
+ private:
+  std::string path_;
+  std::streamoff offset_ = 0;
+  std::string partial_;
+  bool seen_meta_ = false;
+};
 
 // Appends records to a history file as a run produces them.
 // Each record is written with one write(2) of a whole line, so after a crash the

@@ -9,19 +9,9 @@
 
 #include "drill/nemesis/fault_journal.h"
 #include "drill/run/setup.h"
+#include "drill/run/test_run.h"
 
 namespace mdrill::drill {
-
-namespace dm = mdrill::milvus;
-using Clock = std::chrono::steady_clock;
-// Seconds after a fault's end before the census that checks it was undone (the
-// lab restarts a killed component after 1 s).
-constexpr double kCensusAfterS = 3.0;
-// How long a census waits for every component to be up and healthy before it is
-// recorded as it stands: after a fault (the scheduler goes on meanwhile), and at
-// the end (the liveness bound of `not_serving_at_end`).
-constexpr double kCensusPatienceS = 10.0;
-constexpr double kEndCensusPatienceS = 30.0;
 
 namespace {
 
@@ -115,67 +105,7 @@ WorkloadOptions WorkloadFor(const TestPlan& plan, const RunOptions& o) {
   return wo;
 }
 
-// One test from start to verdict, in three parts: Prepare (collection, history,
-// workload), Schedule (inject each fault on time, heal each at its deadline, watch
-// the target) and Finish (heal, stop, final read, drop, judge, write the result).
-// Any part that fails sets the result's error; the later parts still clean up.
-class TestRun {
- public:
-  TestRun(TestPlan plan, const RunOptions& o, Nemesis* nemesis, TestResult* res)
-      : plan_(std::move(plan)), o_(o), nemesis_(nemesis), res_(res), data_(o.data) {
-    journal_ = o.journal_path.empty() ? o.out_dir + "/faults.journal" : o.journal_path;
-  }
-
-  bool Prepare();
-  void Schedule();
-  void Finish();
-
- private:
-  struct Pending {
-    AppliedFault fault;
-    double heal_at_s;
-    bool healed = false;
-  };
-
-  void Say(const std::string& line) { o_.progress("[" + plan_.name + "] " + line); }
-  double NowS() const { return clock_.NowUs() / 1e6; }
-  bool InjectNext(double now_s);
-  void Heal(Pending& p, const std::string& why);
-  void WatchTarget(double now_s);
-  void RecordTarget(bool changed, const std::string& detail_tail);
-  void Tick();
-  void SleepUntilNextWake();
-  void Judge();
-  Result<std::vector<CensusEntry>> Census(const std::string& label);
-  void RecordCensus(const std::string& label, const std::vector<CensusEntry>& entries);
-  void TakeCensus(const std::string& label);
-  void CensusIfDue(double now_s);
-  void SettledCensus(const std::string& label);
-
-  TestPlan plan_;
-  const RunOptions& o_;
-  Nemesis* nemesis_;
-  TestResult* res_;
-  Dataset data_;
-  std::string journal_, stem_;
-  dm::MilvusClient admin_;
-  std::vector<int64_t> pks_;
-  HistoryWriter history_;
-  RunClock clock_;
-  std::unique_ptr<Workload> workload_;
-  std::vector<FaultStep> faults_;
-  size_t next_ = 0;
-  std::vector<Pending> applied_;
-  std::string keyed_;       // the keyed workload's collection, when it runs
-  std::string ddl_prefix_;  // the DDL churn's collections, when it runs
-  // Censuses due: when, and after which fault.
-  std::vector<std::pair<double, std::string>> census_due_;
-  double census_deadline_s_ = 0;  // the pending census is recorded as it stands then
-  double last_change_s_ = -1e9;   // the last injection or heal
-  bool watching_target_ = false;
-  double target_deadline_s_ = 0;
-  Clock::time_point started_ = Clock::now();
-};
+}  // namespace
 
 bool TestRun::Prepare() {
   std::filesystem::create_directories(o_.out_dir);
@@ -211,6 +141,8 @@ bool TestRun::Prepare() {
     if (!keyed_.empty()) (void)admin_.DropCollection(keyed_, dm::Deadline(30000));
     return false;
   }
+  so_far_ = std::make_unique<SoFarWatch>(res_->history_path, int64_t{WorkloadFor(plan_, o_).deadline_ms} * 1000);
+  so_far_next_s_ = kSoFarEveryS;
   (void)history_.WriteMeta({{"test", plan_.name},
                             {"target", o_.target},
                             {"address", o_.connect.address},
@@ -241,61 +173,6 @@ void TestRun::Heal(Pending& p, const std::string& why) {
   (void)history_.Append(Event{clock_.NowUs(), kEventFaultEnd,
                               p.fault.id + " healed (" + why + ")" + (hs.ok() ? "" : ": " + hs.reason())});
   Say("t=" + Fmt(NowS()) + "s healed " + p.fault.id + (hs.ok() ? "" : ": " + hs.reason()));
-}
-
-Result<std::vector<CensusEntry>> TestRun::Census(const std::string& label) {
-  auto c = o_.census();
-  if (!c.ok()) Say("census " + label + " failed: " + c.status().reason());
-  return c;
-}
-
-// Records what the platform says of the target's processes (kEventCensus).
-void TestRun::RecordCensus(const std::string& label, const std::vector<CensusEntry>& entries) {
-  (void)history_.Append(Event{clock_.NowUs(), kEventCensus, label,
-                              nlohmann::json{{"label", label}, {"components", CensusJson(entries)}}});
-}
-
-void TestRun::TakeCensus(const std::string& label) {
-  if (!o_.census) return;
-  if (auto c = Census(label); c.ok()) RecordCensus(label, c.value());
-}
-
-// The census after a fault: due kCensusAfterS after its end, taken once no fault
-// is in force and nothing was injected or healed for kCensusAfterS (a census then
-// would show that fault, not an outlived one). Recorded once every component is up
-// and healthy, or as it stands kCensusPatienceS after it was first taken; one
-// census covers every one due meanwhile. Never blocks the schedule.
-void TestRun::CensusIfDue(double now_s) {
-  if (!o_.census || census_due_.empty() || now_s < census_due_.front().first) return;
-  const bool quiet = std::all_of(applied_.begin(), applied_.end(), [](const Pending& p) { return p.healed; }) &&
-                     now_s - last_change_s_ >= kCensusAfterS;
-  if (!quiet) return;
-  if (census_deadline_s_ == 0) census_deadline_s_ = now_s + kCensusPatienceS;
-  const std::string label = census_due_.front().second;
-  auto c = Census(label);
-  if (!c.ok()) return;
-  if (!CensusSettled(c.value()) && now_s < census_deadline_s_) {
-    census_due_.front().first = now_s + 1;  // look again in a second
-    return;
-  }
-  RecordCensus(label, c.value());
-  census_deadline_s_ = 0;
-  while (!census_due_.empty() && census_due_.front().first <= now_s + 1) census_due_.erase(census_due_.begin());
-}
-
-// The last census: kCensusAfterS after the last change, then until every component
-// is up and healthy or kEndCensusPatienceS passed.
-void TestRun::SettledCensus(const std::string& label) {
-  if (!o_.census) return;
-  const double from = std::max(NowS(), last_change_s_ + kCensusAfterS);
-  std::this_thread::sleep_until(clock_.FromUs(static_cast<int64_t>(from * 1e6)));
-  const double until = NowS() + kEndCensusPatienceS;
-  while (true) {
-    auto c = Census(label);
-    if (c.ok() && (CensusSettled(c.value()) || NowS() >= until)) return RecordCensus(label, c.value());
-    if (NowS() >= until) return;
-    std::this_thread::sleep_for(std::chrono::seconds(1));
-  }
 }
 
 // Plans, journals and injects faults_[next_]; false (with the error set) when the
@@ -418,12 +295,14 @@ void TestRun::Schedule() {
       if (!p.healed && now_s >= p.heal_at_s) Heal(p, "lifetime over");
     WatchTarget(now_s);
     CensusIfDue(now_s);
+    WatchSoFar(now_s, false);
     Tick();
     SleepUntilNextWake();
   }
 }
 
 void TestRun::Finish() {
+  WatchSoFar(NowS(), true);
   for (auto& p : applied_) Heal(p, res_->error.empty() ? "end of test" : res_->error);
   if (watching_target_) RecordTarget(false, "(none seen) changed: no");
   workload_->Stop();
@@ -477,12 +356,11 @@ void TestRun::Judge() {
   j["exit_code"] = res_->exit_code;
   j["error"] = res_->error;
   j["faults"] = res_->faults;
+  j["seen_during_run"] = res_->seen_during_run;
   j["history"] = res_->history_path;
   j["elapsed_s"] = res_->elapsed_s;
   std::ofstream(res_->result_path) << j.dump(2) << "\n";
 }
-
-}  // namespace
 
 TestResult RunTest(const TestPlan& raw, const RunOptions& o, Nemesis* nemesis) {
   TestPlan plan = ApplyOverrides(raw, o);

@@ -70,6 +70,9 @@ struct TestResult {
   int exit_code = kExitCannotJudge;
   std::string error;                // why the test could not run (exit code 2)
   std::vector<std::string> faults;  // what was injected, one line each
+  // Violations the history proved while the test ran ("t=S s INVARIANT: detail"),
+  // each also in the verdict.
+  std::vector<std::string> seen_during_run;
   std::optional<std::string> active_before, active_after;
   double elapsed_s = 0;
 };

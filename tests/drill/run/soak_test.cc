@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
@@ -167,6 +168,26 @@ TEST(Soak, EachInvariantCatchesTheLabsDeliberateBug) {
     EXPECT_FALSE(named.empty()) << inv;
     for (const auto& key : named) EXPECT_TRUE(allowed->count(key.get<int64_t>())) << inv << " key " << key;
   }
+  // Watched while it ran: violations reported before the end, each in the verdict
+  // (a keyed one names a key the verdict names; a stale read or split-brain signal
+  // fails that check).
+  const std::regex seen_key(R"(violation (stale|resurrected): (?:stale|resurrected) key ([0-9]+))");
+  const std::regex seen_other(R"(violation (stale_read|split_brain): )");
+  int seen_keys = 0;
+  for (const auto& line : t["seen_during_run"]) {
+    const std::string l = line.get<std::string>();
+    std::smatch m;
+    if (std::regex_search(l, m, seen_other)) {
+      EXPECT_FALSE(pass[m[1].str() == "stale_read" ? "stale_reads" : "split_brain"]) << l;
+      continue;
+    }
+    ASSERT_TRUE(std::regex_search(l, m, seen_key)) << l;
+    const auto& final_keys = t["keyed"][m[1].str()];
+    EXPECT_NE(std::find(final_keys.begin(), final_keys.end(), std::stoll(m[2].str())), final_keys.end())
+        << "seen during the run, not in the verdict: " << l;
+    ++seen_keys;
+  }
+  EXPECT_GT(seen_keys, 0) << out;
   // Every collection the DDL check names was one whose drop the lab ignored.
   std::string ddl;
   for (const auto& c : t["checks"])

@@ -1,0 +1,82 @@
+#include <algorithm>
+#include <thread>
+
+#include "drill/run/test_run.h"
+
+namespace mdrill::drill {
+
+Result<std::vector<CensusEntry>> TestRun::Census(const std::string& label) {
+  auto c = o_.census();
+  if (!c.ok()) Say("census " + label + " failed: " + c.status().reason());
+  return c;
+}
+
+// Records what the platform says of the target's processes (kEventCensus).
+void TestRun::RecordCensus(const std::string& label, const std::vector<CensusEntry>& entries) {
+  (void)history_.Append(Event{clock_.NowUs(), kEventCensus, label,
+                              nlohmann::json{{"label", label}, {"components", CensusJson(entries)}}});
+}
+
+void TestRun::TakeCensus(const std::string& label) {
+  if (!o_.census) return;
+  if (auto c = Census(label); c.ok()) RecordCensus(label, c.value());
+}
+
+// The census after a fault: due kCensusAfterS after its end, taken once no fault
+// is in force and nothing was injected or healed for kCensusAfterS (a census then
+// would show that fault, not an outlived one). Recorded once every component is up
+// and healthy, or as it stands kCensusPatienceS after it was first taken; one
+// census covers every one due meanwhile. Never blocks the schedule.
+void TestRun::CensusIfDue(double now_s) {
+  if (!o_.census || census_due_.empty() || now_s < census_due_.front().first) return;
+  const bool quiet = std::all_of(applied_.begin(), applied_.end(), [](const Pending& p) { return p.healed; }) &&
+                     now_s - last_change_s_ >= kCensusAfterS;
+  if (!quiet) return;
+  if (census_deadline_s_ == 0) census_deadline_s_ = now_s + kCensusPatienceS;
+  const std::string label = census_due_.front().second;
+  auto c = Census(label);
+  if (!c.ok()) return;
+  if (!CensusSettled(c.value()) && now_s < census_deadline_s_) {
+    census_due_.front().first = now_s + 1;  // look again in a second
+    return;
+  }
+  RecordCensus(label, c.value());
+  census_deadline_s_ = 0;
+  while (!census_due_.empty() && census_due_.front().first <= now_s + 1) census_due_.erase(census_due_.begin());
+}
+
+// The last census: kCensusAfterS after the last change, then until every component
+// is up and healthy or kEndCensusPatienceS passed.
+void TestRun::SettledCensus(const std::string& label) {
+  if (!o_.census) return;
+  const double from = std::max(NowS(), last_change_s_ + kCensusAfterS);
+  std::this_thread::sleep_until(clock_.FromUs(static_cast<int64_t>(from * 1e6)));
+  const double until = NowS() + kEndCensusPatienceS;
+  while (true) {
+    auto c = Census(label);
+    if (c.ok() && (CensusSettled(c.value()) || NowS() >= until)) return RecordCensus(label, c.value());
+    if (NowS() >= until) return;
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+  }
+}
+
+// Judges what the history holds so far (drill/check/so_far.h) every
+// kSoFarEveryS, and once more at the end of the schedule (`last`): each new
+// violation is said, recorded as a "violation" event and kept for the result.
+void TestRun::WatchSoFar(double now_s, bool last) {
+  if (!so_far_ || (!last && now_s < so_far_next_s_)) return;
+  so_far_next_s_ = now_s + kSoFarEveryS;
+  auto fresh = so_far_->Poll(clock_.NowUs());
+  if (!fresh.ok()) return;
+  for (const auto& v : fresh.value()) {
+    char at[32];
+    std::snprintf(at, sizeof at, "t=%.1fs", now_s);
+    const std::string line = std::string(at) + " violation " + v.invariant + ": " + v.detail;
+    res_->seen_during_run.push_back(line);
+    Say(line);
+    (void)history_.Append(Event{clock_.NowUs(), kEventViolation, v.invariant + ": " + v.detail,
+                                nlohmann::json{{"invariant", v.invariant}, {"id", v.id}}});
+  }
+}
+
+}  // namespace mdrill::drill
