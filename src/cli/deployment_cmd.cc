@@ -135,13 +135,17 @@ drill::KubectlOptions KubectlOptionsFrom(const RunFlags& f, drill::ActiveResolve
   return k;
 }
 
-std::unique_ptr<drill::Nemesis> CliBackend(const RunFlags& f, const std::string& backend,
-                                           drill::ActiveResolver active) {
-  if (backend == "kubernetes") return std::make_unique<drill::KubectlNemesis>(KubectlOptionsFrom(f, std::move(active)));
+drill::DockerOptions DockerOptionsFrom(const RunFlags& f) {
   drill::DockerOptions d;
   d.docker = f.docker;
   d.project = f.project;
-  return std::make_unique<drill::DockerNemesis>(d);
+  return d;
+}
+
+std::unique_ptr<drill::Nemesis> CliBackend(const RunFlags& f, const std::string& backend,
+                                           drill::ActiveResolver active) {
+  if (backend == "kubernetes") return std::make_unique<drill::KubectlNemesis>(KubectlOptionsFrom(f, std::move(active)));
+  return std::make_unique<drill::DockerNemesis>(DockerOptionsFrom(f));
 }
 
 }  // namespace mdrill::cli

@@ -11,6 +11,7 @@
 
 #include "cli/run_flags.h"
 #include "drill/nemesis/deployment.h"
+#include "drill/nemesis/docker.h"
 #include "drill/nemesis/k8s.h"
 #include "drill/nemesis/nemesis.h"
 #include "drill/run/runner.h"
@@ -37,6 +38,8 @@ Status CheckSelectorsMatch(const std::vector<drill::Scenario>& scenarios, drill:
 
 // The kubectl backend's options from the flags (the census runs kubectl as it does).
 drill::KubectlOptions KubectlOptionsFrom(const RunFlags& f, drill::ActiveResolver active = nullptr);
+// The docker backend's options from the flags (--docker, --project).
+drill::DockerOptions DockerOptionsFrom(const RunFlags& f);
 // The kubectl ("kubernetes") or docker backend, configured from the flags.
 std::unique_ptr<drill::Nemesis> CliBackend(const RunFlags& f, const std::string& backend,
                                            drill::ActiveResolver active = nullptr);

@@ -20,6 +20,7 @@
 #include "drill/nemesis/k8s.h"
 #include "drill/nemesis/lab.h"
 #include "drill/nemesis/milvus_sessions.h"
+#include "drill/run/docker_census.h"
 #include "drill/run/k8s_census.h"
 #include "drill/run/lab_census.h"
 #include "drill/run/runner.h"
@@ -283,6 +284,7 @@ int Run(const RunFlags& f) {
       f.target == "lab" ? LabTarget(g, lab_dir, &o, &started_lab)
                         : CliBackend(g, f.target == "k8s" ? "kubernetes" : "docker", EtcdResolver(g, &o));
   if (f.target == "k8s") o.census = K8sCensus(KubectlOptionsFrom(g), deployment.value());
+  if (f.target == "docker") o.census = DockerCensus(DockerOptionsFrom(g));
   if (!nemesis) return kExitCannotJudge;
   // The lab with --etcd: the target check reads the active coordinator where upstream
   // records it (the session the lab's coordinators write), as against a real cluster.

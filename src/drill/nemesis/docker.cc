@@ -7,9 +7,6 @@
 namespace mdrill::drill {
 namespace {
 
-constexpr const char* kServiceLabel = "com.docker.compose.service";
-constexpr const char* kProjectLabel = "com.docker.compose.project";
-
 std::string Trim(std::string s) {
   while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.pop_back();
   size_t i = 0;
@@ -17,16 +14,14 @@ std::string Trim(std::string s) {
   return s.substr(i);
 }
 
-// Container ids, names, networks and aliases go into argv only; still refuse anything
-// that could be read as an option or is not a plain docker name.
+}  // namespace
+
 bool IsDockerName(const std::string& s) {
   if (s.empty() || s.size() > 255 || s.front() == '-') return false;
   return std::all_of(s.begin(), s.end(), [](char c) {
     return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '.' || c == '-';
   });
 }
-
-}  // namespace
 
 DockerNemesis::DockerNemesis(DockerOptions options)
     : CliNemesis(options.docker, options.timeout, options.seed), o_(std::move(options)) {}

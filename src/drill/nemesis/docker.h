@@ -45,6 +45,14 @@
 
 namespace mdrill::drill {
 
+// The labels docker compose puts on every container it runs.
+inline constexpr const char* kServiceLabel = "com.docker.compose.service";
+inline constexpr const char* kProjectLabel = "com.docker.compose.project";
+
+// Container ids, names, networks and aliases go into argv only; still refuse anything
+// that could be read as an option or is not a plain docker name.
+bool IsDockerName(const std::string& s);
+
 struct DockerOptions {
   std::string docker = "docker";             // binary, searched in PATH
   std::string project;                       // compose project; empty: any
