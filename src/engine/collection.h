@@ -45,6 +45,8 @@ class IndexStore {
   virtual void Store(const std::string& key, const VectorIndex& index) = 0;
   // Gives a claim up without an index (the build failed).
   virtual void Release(const std::string& key) = 0;
+  // The collection was dropped: its indexes will never be asked for again.
+  virtual void Forget(int64_t /*collection_id*/) {}
 };
 
 struct CollectionOptions {

@@ -92,12 +92,16 @@ Status Catalog::ApplyCreateCollection(const rec::WalRecord& r) {
 }
 
 Status Catalog::ApplyDropCollection(const rec::WalRecord& r) {
-  std::lock_guard<std::mutex> lock(mu_);
-  for (auto it = entries_.begin(); it != entries_.end(); ++it)
-    if (it->second->id == r.drop_collection().collection_id()) {
-      entries_.erase(it);
-      break;
-    }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    for (auto it = entries_.begin(); it != entries_.end(); ++it)
+      if (it->second->id == r.drop_collection().collection_id()) {
+        entries_.erase(it);
+        break;
+      }
+  }
+  // Shared indexes of the dropped collection: nobody will load them again.
+  if (options_.collection.index_store) options_.collection.index_store->Forget(r.drop_collection().collection_id());
   return Status::OK();
 }
 

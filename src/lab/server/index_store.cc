@@ -71,4 +71,12 @@ void FileIndexStore::Store(const std::string& key, const engine::VectorIndex& in
 
 void FileIndexStore::Release(const std::string& key) { ::unlink(Path(key, ".building").c_str()); }
 
+void FileIndexStore::Forget(int64_t collection_id) {
+  std::error_code ec;
+  const auto removed = std::filesystem::remove_all(dir_ + "/" + std::to_string(collection_id), ec);
+  if (removed > 0 && removed != static_cast<std::uintmax_t>(-1))
+    std::printf("%s: collection %lld dropped: its %ju index files removed\n", who_.c_str(),
+                static_cast<long long>(collection_id), removed - 1);
+}
+
 }  // namespace mdrill::lab

@@ -5,7 +5,7 @@
 // exclusively, holding the builder's pid and process start time. A claim whose
 // process is gone is taken over, so a node killed while building costs a rebuild,
 // never a wait without end. An index file that does not read is removed and built
-// again. Thread-safe.
+// again. A dropped collection's directory is removed. Thread-safe.
 #pragma once
 
 #include <atomic>
@@ -25,6 +25,9 @@ class FileIndexStore final : public engine::IndexStore {
   bool Claim(const std::string& key) override;
   void Store(const std::string& key, const engine::VectorIndex& index) override;
   void Release(const std::string& key) override;
+  // Removes DIR/<collection id>/ (every node that applies the drop does; the first
+  // one removes it).
+  void Forget(int64_t collection_id) override;
 
   int64_t loaded() const { return loaded_.load(); }
   int64_t built() const { return built_.load(); }

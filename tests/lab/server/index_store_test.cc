@@ -13,6 +13,8 @@
 #include <fstream>
 
 #include "engine/test_data.h"
+#include "lab.pb.h"
+#include "lab/server/catalog.h"
 #include "testing/server_process.h"
 #include "util/subprocess.h"
 
@@ -139,6 +141,31 @@ TEST_F(IndexStoreTest, AnIndexFileThatDoesNotReadIsBuiltAgain) {
   Node c(dir_, "c");
   c.BuildAll();
   EXPECT_EQ(c.store->loaded(), 3);  // b's, which read
+}
+
+// A dropped collection's indexes are removed, whoever built them: by the store
+// (Forget), and by a catalog that applies the drop.
+TEST_F(IndexStoreTest, ADroppedCollectionsIndexFilesAreRemoved) {
+  Node a(dir_, "querynode-0");
+  a.BuildAll();
+  ASSERT_FALSE(Files(".faiss").empty());
+  a.store->Forget(8);  // another collection: nothing of 7's goes
+  EXPECT_FALSE(Files(".faiss").empty());
+  a.store->Forget(7);
+  EXPECT_TRUE(Files(".faiss").empty());
+  EXPECT_FALSE(std::filesystem::exists(dir_ + "/7"));
+  a.store->Forget(7);  // again: nothing to do
+
+  CatalogOptions co;
+  co.collection.index_store = std::make_shared<FileIndexStore>(dir_, "querynode-1");
+  Catalog replica(co, nullptr);  // a query node's: it applies the log's records
+  const std::string cdir = dir_ + "/42";
+  std::filesystem::create_directories(cdir);
+  std::ofstream(cdir + "/1-0123456789abcdef.faiss") << "an index";
+  milvusdrill::lab::WalRecord drop;
+  drop.mutable_drop_collection()->set_collection_id(42);
+  ASSERT_TRUE(replica.ApplyReplicated(drop).ok());
+  EXPECT_FALSE(std::filesystem::exists(cdir));
 }
 
 }  // namespace
