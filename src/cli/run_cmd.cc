@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <ctime>
@@ -338,7 +339,13 @@ int Heal(const RunFlags& f) {
     std::fprintf(stderr, "heal: %s\n", pending.status().reason().c_str());
     return 1;
   }
-  for (const auto& e : pending.value()) {
+  // A killed lab supervisor first: with it down, the lab's other faults cannot be
+  // undone (and its restart undoes them all).
+  auto faults = pending.value();
+  std::stable_partition(faults.begin(), faults.end(), [](const auto& e) {
+    return e.fault.backend == "lab" && e.fault.targets.size() == 1 && e.fault.targets[0].name == "supervisor";
+  });
+  for (const auto& e : faults) {
     std::unique_ptr<Nemesis> n;
     if (e.fault.backend == "lab")
       n = std::make_unique<LabNemesis>(std::filesystem::absolute(f.lab_dir).string());

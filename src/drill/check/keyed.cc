@@ -239,6 +239,11 @@ KeyedResult CheckKeyed(const History& h) {
   if (!r.ran && !any_final) return r;
   if (fin == nullptr) {
     r.why_not = any_final ? "the keyed final read failed" : "no keyed final read (an op of kind \"key_final\")";
+    // What the lookups prove needs no final read (CheckKeyedLookups: the same).
+    KeyedResult looked = CheckKeyedLookups(h, INT64_MAX);
+    r.stale = std::move(looked.stale);
+    r.resurrected = std::move(looked.resurrected);
+    r.examples = std::move(looked.examples);
     return r;
   }
   r.judgeable = true;

@@ -16,7 +16,8 @@
 //  phantom      stored although no write carried it, or only failed writes
 //               (the server said no); or an unknown key_insert that landed in
 //               part (an unknown batch may land or not, never both).
-// A run with keyed ops and no ok key_final cannot be judged.
+// A run with keyed ops and no ok key_final cannot be judged, but for what its
+// lookups prove (stale, resurrected), which is reported all the same.
 #pragma once
 
 #include <cstdint>

@@ -35,6 +35,10 @@ std::vector<Check> KeyedRule(const CheckInput& in) {
     if (k.judgeable) {
       measured = static_cast<double>(s.keys->size());
       if (!s.keys->empty()) why = ": " + KeyList(*s.keys);
+    } else if (!s.keys->empty()) {
+      // Lookups proved it; the final read was not needed.
+      measured = static_cast<double>(s.keys->size());
+      why = ": " + KeyList(*s.keys) + " (from lookups; the final read: " + k.why_not + ")";
     } else {
       why = "; cannot judge: " + k.why_not;
     }

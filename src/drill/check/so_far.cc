@@ -15,12 +15,17 @@ std::string Secs(int64_t us) {
   return b;
 }
 
-// The ops that began before the cutoff and the events before it.
-History Prefix(const History& h, int64_t cutoff_us) {
+// The ops that began before the cutoff and the events before it; `index` maps
+// each op of the prefix to its place in the whole history (the verdict's numbering,
+// stable from one poll to the next).
+History Prefix(const History& h, int64_t cutoff_us, std::vector<size_t>* index) {
   History p;
   p.meta = h.meta;
-  for (const Op& op : h.ops)
-    if (op.start_us < cutoff_us) p.ops.push_back(op);
+  for (size_t i = 0; i < h.ops.size(); ++i)
+    if (h.ops[i].start_us < cutoff_us) {
+      p.ops.push_back(h.ops[i]);
+      index->push_back(i);
+    }
   for (const Event& e : h.events)
     if (e.t_us < cutoff_us) p.events.push_back(e);
   return p;
@@ -38,13 +43,13 @@ void AddKeyed(const History& p, int64_t cutoff_us, std::vector<SoFarViolation>* 
     }
 }
 
-void AddSplitBrain(const History& p, std::vector<SoFarViolation>* out) {
+void AddSplitBrain(const History& p, const std::vector<size_t>& index, std::vector<SoFarViolation>* out) {
   const SplitBrainResult sb = CheckSplitBrain(p);
   for (int64_t id : sb.ids_acknowledged_twice)
     out->push_back({"split_brain", "pk " + std::to_string(id), "pk " + std::to_string(id) + " acknowledged twice", 0});
   for (const TsViolation& v : sb.ts_violations) {
     const Op& later = p.ops[v.later_op];
-    out->push_back({"split_brain", "op " + std::to_string(v.later_op),
+    out->push_back({"split_brain", "op " + std::to_string(index[v.later_op]),
                     "an insert begun at " + Secs(v.later_start_us) + " s got timestamp " + std::to_string(v.later_ts) +
                         ", not above " + std::to_string(v.earlier_ts) + " of one that ended at " +
                         Secs(v.earlier_end_us) + " s",
@@ -55,14 +60,15 @@ void AddSplitBrain(const History& p, std::vector<SoFarViolation>* out) {
 }  // namespace
 
 std::vector<SoFarViolation> CheckSoFar(const History& history, int64_t cutoff_us) {
-  const History p = Prefix(history, cutoff_us);
+  std::vector<size_t> index;
+  const History p = Prefix(history, cutoff_us, &index);
   std::vector<SoFarViolation> out;
   AddKeyed(p, cutoff_us, &out);
-  AddSplitBrain(p, &out);
+  AddSplitBrain(p, index, &out);
   for (size_t i = 0; i < p.ops.size(); ++i) {
     const Op& op = p.ops[i];
     if (op.kind == kKindQuery && op.ok() && !op.ids.empty() && op.value == 0 && op.end_us < cutoff_us)
-      out.push_back({"stale_read", "op " + std::to_string(i),
+      out.push_back({"stale_read", "op " + std::to_string(index[i]),
                      "a Strong point lookup of acknowledged id " + std::to_string(op.ids.front()) + " [" +
                          Secs(op.start_us) + "-" + Secs(op.end_us) + " s] answered without the row",
                      op.end_us});
@@ -74,10 +80,12 @@ SoFarWatch::SoFarWatch(std::string history_path, int64_t op_deadline_us)
     : follower_(std::move(history_path)), op_deadline_us_(op_deadline_us) {}
 
 Result<std::vector<SoFarViolation>> SoFarWatch::Poll(int64_t now_us) {
-  if (Status s = follower_.ReadNew(&history_); !s.ok()) return s;
-  // An op begun before the cutoff has ended (its deadline, and 2 s for the
-  // answer to be recorded) and is in the file.
-  const int64_t cutoff_us = now_us - op_deadline_us_ - 2'000'000;
+  // A malformed line is skipped (and the rest read); only a file that cannot be read fails.
+  if (Status s = follower_.ReadNew(&history_); !s.ok() && s.code() != Status::InvalidArgument("").code()) return s;
+  // An op begun before the cutoff has ended and is in the file: an op may take
+  // its deadline twice (a worker reconnects after a transport failure, then
+  // calls, each with the deadline), and 5 s more to be recorded on a busy machine.
+  const int64_t cutoff_us = now_us - 2 * op_deadline_us_ - 5'000'000;
   std::vector<SoFarViolation> fresh;
   if (cutoff_us <= 0) return fresh;
   for (auto& v : CheckSoFar(history_, cutoff_us))

@@ -2,8 +2,8 @@
 // broken, reported when it happens (with the faults around it) instead of only
 // in the verdict at the end.
 //
-// Judged on the ops that began before a cutoff at least one op deadline in the
-// past, so each of them has ended and is in the history, and so is every op any
+// Judged on the ops that began before a cutoff (SoFarWatch: twice the op deadline
+// and 5 s in the past), so each of them has ended and is in the history, and so is every op any
 // of them is judged against. Only what a prefix can prove is judged:
 //   stale, resurrected  keyed lookups that ended before the cutoff
 //                       (CheckKeyedLookups);
@@ -38,7 +38,7 @@ std::vector<SoFarViolation> CheckSoFar(const History& history, int64_t cutoff_us
 // Not thread-safe.
 class SoFarWatch {
  public:
-  // `op_deadline_us`: the longest an op of the run may take.
+  // `op_deadline_us`: an op's deadline (a reconnect and the call may take one each).
   SoFarWatch(std::string history_path, int64_t op_deadline_us);
   // The violations first proved by the history as of `now_us` (run clock).
   Result<std::vector<SoFarViolation>> Poll(int64_t now_us);

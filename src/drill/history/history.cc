@@ -278,17 +278,22 @@ Status HistoryFollower::ReadNew(History* history) {
   std::ostringstream buf;
   buf << in.rdbuf();
   const std::string text = partial_ + buf.str();
-  offset_ += static_cast<std::streamoff>(text.size() - partial_.size());
+  const std::streamoff start = offset_ - static_cast<std::streamoff>(partial_.size());
+  offset_ = start + static_cast<std::streamoff>(text.size());
+  // Every whole line is consumed: a bad one is skipped (and reported), so the
+  // next call goes on from the end of what was read.
+  Status first = Status::OK();
   size_t pos = 0;
   for (size_t nl = text.find('\n'); nl != std::string::npos; pos = nl + 1, nl = text.find('\n', pos)) {
     std::string_view line(text.data() + pos, nl - pos);
     if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
     json j = json::parse(line, nullptr, /*allow_exceptions=*/false);
-    if (j.is_discarded()) return Bad(path_ + ": not valid JSON at byte " + std::to_string(offset_));
-    if (Status s = ApplyRecord(j, &seen_meta_, history); !s.ok()) return Bad(path_ + ": " + s.reason());
+    Status s = j.is_discarded() ? Bad("not valid JSON at byte " + std::to_string(start + pos))
+                                : ApplyRecord(j, &seen_meta_, history);
+    if (!s.ok() && first.ok()) first = Bad(path_ + ": " + s.reason());
   }
   partial_ = text.substr(pos);
-  return Status::OK();
+  return first;
 }
 
 Status WriteHistory(const std::string& path, const History& history) {

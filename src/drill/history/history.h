@@ -174,7 +174,8 @@ Status WriteHistory(const std::string& path, const History& history);
 class HistoryFollower {
  public:
   explicit HistoryFollower(std::string path) : path_(std::move(path)) {}
-  // Internal when the file cannot be read; InvalidArgument for a malformed line.
+  // Internal when the file cannot be read; InvalidArgument for a malformed line
+  // (skipped: the lines after it are read all the same).
   Status ReadNew(History* history);
 
  private:

@@ -45,9 +45,6 @@ Result<std::vector<Target>> LabNemesis::Resolve(const FaultSpec& spec) {
   if (!mode.ok()) return mode.status();
   if (SelectsSupervisor(spec.selector)) {
     if (spec.action != "kill") return Unsupported("the lab's supervisor can be killed, not " + spec.action);
-    if (spec.duration.count() <= 0)
-      return Status::InvalidArgument(
-          "a kill of the lab's supervisor needs a duration: how long the lab stays down before it is started again");
     if (mode->kind == Mode::kActive || mode->kind == Mode::kStandby)
       return Status::InvalidArgument("mode " + spec.mode + " applies to coordinators only");
     auto sup = FindSupervisor(data_dir_);
@@ -83,6 +80,9 @@ Result<AppliedFault> LabNemesis::Plan(const FaultSpec& spec) {
   f.targets = targets.value();
   f.planned_unix_ms = UnixMs();
   if (f.targets.size() == 1 && f.targets[0].name == "supervisor") {
+    if (spec.duration.count() <= 0)
+      return Status::InvalidArgument(
+          "a kill of the lab's supervisor needs a duration: how long the lab stays down before it is started again");
     auto sup = FindSupervisor(data_dir_);
     if (!sup.ok()) return sup.status();
     f.steps.push_back({{"kill", "-KILL", std::to_string(sup->pid)}, ""});

@@ -33,6 +33,17 @@ std::vector<std::string> CmdLine(pid_t pid) {
   return argv;
 }
 
+// The variables of `pid`'s environment that shape the lab: PATH (where etcd and
+// haproxy are found) and MDRILL_* (deliberate bugs, test settings). Nothing else:
+// the command is journaled, and an environment may hold secrets.
+std::vector<std::string> LabEnvironment(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/environ", std::ios::binary);
+  std::vector<std::string> out;
+  for (std::string kv; std::getline(in, kv, '\0');)
+    if (kv.rfind("PATH=", 0) == 0 || kv.rfind("MDRILL_", 0) == 0) out.push_back(kv);
+  return out;
+}
+
 std::string Link(pid_t pid, const char* what) {
   std::error_code ec;
   auto target = std::filesystem::read_symlink("/proc/" + std::to_string(pid) + "/" + what, ec);
@@ -67,9 +78,11 @@ Result<SupervisorProcess> FindSupervisor(const std::string& data_dir) {
                                    ") was not started by `lab up`: cannot tell how to restart it");
   // A binary replaced since it started reads "PATH (deleted)": run the path anew.
   const std::string deleted = " (deleted)";
-  s.restart = {
-      "env", "-C", cwd,
-      exe.size() > deleted.size() && exe.ends_with(deleted) ? exe.substr(0, exe.size() - deleted.size()) : exe};
+  if (cwd.ends_with(deleted))
+    return Status::InvalidArgument("the lab supervisor's working directory " + cwd + " is gone: cannot restart it");
+  s.restart = {"env", "-i", "-C", cwd};
+  for (auto& kv : LabEnvironment(s.pid)) s.restart.push_back(std::move(kv));
+  s.restart.push_back(exe.ends_with(deleted) ? exe.substr(0, exe.size() - deleted.size()) : exe);
   for (size_t i = 1; i < argv.size(); ++i)
     if (argv[i] != "--foreground") s.restart.push_back(argv[i]);
   return s;

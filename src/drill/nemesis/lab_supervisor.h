@@ -30,8 +30,9 @@ bool SelectsSupervisor(const std::string& selector);
 struct SupervisorProcess {
   pid_t pid = 0;
   int64_t start_ticks = -1;
-  // What restarts it: `env -C CWD EXE lab up ...` as it was started, less
-  // --foreground (so it daemonizes and returns once the lab serves).
+  // What restarts it: `env -i -C CWD [PATH=...] [MDRILL_*=...] EXE lab up ...` as
+  // it was started, less --foreground (so it daemonizes and returns once the lab
+  // serves), with its PATH and MDRILL_* variables (no others: it is journaled).
   std::vector<std::string> restart;
   // Its components as state.json recorded them: (pid, start ticks).
   std::vector<std::pair<pid_t, int64_t>> components;

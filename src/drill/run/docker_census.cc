@@ -35,8 +35,13 @@ CensusEntry FromContainer(const json& c) {
   const bool running = Flag(st, "Running");
   e.pid = running && Field(st, "Pid").is_number_integer() ? Field(st, "Pid").get<int>() : 0;
   e.state = Flag(st, "Paused") ? "paused" : Flag(st, "Restarting") ? "restarting" : running ? "running" : "stopped";
+  // Cut off: running on no network at all, though its network mode is one it
+  // joins (not another container's stack, the host's or none).
+  const std::string mode = Text(Field(c, "HostConfig"), "NetworkMode");
+  const bool own_networks =
+      mode.rfind("container:", 0) != 0 && mode.rfind("service:", 0) != 0 && mode != "host" && mode != "none";
   const json& networks = Field(Field(c, "NetworkSettings"), "Networks");
-  if (running && networks.is_object() && networks.empty()) {
+  if (running && own_networks && networks.is_object() && networks.empty()) {
     e.state = "partitioned";
     e.fault = "network disconnected";
   }
@@ -46,13 +51,21 @@ CensusEntry FromContainer(const json& c) {
   return e;
 }
 
+// Not a component: `compose run` one-offs, and containers that ran to completion
+// (exit 0, never restarted: an init job). One the drill killed exited 137.
+bool Incidental(const json& c) {
+  if (Text(Field(Field(c, "Config"), "Labels"), "com.docker.compose.oneoff") == "True") return true;
+  const json& st = Field(c, "State");
+  return Text(st, "Status") == "exited" && Field(st, "ExitCode") == 0 && Field(c, "RestartCount") == 0;
+}
+
 }  // namespace
 
 std::vector<CensusEntry> CensusFromInspect(const json& containers) {
   std::vector<CensusEntry> out;
   if (!containers.is_array()) return out;
   for (const auto& c : containers)
-    if (c.is_object() && !Text(c, "Name").empty()) out.push_back(FromContainer(c));
+    if (c.is_object() && !Text(c, "Name").empty() && !Incidental(c)) out.push_back(FromContainer(c));
   return out;
 }
 
@@ -64,13 +77,13 @@ std::function<Result<std::vector<CensusEntry>>()> DockerCensus(const DockerOptio
     auto listing = RunWithInput(ps, "", o.timeout);
     if (!listing.ok()) return listing.status();
     if (listing->exit_code != 0) return Status::Internal(ShellJoin(ps) + ": " + listing->err);
-    std::vector<std::string> inspect = {o.docker, "inspect"};
+    std::vector<std::string> inspect = {o.docker, "inspect", "--type", "container"};
     std::stringstream ids(listing->out);
     for (std::string id; ids >> id;) {
       if (!IsDockerName(id)) return Status::Internal(ShellJoin(ps) + " listed an unexpected id: " + id.substr(0, 80));
       inspect.push_back(id);
     }
-    if (inspect.size() == 2) return std::vector<CensusEntry>{};
+    if (inspect.size() == 4) return std::vector<CensusEntry>{};
     auto r = RunWithInput(inspect, "", o.timeout);
     if (!r.ok()) return r.status();
     // A container removed between the two calls makes inspect fail for it alone.

@@ -2,16 +2,19 @@
 //
 //   docker ps -a [--filter label=com.docker.compose.project=P] --format '{{.ID}}'
 //       the containers (running or not) of the project, or every one;
-//   docker inspect ID...
-//       their state, one JSON array; one entry per container:
+//   docker inspect --type container ID...
+//       their state, one JSON array; one entry per container, but for `compose
+//       run` one-offs and containers that ran to completion (exit 0, never
+//       restarted: init jobs):
 //         name   the container's name (without docker's leading '/');
 //         role   its compose service (label com.docker.compose.service), else the name;
 //         pid    State.Pid (a pid of the docker host; 0 when not running);
 //         state  paused (State.Paused), restarting, running, or stopped (exited,
 //                created, dead); "partitioned", held by the fault "network
-//                disconnected", when it runs on no network at all (the drill's
-//                partition disconnects every network; a container that never had
-//                one sits on "none");
+//                disconnected", when it runs on no network at all though its
+//                network mode is one it joins (the drill's partition disconnects
+//                every network; modes container:, service:, host and none never
+//                list one);
 //         healthy  running, not paused, and its health check (if any) says healthy;
 //         restarts RestartCount: what the restart policy did (a `docker start`,
 //                  as the drill's heal of a kill, is not counted).

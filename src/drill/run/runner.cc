@@ -82,6 +82,13 @@ std::string PlanError(const TestPlan& plan) {
     if (f.at_s >= plan.duration_s)
       return "a fault at " + Fmt(f.at_s) + " s is not within the test's " + Fmt(plan.duration_s) +
              " s: nothing would be injected";
+    // While the lab's supervisor is down there is nothing to fault.
+    if (f.spec.selector.find("supervisor") == std::string::npos) continue;
+    const double until = f.at_s + f.spec.duration.count() / 1000.0;
+    for (const auto& g : plan.faults)
+      if (&g != &f && g.at_s >= f.at_s && g.at_s < until)
+        return "a fault at " + Fmt(g.at_s) + " s falls while the lab's supervisor is down (" + Fmt(f.at_s) + "-" +
+               Fmt(until) + " s): nothing can be faulted then";
   }
   return "";
 }
@@ -141,8 +148,6 @@ bool TestRun::Prepare() {
     if (!keyed_.empty()) (void)admin_.DropCollection(keyed_, dm::Deadline(30000));
     return false;
   }
-  so_far_ = std::make_unique<SoFarWatch>(res_->history_path, int64_t{WorkloadFor(plan_, o_).deadline_ms} * 1000);
-  so_far_next_s_ = kSoFarEveryS;
   (void)history_.WriteMeta({{"test", plan_.name},
                             {"target", o_.target},
                             {"address", o_.connect.address},
@@ -161,6 +166,7 @@ bool TestRun::Prepare() {
   TakeCensus("start");
   (void)history_.Append(Event{clock_.NowUs(), kEventPhase, "warmup"});
   workload_->Start();
+  StartSoFarWatch(int64_t{WorkloadFor(plan_, o_).deadline_ms} * 1000);
   return true;
 }
 
@@ -169,7 +175,8 @@ void TestRun::Heal(Pending& p, const std::string& why) {
   Status hs = nemesis_->Heal(p.fault);
   p.healed = true;
   last_change_s_ = NowS();
-  (void)JournalHealed(journal_, p.fault.id, why);
+  // A heal that failed stays open in the journal: `milvus-drill heal` tries again.
+  if (hs.ok()) (void)JournalHealed(journal_, p.fault.id, why);
   (void)history_.Append(Event{clock_.NowUs(), kEventFaultEnd,
                               p.fault.id + " healed (" + why + ")" + (hs.ok() ? "" : ": " + hs.reason())});
   Say("t=" + Fmt(NowS()) + "s healed " + p.fault.id + (hs.ok() ? "" : ": " + hs.reason()));

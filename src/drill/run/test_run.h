@@ -4,8 +4,11 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -40,6 +43,10 @@ class TestRun {
     journal_ = o.journal_path.empty() ? o.out_dir + "/faults.journal" : o.journal_path;
   }
 
+  ~TestRun() { StopSoFarWatch(); }
+  TestRun(const TestRun&) = delete;
+  TestRun& operator=(const TestRun&) = delete;
+
   bool Prepare();
   void Schedule();
   void Finish();
@@ -65,6 +72,8 @@ class TestRun {
   void TakeCensus(const std::string& label);
   void CensusIfDue(double now_s);
   void SettledCensus(const std::string& label);
+  void StartSoFarWatch(int64_t op_deadline_us);
+  void StopSoFarWatch();
   void WatchSoFar(double now_s, bool last);
 
   TestPlan plan_;
@@ -90,8 +99,14 @@ class TestRun {
   bool watching_target_ = false;
   double target_deadline_s_ = 0;
   // The invariants watched while the test runs, every kSoFarEveryS.
+  // Judged on a thread of its own (a late poll of a long soak takes a while), its
+  // findings said and recorded by the scheduler's thread.
   std::unique_ptr<SoFarWatch> so_far_;
-  double so_far_next_s_ = 0;
+  std::thread so_far_thread_;
+  std::mutex so_far_mu_;
+  std::condition_variable so_far_cv_;
+  bool so_far_stop_ = false;                  // under so_far_mu_
+  std::vector<SoFarViolation> so_far_found_;  // under so_far_mu_: not yet said
   Clock::time_point started_ = Clock::now();
 };
 

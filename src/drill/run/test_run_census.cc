@@ -60,15 +60,45 @@ void TestRun::SettledCensus(const std::string& label) {
   }
 }
 
-// Judges what the history holds so far (drill/check/so_far.h) every
-// kSoFarEveryS, and once more at the end of the schedule (`last`): each new
-// violation is said, recorded as a "violation" event and kept for the result.
+void TestRun::StartSoFarWatch(int64_t op_deadline_us) {
+  so_far_ = std::make_unique<SoFarWatch>(res_->history_path, op_deadline_us);
+  so_far_thread_ = std::thread([this] {
+    std::unique_lock<std::mutex> lock(so_far_mu_);
+    while (!so_far_cv_.wait_for(lock, std::chrono::duration<double>(kSoFarEveryS), [this] { return so_far_stop_; })) {
+      lock.unlock();
+      auto fresh = so_far_->Poll(clock_.NowUs());
+      lock.lock();
+      if (fresh.ok())
+        for (auto& v : fresh.value()) so_far_found_.push_back(std::move(v));
+    }
+  });
+}
+
+void TestRun::StopSoFarWatch() {
+  {
+    std::lock_guard<std::mutex> lock(so_far_mu_);
+    so_far_stop_ = true;
+  }
+  so_far_cv_.notify_all();
+  if (so_far_thread_.joinable()) so_far_thread_.join();
+}
+
+// Says what the watch found (drill/check/so_far.h) since the last call: each
+// violation once, recorded as a "violation" event and kept for the result. With
+// `last` (the schedule is over), stops the watch and judges once more.
 void TestRun::WatchSoFar(double now_s, bool last) {
-  if (!so_far_ || (!last && now_s < so_far_next_s_)) return;
-  so_far_next_s_ = now_s + kSoFarEveryS;
-  auto fresh = so_far_->Poll(clock_.NowUs());
-  if (!fresh.ok()) return;
-  for (const auto& v : fresh.value()) {
+  if (!so_far_) return;
+  std::vector<SoFarViolation> found;
+  if (last) {
+    StopSoFarWatch();
+    if (auto fresh = so_far_->Poll(clock_.NowUs()); fresh.ok()) found = std::move(fresh.value());
+  }
+  {
+    std::lock_guard<std::mutex> lock(so_far_mu_);
+    found.insert(found.begin(), so_far_found_.begin(), so_far_found_.end());
+    so_far_found_.clear();
+  }
+  for (const auto& v : found) {
     char at[32];
     std::snprintf(at, sizeof at, "t=%.1fs", now_s);
     const std::string line = std::string(at) + " violation " + v.invariant + ": " + v.detail;

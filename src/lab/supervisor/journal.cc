@@ -10,6 +10,7 @@
 #include "lab/supervisor/netlab.h"
 #include "util/durable_append.h"
 #include "util/hybrid_ts.h"
+#include "util/subprocess.h"
 
 namespace mdrill::lab {
 
@@ -35,9 +36,17 @@ std::map<std::string, nlohmann::json> OpenFaults(const std::string& path) {
 
 void HealJournal(const std::string& path) {
   for (auto& [id, j] : OpenFaults(path)) {
-    if (j.value("action", "") == "pause" && j.contains("pids") && j["pids"].is_array())
-      for (auto& pid : j["pids"])
-        if (pid.is_number_integer() && pid.get<int>() > 0) ::kill(pid.get<int>(), SIGCONT);
+    // Only a process still the one paused (its start time recorded with it): a
+    // pid reused since belongs to someone else.
+    if (j.value("action", "") == "pause" && j.contains("pids") && j["pids"].is_array() && j.contains("starts") &&
+        j["starts"].is_array() && j["starts"].size() == j["pids"].size())
+      for (size_t i = 0; i < j["pids"].size(); ++i) {
+        const auto& pid = j["pids"][i];
+        const auto& start = j["starts"][i];
+        if (pid.is_number_integer() && pid.get<int>() > 0 && start.is_number_integer() &&
+            ProcessStartTicks(pid.get<int>()) == start.get<int64_t>())
+          ::kill(pid.get<int>(), SIGCONT);
+      }
     AppendJournal(path, {{"id", id}, {"healed_unix_ms", NowMs()}, {"by", "supervisor start"}});
   }
 }

@@ -25,8 +25,8 @@ bool AppendJournal(const std::string& path, const nlohmann::json& record);
 // with a string "id"). Lines that are not such records (torn, foreign) are skipped.
 std::map<std::string, nlohmann::json> OpenFaults(const std::string& path);
 
-// SIGCONTs every paused pid an earlier supervisor run left unhealed, and journals
-// each open fault as healed.
+// SIGCONTs every paused process an earlier supervisor run left unhealed (a pid
+// still started when the journal says), and journals each open fault as healed.
 void HealJournal(const std::string& path);
 
 // A fault request (not heal) against what this lab can do: a known action, a

@@ -271,8 +271,10 @@ class Supervisor final : public rec::Supervisor::Service {
       }
       if (f.action == "loss") SetLinkLoss(o_.topology.base_port, c->plan.host_veth, 0);
       if (f.action == "delay") SetLinkDelay(c->plan.netns, c->plan.host_veth, 0);
-      c->hold_until = {};
-      c->fault.clear();
+      if (c->fault == f.id) {  // not another fault still holding it
+        c->hold_until = {};
+        c->fault.clear();
+      }
     }
     AppendJournal(FaultJournal(o_.topology.data_dir), {{"id", f.id}, {"healed_unix_ms", NowMs()}, {"by", why}});
     std::printf("supervisor: healed %s (%s) at unix_ms=%lld\n", f.id.c_str(), why, static_cast<long long>(NowMs()));
@@ -377,9 +379,11 @@ class Supervisor final : public rec::Supervisor::Service {
                         {"mode", req.mode()}, {"applied_unix_ms", NowMs()}, {"expires_unix_ms", NowMs() + duration}};
     j["targets"] = nlohmann::json::array();
     j["pids"] = nlohmann::json::array();
+    j["starts"] = nlohmann::json::array();
     for (Component* c : targets) {
       j["targets"].push_back(c->plan.name);
       j["pids"].push_back(c->proc.pid());
+      j["starts"].push_back(ProcessStartTicks(c->proc.pid()));
     }
     if (!AppendJournal(FaultJournal(o_.topology.data_dir), j))
       return mdrill::Status::Internal("cannot write the fault journal; fault not applied");

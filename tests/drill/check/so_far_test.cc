@@ -88,6 +88,30 @@ TEST(SoFar, OnlyFinishedLookupsAreJudgedAndLaterWritesExcuseNothing) {
   EXPECT_EQ(CheckKeyedLookups(h, 10 * kS).resurrected, std::vector<int64_t>{7});
 }
 
+// A run whose keyed final read failed still reports what its lookups proved: a
+// violation seen mid-run is in the verdict, not hidden behind "cannot judge".
+TEST(SoFar, WhatLookupsProvedIsJudgedWithoutTheFinalRead) {
+  for (uint64_t seed = 1; seed <= 20; ++seed) {
+    Sim sim(seed, Bug::kIgnoreUpsert);
+    sim.max_ms = 60;
+    sim.Run(400);
+    sim.h.ops.back().outcome = Outcome::kFail;  // the key_final
+    const auto seen = CheckSoFar(sim.h, sim.h.ops.back().start_us);
+    const KeyedResult k = CheckKeyed(sim.h);
+    EXPECT_FALSE(k.judgeable);
+    const std::set<int64_t> verdict(k.stale.begin(), k.stale.end());
+    for (int64_t key : Keys(seen, "stale")) EXPECT_TRUE(verdict.count(key)) << "seed " << seed << " key " << key;
+    if (seen.empty()) continue;
+    Judgement j = Judge(sim.h);
+    const Check* stale = nullptr;
+    for (const auto& c : j.checks)
+      if (c.name == "stale_keyed_reads") stale = &c;
+    ASSERT_NE(stale, nullptr);
+    EXPECT_TRUE(stale->judged);
+    EXPECT_FALSE(stale->pass) << stale->definition;
+  }
+}
+
 TEST(SoFar, SplitBrainAndStaleReadsAreSeenAsTheyHappen) {
   History h;
   Op a = MakeOp(kKindInsert, 1 * kS, Outcome::kOk, 10 * kMs, {1});
@@ -115,10 +139,10 @@ TEST(SoFar, TheWatchFollowsAGrowingFileAndReportsOnce) {
   Op q = MakeOp(kKindQuery, 1 * kS, Outcome::kOk, 10 * kMs, {9});
   q.value = 0;
   ASSERT_TRUE(w.Append(q).ok());
-  auto none = watch.Poll(5 * kS);  // cutoff 5 - 5 - 2 < 1 s: not yet
+  auto none = watch.Poll(16 * kS);  // cutoff 16 - 2 x 5 - 5 = 1 s: the op had not ended
   ASSERT_TRUE(none.ok());
   EXPECT_TRUE(none->empty());
-  auto first = watch.Poll(9 * kS);
+  auto first = watch.Poll(17 * kS);
   ASSERT_TRUE(first.ok());
   ASSERT_EQ(first->size(), 1u);
   EXPECT_EQ((*first)[0].invariant, "stale_read");
@@ -126,10 +150,22 @@ TEST(SoFar, TheWatchFollowsAGrowingFileAndReportsOnce) {
     // Half a line: read once it is whole.
     std::ofstream(path, std::ios::app) << ToJsonLine(q).substr(0, 10);
   }
-  auto again = watch.Poll(20 * kS);
+  auto again = watch.Poll(30 * kS);
   ASSERT_TRUE(again.ok()) << again.status().ToString();
   EXPECT_TRUE(again->empty()) << "reported twice";
   EXPECT_EQ(watch.reported(), 1);
+  {
+    // The rest of that line (now whole: the same op again), a line that is not
+    // JSON, then another stale lookup: read past the bad line, reported once.
+    Op later = q;
+    later.start_us = later.intended_us = 2 * kS;
+    later.end_us = 2 * kS + 10 * kMs;
+    std::ofstream(path, std::ios::app) << ToJsonLine(q).substr(10) << "\n{not json\n" << ToJsonLine(later) << "\n";
+  }
+  auto after_bad = watch.Poll(40 * kS);
+  ASSERT_TRUE(after_bad.ok()) << after_bad.status().ToString();
+  EXPECT_EQ(after_bad->size(), 2u) << "the two ops after the half line: the repeat (its own op) and the later one";
+  EXPECT_EQ(watch.reported(), 3);
   (void)w.Close();
   std::filesystem::remove(path);
 }

@@ -51,6 +51,28 @@ TEST(DockerCensus, EachContainerWithItsServiceStateHealthAndRestarts) {
   EXPECT_EQ(Find(census, "milvus-attu")->pid, 0);
   EXPECT_FALSE(Find(census, "milvus-proxy-2")->healthy) << "its health check still says starting";
   EXPECT_FALSE(CensusSettled(census));
+  // An init job that ran to completion and a `compose run` one-off are not
+  // components; a container on another's network stack is not cut off.
+  json more = containers;
+  json init = containers[3];
+  init["Name"] = "/milvus-init";
+  init["State"]["ExitCode"] = 0;
+  json oneoff = containers[0];
+  oneoff["Name"] = "/milvus-standalone-run-1a2b";
+  oneoff["Config"]["Labels"]["com.docker.compose.oneoff"] = "True";
+  json sidecar = containers[0];
+  sidecar["Name"] = "/milvus-sidecar";
+  sidecar["HostConfig"]["NetworkMode"] = "container:" + containers[0]["Id"].get<std::string>();
+  sidecar["NetworkSettings"]["Networks"] = json::object();
+  more.push_back(init);
+  more.push_back(oneoff);
+  more.push_back(sidecar);
+  auto fuller = CensusFromInspect(more);
+  EXPECT_EQ(fuller.size(), containers.size() + 1);
+  EXPECT_EQ(Find(fuller, "milvus-init"), nullptr);
+  EXPECT_EQ(Find(fuller, "milvus-standalone-run-1a2b"), nullptr);
+  ASSERT_NE(Find(fuller, "milvus-sidecar"), nullptr);
+  EXPECT_EQ(Find(fuller, "milvus-sidecar")->state, "running");
   // Not an array, or entries without a name: nothing, no crash.
   EXPECT_TRUE(CensusFromInspect(json::object()).empty());
   EXPECT_TRUE(CensusFromInspect(json::array({1, "x", json::object()})).empty());
@@ -94,9 +116,9 @@ TEST(DockerCensus, RunsExactlyTheseDockerCommands) {
   o.project = "milvus";
   auto census = DockerCensus(o)();
   ASSERT_TRUE(census.ok()) << census.status().ToString();
-  EXPECT_EQ(cli.Calls(),
-            (std::vector<std::string>{"docker ps -a --filter label=com.docker.compose.project=milvus --format '{{.ID}}'",
-                                      "docker inspect 1f0e1f0e1f0e 2a9d2a9d2a9d"}));
+  EXPECT_EQ(cli.Calls(), (std::vector<std::string>{
+                             "docker ps -a --filter label=com.docker.compose.project=milvus --format '{{.ID}}'",
+                             "docker inspect --type container 1f0e1f0e1f0e 2a9d2a9d2a9d"}));
   EXPECT_EQ(census->size(), 5u);
   // An id that could be read as an option is refused, not passed on.
   testing::RecordingCli odd({"docker"});
