@@ -467,3 +467,35 @@ TEST(ApplyOverrides, EachOverrideAlone) {
 
 }  // namespace
 }  // namespace mdrill::drill
+
+namespace mdrill::drill {
+namespace {
+
+// While the lab's supervisor is down there is nothing to fault: a plan that
+// schedules a fault inside a supervisor kill is refused before anything starts.
+TEST(RunTest, AFaultWhileTheLabsSupervisorIsDownIsRefusedUpFront) {
+  TestPlan p;
+  p.name = "t";
+  p.collection = "c";
+  p.duration_s = 60;
+  FaultStep sup;
+  sup.at_s = 10;
+  sup.spec.action = "kill";
+  sup.spec.selector = "role=supervisor";
+  sup.spec.duration = std::chrono::seconds(5);
+  FaultStep during = sup;
+  during.at_s = 12;
+  during.spec.selector = "role=querynode";
+  during.spec.duration = std::chrono::seconds(0);
+  p.faults = {sup, during};
+  TestResult r = RunTest(p, RunOptions{}, nullptr);  // refused before the nemesis is used
+  EXPECT_NE(r.error.find("falls while the lab's supervisor is down (10.0-15.0 s)"), std::string::npos) << r.error;
+  // Two supervisor kills that overlap: the later starts inside the earlier.
+  p.faults[1].at_s = 9;
+  p.faults[1].spec.selector = "role=supervisor";
+  p.faults[1].spec.duration = std::chrono::seconds(5);
+  EXPECT_NE(RunTest(p, RunOptions{}, nullptr).error.find("supervisor is down (9.0-14.0 s)"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace mdrill::drill
