@@ -163,7 +163,9 @@ std::unique_ptr<Nemesis> LabTarget(const RunFlags& f, const std::string& lab_dir
                   o->connect.address.c_str());
     } else {
       std::printf("no lab runs from %s: starting one\n", lab_dir.c_str());
-      if (LabCli(lab_dir, {"up", "--front-door", o->connect.address}) != 0) {
+      std::vector<std::string> up = {"up", "--front-door", o->connect.address};
+      if (f.lab_base_port > 0) up.insert(up.end(), {"--base-port", std::to_string(f.lab_base_port)});
+      if (LabCli(lab_dir, up) != 0) {
         std::fprintf(stderr, "run: could not start the lab\n");
         return nullptr;
       }
@@ -412,6 +414,8 @@ void AddTargetAndReportFlags(CLI::App* run, RunFlags* f) {
                   "datanode, streamingnode, etcd); repeatable");
   run->add_option("--lab-dir", f->lab_dir, "lab: its data directory")->capture_default_str();
   run->add_flag("--keep", f->keep, "lab: leave a lab this run started running");
+  run->add_option("--lab-base-port", f->lab_base_port,
+                  "lab: the first of the ports of a lab this run starts (lab up --base-port; 0: its default)");
   run->add_flag("--dry-run", f->dry_run, "print the plan (targets, faults, times) and touch nothing");
   run->add_option("--search-rate", f->search_rate, "searches per second")->capture_default_str();
   run->add_option("--insert-rate", f->insert_rate, "inserts per second")->capture_default_str();

@@ -27,6 +27,7 @@ struct RunFlags {
   bool chaos_mesh = false;
   std::string lab_dir = lab::TopologyOptions{}.data_dir;
   bool keep = false;
+  int lab_base_port = 0;  // --lab-base-port: 0 = lab up's default
   bool dry_run = false;
   double search_rate = 10, insert_rate = 10, query_rate = 10, probe_rate = 0, connect_rate = 5, sdk_probe_rate = 5;
   std::string deadline = "5s", duration, fault_at, fault_for;

@@ -16,6 +16,7 @@
 #include <set>
 #include <sstream>
 
+#include "testing/ports.h"
 #include "testing/server_process.h"
 #include "util/subprocess.h"
 
@@ -28,7 +29,8 @@ TEST(Soak, ThreeMinutesOfSeededFaultsOnTheLabPass) {
   std::string out;
   int rc = RunCapture(
       {DrillBinary(), "soak", "--duration=3m", "--seed=7", "--lab-dir=" + dir + "/lab", "--out-dir=" + dir + "/out",
-       "--json=" + dir + "/soak.json", "--no-history", "--port=" + std::to_string(port), "--rows=500", "--replicas=2"},
+       "--json=" + dir + "/soak.json", "--no-history", "--port=" + std::to_string(port),
+       "--lab-base-port=" + std::to_string(FreePortRun(16)), "--rows=500", "--replicas=2"},
       &out, std::chrono::minutes(8), true);
   std::printf("%s\n", out.substr(out.size() > 6000 ? out.size() - 6000 : 0).c_str());
   std::ifstream in(dir + "/soak.json");
@@ -87,10 +89,11 @@ tests:
       - {action: kill, selector: role=supervisor, at: 14s, for: 2s}
 )";
   std::string out;
-  int rc = RunCapture({DrillBinary(), "run", "-f", dir + "/scenario.yaml", "--lab-dir=" + dir + "/lab",
-                       "--out-dir=" + dir + "/out", "--json=" + dir + "/run.json", "--no-history",
-                       "--port=" + std::to_string(FreePort()), "--rows=500", "--replicas=2"},
-                      &out, std::chrono::minutes(4), true);
+  int rc = RunCapture(
+      {DrillBinary(), "run", "-f", dir + "/scenario.yaml", "--lab-dir=" + dir + "/lab", "--out-dir=" + dir + "/out",
+       "--json=" + dir + "/run.json", "--no-history", "--port=" + std::to_string(FreePort()),
+       "--lab-base-port=" + std::to_string(FreePortRun(16)), "--rows=500", "--replicas=2"},
+      &out, std::chrono::minutes(4), true);
   std::printf("%s\n", out.substr(out.size() > 4000 ? out.size() - 4000 : 0).c_str());
   std::ifstream in(dir + "/run.json");
   auto j = nlohmann::json::parse(in, nullptr, false);
@@ -140,11 +143,11 @@ TEST(Soak, EachInvariantCatchesTheLabsDeliberateBug) {
   const std::string dir = TempDir("soak-bug");
   ::setenv("MDRILL_DELIBERATE_BUG", "lose-inserts,duplicate-inserts,ignore-deletes,ignore-upserts,ignore-drops", 1);
   std::string out;
-  int rc =
-      RunCapture({DrillBinary(), "soak", "--duration=50s", "--seed=3", "--no-partition", "--no-pause", "--ddl-rate=4",
-                  "--lab-dir=" + dir + "/lab", "--out-dir=" + dir + "/out", "--json=" + dir + "/soak.json",
-                  "--no-history", "--port=" + std::to_string(FreePort()), "--rows=500", "--replicas=2"},
-                 &out, std::chrono::minutes(5), true);
+  int rc = RunCapture({DrillBinary(), "soak", "--duration=50s", "--seed=3", "--no-partition", "--no-pause",
+                       "--ddl-rate=4", "--lab-dir=" + dir + "/lab", "--out-dir=" + dir + "/out",
+                       "--json=" + dir + "/soak.json", "--no-history", "--port=" + std::to_string(FreePort()),
+                       "--lab-base-port=" + std::to_string(FreePortRun(16)), "--rows=500", "--replicas=2"},
+                      &out, std::chrono::minutes(5), true);
   ::unsetenv("MDRILL_DELIBERATE_BUG");
   std::ifstream in(dir + "/soak.json");
   auto j = nlohmann::json::parse(in, nullptr, false);
