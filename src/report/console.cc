@@ -106,6 +106,7 @@ void PrintBothViews(Printer& p, const Judgement& j) {
     const std::string rto = f.never_recovered ? p.T("never recovered") : p.SecondsPm(f.rto_us, f.uncertainty_us);
     p.F("\n    t=%.1fs  %s  %s", static_cast<double>(f.fault_start_us) / 1e6, rto.c_str(), f.kind.c_str());
     if (f.faults > 1) p.F(" (%d faults before recovery)", f.faults);
+    if (f.restart) p.F(" (%s)", p.T("a restart of the whole target"));
   }
 }
 

@@ -125,6 +125,7 @@ const Phrase kConsole[] = {
      "原脚本定义的 RTO（从第一次失败到其后第一次成功），取最慢的操作类型"},
     {"no fault.start event, so the seed definition", "没有 fault.start 事件，因此用原脚本的定义"},
     {"never recovered", "始终未恢复"},
+    {"a restart of the whole target", "整个目标的重启"},
     {"  service RTO: %s (strict)", "  服务 RTO：%s（严格）"},
     {"\n  outages (strict RTO of each, from its fault's injection; slowest kind):",
      "\n  各次中断（各自从故障注入起的严格 RTO；取最慢的操作类型）："},

@@ -46,6 +46,9 @@ enum class RtoBasis {
 // Verdict thresholds. Defaults are the seed's, plus zero lost writes.
 struct Thresholds {
   double rto_max_s = 15;  // pass when RTO < rto_max_s (strictly, as the seed)
+  // A restart of the whole target (the lab's supervisor killed: every component
+  // starts cold from its data) is back within this.
+  double restart_max_s = 60;
   // The seed's check, pass when failed+unknown workload ops < failed_max. Unset
   // (the default): failures are judged by what a correct failover may cost, see
   // FailuresResult: none outside the faults' impairments.
@@ -185,6 +188,10 @@ struct FaultRto {
   int64_t uncertainty_us = 0;
   bool never_recovered = false;
   std::string kind;  // the slowest op kind
+  // The group holds a restart of the whole target (a kill of the lab's
+  // supervisor: fault.start data {"targets": ["supervisor"]}): a cold start, not a
+  // failover, judged by restart_rto against restart_max_s instead of rto.
+  bool restart = false;
 };
 
 struct StrictRtoResult {
@@ -192,7 +199,9 @@ struct StrictRtoResult {
   std::optional<int64_t> injected_us;        // where the RTO counts from (FaultInjected)
   std::map<std::string, StrictRto> by_kind;  // each kind's worst outage
   std::vector<FaultRto> by_fault;            // every outage, in time order
-  std::optional<int64_t> rto_us;
+  std::optional<int64_t> rto_us;             // the worst failover (restarts apart)
+  std::optional<int64_t> restart_rto_us;     // the worst whole-target restart, when there was one
+  int64_t restart_uncertainty_us = 0;
   int64_t uncertainty_us = 0;
   bool never_recovered = false;
   int64_t sustain_us = 0;

@@ -1,6 +1,7 @@
 // Phases and the two RTO definitions: the seed's (first failure to first
 // success) and the strict one (fault.start to sustained recovery).
 #include <algorithm>
+#include <set>
 
 #include "drill/check/checkers.h"
 #include "drill/check/checkers_internal.h"
@@ -197,6 +198,17 @@ std::map<int64_t, int64_t> HealTimes(const History& h) {
   return healed;
 }
 
+// The fault.start times of faults that restart the whole target: the runner
+// records {"targets": ["supervisor"]} for a kill of the lab's supervisor.
+std::set<int64_t> RestartFaults(const History& h) {
+  std::set<int64_t> out;
+  for (const Event& e : h.events)
+    if (e.name == kEventFaultStart && e.data.is_object() && e.data.contains("targets") &&
+        e.data["targets"] == json::array({"supervisor"}))
+      out.insert(e.t_us);
+  return out;
+}
+
 // Each fault.start with the first fault.injected after it (before the next
 // start), sorted: (start, t0).
 std::vector<std::pair<int64_t, int64_t>> InjectedFaults(const History& h) {
@@ -233,6 +245,7 @@ std::vector<FaultRto> StrictPerFault(const History& h, const std::vector<size_t>
   std::vector<FaultRto> out;
   const int64_t warm_until = faults.empty() ? 0 : faults.front().second;
   const std::map<int64_t, int64_t> healed = HealTimes(h);
+  const std::set<int64_t> restarts = internal::RestartFaults(h);
   for (size_t g = 0; g < faults.size();) {
     size_t e = g;
     StrictRto k;
@@ -250,20 +263,14 @@ std::vector<FaultRto> StrictPerFault(const History& h, const std::vector<size_t>
       if (!k.never_recovered || e + 1 >= faults.size()) break;
       ++e;
     }
+    bool restart = false;
+    for (size_t f = g; f <= e; ++f) restart |= restarts.count(faults[f].first) > 0;
     out.push_back({faults[g].first, faults[g].second, static_cast<int>(e - g + 1), k.rto_us, k.uncertainty_us,
-                   k.never_recovered, ""});
+                   k.never_recovered, "", restart});
     per_group->push_back(k);
     g = e + 1;
   }
   return out;
-}
-
-json OutcomeCountsJson(const OutcomeCounts& c) {
-  return {{"count", c.count},
-          {"ok", c.ok},
-          {"fail", c.fail},
-          {"unknown", c.unknown},
-          {"success_rate", internal::NonNegOrNull(c.SuccessRate())}};
 }
 
 }  // namespace
@@ -375,14 +382,26 @@ StrictRtoResult StrictOver(const History& history, const CheckOptions& options,
   for (const auto& [kind, ordered] : kinds) {
     std::vector<StrictRto> groups;
     std::vector<FaultRto> per_fault = StrictPerFault(history, ordered, faults, options, &groups);
-    // The kind's figure: its worst outage (one it never recovered from first).
+    // The kind's figure: its worst failover (one it never recovered from first);
+    // a whole-target restart counts only if it never recovered, else apart.
     size_t worst = 0;
-    for (size_t i = 1; i < groups.size(); ++i) {
-      const StrictRto &a = groups[i], &b = groups[worst];
-      if (a.never_recovered != b.never_recovered ? a.never_recovered : a.rto_us.value_or(0) > b.rto_us.value_or(0))
+    bool any = false;
+    for (size_t i = 0; i < groups.size(); ++i) {
+      const StrictRto& a = groups[i];
+      if (per_fault[i].restart && !a.never_recovered) {
+        if (a.rto_us && (!r.restart_rto_us || *a.rto_us > *r.restart_rto_us)) {
+          r.restart_rto_us = a.rto_us;
+          r.restart_uncertainty_us = a.uncertainty_us;
+        }
+        continue;
+      }
+      const StrictRto& b = groups[worst];
+      if (!any ||
+          (a.never_recovered != b.never_recovered ? a.never_recovered : a.rto_us.value_or(0) > b.rto_us.value_or(0)))
         worst = i;
+      any = true;
     }
-    const StrictRto& k = groups[worst];
+    const StrictRto k = any ? groups[worst] : StrictRto{};
     if (k.never_recovered) r.never_recovered = true;
     if (k.rto_us && (!r.rto_us || *k.rto_us > *r.rto_us)) {
       r.rto_us = k.rto_us;
@@ -407,81 +426,5 @@ StrictRtoResult StrictOver(const History& history, const CheckOptions& options,
 }
 
 }  // namespace
-
-json ToJson(const PhaseBounds& b) {
-  return {{"fault_start_us", OrNull(b.fault_start_us)},
-          {"recovery_us", OrNull(b.recovery_us)},
-          {"recovery_source", b.recovery_source}};
-}
-
-json ToJson(const PhasesResult& r) {
-  json phases = json::object();
-  for (size_t i = 0; i < r.phases.size(); ++i) {
-    json kinds = json::object();
-    for (const auto& [kind, c] : r.phases[i].by_kind) kinds[kind] = OutcomeCountsJson(c);
-    phases[PhaseName(static_cast<Phase>(i))] = {{"all", OutcomeCountsJson(r.phases[i].all)}, {"by_kind", kinds}};
-  }
-  return {{"bounds", ToJson(r.bounds)}, {"phases", phases}, {"definition", r.definition}};
-}
-
-json ToJson(const SeedRtoResult& r) {
-  json kinds = json::object();
-  for (const auto& [kind, k] : r.by_kind) {
-    json outages = json::array();
-    for (const Outage& o : k.outages) {
-      std::optional<int64_t> duration;
-      if (o.end_us) duration = *o.end_us - o.start_us;
-      outages.push_back({{"start_us", o.start_us},
-                         {"end_us", OrNull(o.end_us)},
-                         {"duration_s", UsToS(duration)},
-                         {"uncertainty_us", o.uncertainty_us},
-                         {"failed", o.failed},
-                         {"unknown", o.unknown}});
-    }
-    kinds[kind] = {{"rto_us", OrNull(k.rto_us)},         {"rto_s", UsToS(k.rto_us)},
-                   {"uncertainty_us", k.uncertainty_us}, {"recovered", k.recovered},
-                   {"outage_count", k.outages.size()},   {"outages", outages}};
-  }
-  return {{"rto_us", OrNull(r.rto_us)}, {"rto_s", UsToS(r.rto_us)}, {"uncertainty_us", r.uncertainty_us},
-          {"recovered", r.recovered},   {"by_kind", kinds},         {"definition", r.definition}};
-}
-
-json ToJson(const StrictRtoResult& r) {
-  json kinds = json::object();
-  for (const auto& [kind, k] : r.by_kind) {
-    kinds[kind] = {{"rto_us", OrNull(k.rto_us)},
-                   {"rto_s", UsToS(k.rto_us)},
-                   {"never_recovered", k.never_recovered},
-                   {"uncertainty_us", k.uncertainty_us},
-                   {"impact_seen", k.impact_seen},
-                   {"bad_ops", k.bad_ops},
-                   {"first_impaired_us", OrNull(k.first_impaired_us)},
-                   {"last_impaired_us", OrNull(k.last_impaired_us)},
-                   {"recovered_at_us", OrNull(k.recovered_at_us)},
-                   {"resolution_us", k.resolution_us},
-                   {"latency_bound_us", k.latency_bound_us}};
-  }
-  json faults = json::array();
-  for (const FaultRto& f : r.by_fault)
-    faults.push_back({{"fault_start_us", f.fault_start_us},
-                      {"injected_us", f.injected_us},
-                      {"faults", f.faults},
-                      {"rto_us", OrNull(f.rto_us)},
-                      {"rto_s", UsToS(f.rto_us)},
-                      {"uncertainty_us", f.uncertainty_us},
-                      {"never_recovered", f.never_recovered},
-                      {"kind", f.kind}});
-  return {{"fault_start_us", OrNull(r.fault_start_us)},
-          {"injected_us", OrNull(r.injected_us)},
-          {"by_fault", faults},
-          {"rto_us", OrNull(r.rto_us)},
-          {"rto_s", UsToS(r.rto_us)},
-          {"uncertainty_us", r.uncertainty_us},
-          {"never_recovered", r.never_recovered},
-          {"sustain_us", r.sustain_us},
-          {"sustain_ops", r.sustain_ops},
-          {"by_kind", kinds},
-          {"definition", r.definition}};
-}
 
 }  // namespace mdrill::drill

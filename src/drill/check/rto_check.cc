@@ -36,7 +36,17 @@ std::vector<Check> RtoRule(const CheckInput& in) {
     c.pass = true;
     c.definition += "; nothing failed, nothing to recover from";
   }
-  return {c};
+  std::vector<Check> out = {c};
+  // Whole-target restarts (a kill of the lab's supervisor), apart: back within restart_max_s.
+  if (j.strict_rto.restart_rto_us) {
+    Check r = Titled(MakeCheck("restart_rto", UsToSeconds(j.strict_rto.restart_rto_us), t.restart_max_s, "<",
+                               "strict RTO of the slowest restart of the whole target (the lab's supervisor killed: "
+                               "every component started cold from its data), apart from the failovers' rto"),
+                     "Restart RTO", "重启 RTO", kRtoSeconds);
+    r.uncertainty = static_cast<double>(j.strict_rto.restart_uncertainty_us) / 1e6;
+    out.push_back(r);
+  }
+  return out;
 }
 
 const RegisterCheck kRegistered(10, &RtoRule);

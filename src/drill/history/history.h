@@ -71,10 +71,11 @@ inline constexpr const char* kKindKeyFinal = "key_final";  // not part of the wo
 // The DDL churn's steps (drill/run/ddl.h): "ddl_create", "ddl_has", ... and
 // "ddl_final". Judged by the DDL check alone: their latencies (a load waits for
 // it) are not the service's, so they stay out of the RTO and failure windows.
-inline bool IsDdlKind(std::string_view kind) { return kind.substr(0, 4) == "ddl_"; }
+// "ddl": a DDL step the churn could not send (its client could not connect).
+inline bool IsDdlKind(std::string_view kind) { return kind == "ddl" || kind.substr(0, 4) == "ddl_"; }
 // A DDL step that changes the catalog: its transport failure leaves it unknown.
 inline bool IsDdlMutationKind(std::string_view kind) {
-  return IsDdlKind(kind) && kind != "ddl_has" && kind != "ddl_count" && kind != "ddl_final";
+  return IsDdlKind(kind) && kind != "ddl" && kind != "ddl_has" && kind != "ddl_count" && kind != "ddl_final";
 }
 
 inline bool IsMutationKind(std::string_view kind) {

@@ -206,7 +206,10 @@ bool TestRun::InjectNext(double now_s) {
   for (const auto& t : f->targets) line += " " + t.name;
   if (next_ == 0) (void)history_.Append(Event{clock_.NowUs(), kEventPhase, "fault"});
   double inject_s = NowS();
-  (void)history_.Append(Event{clock_.NowUs(), kEventFaultStart, f->id + ": " + line});
+  nlohmann::json targets = nlohmann::json::array();
+  for (const auto& t : f->targets) targets.push_back(t.name);
+  (void)history_.Append(
+      Event{clock_.NowUs(), kEventFaultStart, f->id + ": " + line, {{"action", f->spec.action}, {"targets", targets}}});
   Status is = nemesis_->Inject(f.value());
   if (is.ok()) (void)history_.Append(Event{clock_.NowUs(), kEventFaultInjected, f->id});
   res_->faults.push_back("t=" + Fmt(inject_s) + "s " + line + (is.ok() ? "" : " (failed: " + is.reason() + ")"));

@@ -147,5 +147,42 @@ TEST(RtoFaults, AnImpairmentAfterASustainedGoodRunIsNotTheFaultsOutage) {
   EXPECT_GT(*r2.by_fault[0].rto_us, 6 * kS);
 }
 
+// A kill of the lab's supervisor restarts the whole target: its outage is judged
+// apart (restart_rto against restart_max_s), not as a failover. Without the
+// fault.start's targets the same outage is a failover's.
+TEST(RtoFaults, AWholeTargetRestartIsJudgedApartFromFailovers) {
+  History h = Outages({{10 * kS, 2 * kS}, {60 * kS, 20 * kS}});
+  StrictRtoResult plain = CheckStrictRto(h, CheckOptions{});
+  ASSERT_TRUE(plain.rto_us.has_value());
+  EXPECT_GT(*plain.rto_us, 19 * kS);
+  EXPECT_FALSE(plain.restart_rto_us.has_value());
+  for (auto& e : h.events)
+    if (e.name == kEventFaultStart && e.t_us == 60 * kS) e.data = {{"action", "kill"}, {"targets", {"supervisor"}}};
+  StrictRtoResult r = CheckStrictRto(h, CheckOptions{});
+  ASSERT_TRUE(r.rto_us.has_value());
+  EXPECT_LT(*r.rto_us, 3 * kS) << "the failover's 2 s, not the restart's 20 s";
+  ASSERT_TRUE(r.restart_rto_us.has_value());
+  EXPECT_GT(*r.restart_rto_us, 19 * kS);
+  ASSERT_EQ(r.by_fault.size(), 2u);
+  EXPECT_TRUE(r.by_fault[1].restart);
+  Judgement j = Judge(h);
+  const Check* restart = nullptr;
+  for (const auto& c : j.checks)
+    if (c.name == "restart_rto") restart = &c;
+  ASSERT_NE(restart, nullptr);
+  EXPECT_TRUE(restart->pass);  // 20 s < 60 s
+}
+
+// A DDL step the churn could not even send (kind "ddl": its client could not
+// connect) is not the service's outage: DDL is judged by ddl_violations.
+TEST(RtoFaults, UnsentDdlStepsAreNotAnOutage) {
+  History h = Outages({{10 * kS, 1 * kS}});
+  for (int64_t t = 11 * kS; t < 100 * kS; t += kS) h.ops.push_back(MakeOp("ddl", t, Outcome::kFail, kMs));
+  StrictRtoResult r = CheckStrictRto(h, CheckOptions{});
+  EXPECT_FALSE(r.never_recovered);
+  ASSERT_TRUE(r.rto_us.has_value());
+  EXPECT_LT(*r.rto_us, 2 * kS);
+}
+
 }  // namespace
 }  // namespace mdrill::drill
