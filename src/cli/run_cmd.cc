@@ -20,6 +20,7 @@
 #include "drill/nemesis/fault_journal.h"
 #include "drill/nemesis/k8s.h"
 #include "drill/nemesis/lab.h"
+#include "drill/nemesis/lab_supervisor.h"
 #include "drill/nemesis/milvus_sessions.h"
 #include "drill/run/docker_census.h"
 #include "drill/run/k8s_census.h"
@@ -344,9 +345,7 @@ int Heal(const RunFlags& f) {
   // A killed lab supervisor first: with it down, the lab's other faults cannot be
   // undone (and its restart undoes them all).
   auto faults = pending.value();
-  std::stable_partition(faults.begin(), faults.end(), [](const auto& e) {
-    return e.fault.backend == "lab" && e.fault.targets.size() == 1 && e.fault.targets[0].name == "supervisor";
-  });
+  std::stable_partition(faults.begin(), faults.end(), [](const auto& e) { return IsSupervisorKill(e.fault); });
   for (const auto& e : faults) {
     std::unique_ptr<Nemesis> n;
     if (e.fault.backend == "lab")

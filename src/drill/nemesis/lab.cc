@@ -79,7 +79,7 @@ Result<AppliedFault> LabNemesis::Plan(const FaultSpec& spec) {
   f.spec = spec;
   f.targets = targets.value();
   f.planned_unix_ms = UnixMs();
-  if (f.targets.size() == 1 && f.targets[0].name == "supervisor") {
+  if (IsSupervisorKill(f)) {
     if (spec.duration.count() <= 0)
       return Status::InvalidArgument(
           "a kill of the lab's supervisor needs a duration: how long the lab stays down before it is started again");
@@ -128,12 +128,8 @@ Status LabNemesis::InjectSupervisorKill(const AppliedFault& fault) {
   return KillSupervisor(sup.value());
 }
 
-bool LabNemesis::IsSupervisorFault(const AppliedFault& fault) {
-  return fault.targets.size() == 1 && fault.targets[0].name == "supervisor";
-}
-
 Status LabNemesis::Inject(const AppliedFault& fault) {
-  if (IsSupervisorFault(fault)) return InjectSupervisorKill(fault);
+  if (IsSupervisorKill(fault)) return InjectSupervisorKill(fault);
   for (const auto& t : fault.targets)
     if (Status s = Send(fault.spec.action, "instance=" + t.name, fault.spec, SupervisorFaultId(fault, t)); !s.ok())
       return s;
@@ -142,7 +138,7 @@ Status LabNemesis::Inject(const AppliedFault& fault) {
 
 // Undoes this fault only: another one in force (a companion) keeps its own deadline.
 Status LabNemesis::Heal(const AppliedFault& fault) {
-  if (IsSupervisorFault(fault)) {
+  if (IsSupervisorKill(fault)) {
     if (FindSupervisor(data_dir_).ok() || fault.undo.empty()) return Status::OK();  // already back
     return RestartSupervisor(fault.undo[0].args);
   }

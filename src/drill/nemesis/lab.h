@@ -47,7 +47,6 @@ class LabNemesis final : public Nemesis {
 
  private:
   Status InjectSupervisorKill(const AppliedFault& fault);
-  static bool IsSupervisorFault(const AppliedFault& fault);
   Status Send(const std::string& action, const std::string& selector, const FaultSpec& spec,
               const std::string& fault_id);
 

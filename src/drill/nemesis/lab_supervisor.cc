@@ -24,6 +24,10 @@ bool SelectsSupervisor(const std::string& selector) {
   return MatchSelector(selector, labels, &match, &err) && match;
 }
 
+bool IsSupervisorKill(const AppliedFault& fault) {
+  return fault.backend == "lab" && fault.targets.size() == 1 && fault.targets[0].name == "supervisor";
+}
+
 namespace {
 
 std::vector<std::string> CmdLine(pid_t pid) {

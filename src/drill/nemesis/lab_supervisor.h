@@ -18,6 +18,7 @@
 #include <string>
 #include <vector>
 
+#include "drill/nemesis/nemesis.h"
 #include "util/status.h"
 
 namespace mdrill::drill {
@@ -26,6 +27,9 @@ namespace mdrill::drill {
 // (app=milvus-drill-supervisor, role=supervisor, instance=supervisor) and is not
 // empty (an empty selector means every component, never the supervisor).
 bool SelectsSupervisor(const std::string& selector);
+
+// True when `fault` is a lab fault whose one target is the supervisor.
+bool IsSupervisorKill(const AppliedFault& fault);
 
 struct SupervisorProcess {
   pid_t pid = 0;

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "drill/nemesis/fault_journal.h"
+#include "drill/nemesis/lab_supervisor.h"
 #include "drill/run/setup.h"
 #include "drill/run/test_run.h"
 
@@ -83,7 +84,7 @@ std::string PlanError(const TestPlan& plan) {
       return "a fault at " + Fmt(f.at_s) + " s is not within the test's " + Fmt(plan.duration_s) +
              " s: nothing would be injected";
     // While the lab's supervisor is down there is nothing to fault.
-    if (f.spec.selector.find("supervisor") == std::string::npos) continue;
+    if (!SelectsSupervisor(f.spec.selector)) continue;
     const double until = f.at_s + f.spec.duration.count() / 1000.0;
     for (const auto& g : plan.faults)
       if (&g != &f && g.at_s >= f.at_s && g.at_s < until)

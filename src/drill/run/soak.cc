@@ -5,6 +5,7 @@
 #include <random>
 #include <set>
 
+#include "drill/nemesis/lab_supervisor.h"
 #include "drill/run/yaml_load.h"
 #include "util/durations.h"
 #include "util/read_file.h"
@@ -20,7 +21,7 @@ std::vector<SoakFault> SoakMix(const SoakOptions& o) {
       if ((f.action == "loss" || f.action == "delay") && !o.network) continue;
       if (f.action == "delay" && !o.delay) continue;
       if (f.selector.find("etcd") != std::string::npos && !o.etcd) continue;
-      if (f.selector.find("supervisor") != std::string::npos && !o.supervisor) continue;
+      if (SelectsSupervisor(f.selector) && !o.supervisor) continue;
       mix.push_back(f);
     }
     return mix;
@@ -49,8 +50,6 @@ std::vector<SoakFault> SoakMix(const SoakOptions& o) {
 }
 
 namespace {
-
-bool IsSupervisorSelector(const std::string& selector) { return selector.find("supervisor") != std::string::npos; }
 
 FaultStep Step(const SoakFault& f, double at_s, double lasts_s) {
   FaultStep step;
@@ -113,7 +112,7 @@ Status ParseMixFault(const YAML::Node& n, const std::string& origin, const std::
     return MixError(origin, where, "delay, and only delay, takes a latency");
   if ((f->action == "loss") != (f->loss_pct > 0)) return MixError(origin, where, "loss, and only loss, takes a loss");
   // The lab's supervisor stays down for the fault's length (lab_supervisor.h).
-  f->lasting = f->action != "kill" || IsSupervisorSelector(f->selector);
+  f->lasting = f->action != "kill" || SelectsSupervisor(f->selector);
   return Status::OK();
 }
 
@@ -206,7 +205,7 @@ Result<Scenario> SoakScenario(const SoakOptions& o) {
     double over = t.faults.back().at_s + lasts;
     // The lab is wholly down while its supervisor is, with nothing left to fault:
     // a supervisor kill may be a companion (the lab crashes mid-fault), never have one.
-    if (o.max_at_once > 1 && f.lasting && lasts >= 2 && !IsSupervisorSelector(f.selector) &&
+    if (o.max_at_once > 1 && f.lasting && lasts >= 2 && !SelectsSupervisor(f.selector) &&
         unit(rng) < o.companion_chance) {
       // A companion on another kind of component, never a second etcd member (the
       // quorum stays), injected while the first holds.
