@@ -12,6 +12,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <sstream>
 
 namespace mdrill::testing {
 namespace {
@@ -46,6 +47,36 @@ TEST(Calibration, Refused) { Expect(OutageKind::kRefused, 3000); }
 TEST(Calibration, Stalled) { Expect(OutageKind::kStalled, 1000); }
 TEST(Calibration, Blackholed) { Expect(OutageKind::kBlackholed, 2000); }
 TEST(Calibration, Slowed) { Expect(OutageKind::kSlowed, 1000); }
+
+// kubectl refusing the census from the fault on: each census is tried once a
+// second (not on every 100 ms tick, which spawned kubectl 20 times a second beside
+// the measurement), the failure is said once, and the census checks are not
+// judged rather than passed.
+TEST(Calibration, ACensusThePlatformRefusesIsTriedOnceASecondAndNotJudged) {
+  ASSERT_NE(bench, nullptr);
+  CalibrationRun r = bench->Run(OutageKind::kRefused, 1000, 100, true);
+  ASSERT_TRUE(r.error.empty()) << r.error << "\n" << r.console;
+  int lists = 0;
+  for (const auto& call : r.kubectl_calls) lists += call.find("get networkpolicies") != std::string::npos;
+  std::printf("%d network policy listings\n", lists);
+  // The start census, then at most one a second: the rest of the test (6 s) and
+  // the end census's patience (10 s).
+  EXPECT_GE(lists, 3);
+  EXPECT_LE(lists, 1 + 6 + 11 + 2);
+  int said = 0;
+  std::istringstream console(r.console);
+  for (std::string line; std::getline(console, line);)
+    said += line.find("] census ") != std::string::npos && line.find(" failed: ") != std::string::npos;
+  EXPECT_EQ(said, 1) << r.console;
+  bool seen = false;
+  for (const auto& c : r.result["checks"]) {
+    if (c.value("name", "") != "faults_outlived") continue;
+    seen = true;
+    EXPECT_FALSE(c.value("judged", true)) << c.dump();
+    EXPECT_NE(c.value("definition", "").find("Forbidden"), std::string::npos) << c.dump();
+  }
+  EXPECT_TRUE(seen) << r.result["checks"].dump();
+}
 
 }  // namespace
 }  // namespace mdrill::testing

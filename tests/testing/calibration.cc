@@ -2,6 +2,7 @@
 
 #include <sched.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cstring>
 #include <fstream>
@@ -13,21 +14,36 @@ namespace mdrill::testing {
 
 namespace {
 
-// kubectl as the drill's kubernetes backend calls it: one running proxy pod, and
-// `delete pod` starts the outage written in `outage_file`.
-std::string StandInKubectl(int control_port, const std::string& outage_file) {
+// kubectl as the drill's kubernetes backend calls it: one running proxy pod, no
+// network policies, and `delete pod` starts the outage written in DIR/outage.
+// Each call is logged to DIR/kubectl.log. With DIR/forbid present, the delete
+// also takes away the right to list network policies, as a revoked role would.
+std::string StandInKubectl(int control_port, const std::string& dir) {
   return "#!/bin/bash\n"
+         "echo \"$*\" >> '" +
+         dir +
+         "/kubectl.log'\n"
          "case \" $* \" in\n"
          "  *' get pods '*)\n"
          "    echo '{\"items\":[{\"metadata\":{\"name\":\"milvus-proxy-0\"},"
          "\"status\":{\"phase\":\"Running\",\"podIP\":\"127.0.0.1\"}}]}' ;;\n"
+         "  *' get networkpolicies '*)\n"
+         "    if [ -e '" +
+         dir +
+         "/forbidden' ]; then\n"
+         "      echo 'Error from server (Forbidden): networkpolicies is forbidden' >&2; exit 1\n"
+         "    fi\n"
+         "    echo '{\"apiVersion\":\"v1\",\"items\":[],\"kind\":\"List\"}' ;;\n"
          "  *' delete pod '*)\n"
+         "    [ -e '" +
+         dir + "/forbid' ] && touch '" + dir +
+         "/forbidden'\n"
          "    exec 3<>/dev/tcp/127.0.0.1/" +
          std::to_string(control_port) +
          " || exit 1\n"
          "    cat '" +
-         outage_file +
-         "' >&3\n"
+         dir +
+         "/outage' >&3\n"
          "    read -r answer <&3\n"
          "    [ \"$answer\" = ok ] || { echo \"forwarder: $answer\" >&2; exit 1; } ;;\n"
          "esac\n"
@@ -92,7 +108,7 @@ bool Calibration::SetUp(std::string* error) {
     *error = s.reason();
     return false;
   }
-  std::ofstream(dir_ + "/kubectl") << StandInKubectl(control_port_, dir_ + "/outage");
+  std::ofstream(dir_ + "/kubectl") << StandInKubectl(control_port_, dir_);
   ::chmod((dir_ + "/kubectl").c_str(), 0755);
   // The drill runs `kubectl` from PATH: this one comes first.
   const char* path = std::getenv("PATH");
@@ -100,7 +116,7 @@ bool Calibration::SetUp(std::string* error) {
   return true;
 }
 
-CalibrationRun Calibration::Run(OutageKind kind, int length_ms, double rate) {
+CalibrationRun Calibration::Run(OutageKind kind, int length_ms, double rate, bool forbid_after_fault) {
   CalibrationRun r;
   r.kind = kind;
   r.length_ms = length_ms;
@@ -108,6 +124,12 @@ CalibrationRun Calibration::Run(OutageKind kind, int length_ms, double rate) {
   const std::string name = std::string(OutageKindName(kind)) + "-" + std::to_string(length_ms) + "ms";
   const std::string run_dir = dir_ + "/run" + std::to_string(++runs_);
   std::ofstream(dir_ + "/outage") << OutageKindName(kind) << " " << length_ms << "\n";
+  std::ofstream(dir_ + "/kubectl.log", std::ios::trunc).flush();
+  ::unlink((dir_ + "/forbidden").c_str());
+  if (forbid_after_fault)
+    std::ofstream(dir_ + "/forbid").flush();
+  else
+    ::unlink((dir_ + "/forbid").c_str());
   std::ofstream(dir_ + "/scenario.yaml") << Scenario(name, length_ms, rate);
   const size_t before = forwarder_->Outages(std::chrono::seconds(1)).size();
   std::vector<std::string> argv{DrillBinary(),
@@ -138,6 +160,8 @@ CalibrationRun Calibration::Run(OutageKind kind, int length_ms, double rate) {
     return r;
   }
   r.result = j["tests"][0];
+  std::ifstream log(dir_ + "/kubectl.log");
+  for (std::string line; std::getline(log, line);) r.kubectl_calls.push_back(line);
   return r;
 }
 

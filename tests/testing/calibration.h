@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "testing/outage_forwarder.h"
 #include "testing/server_process.h"
@@ -25,11 +26,12 @@ bool EnterPrivateNetns(std::string* error);
 struct CalibrationRun {
   OutageKind kind = OutageKind::kRefused;
   int length_ms = 0;
-  double rate = 0;        // GetVersion probes/s
-  double true_s = 0;      // the forwarder's record of the outage
-  nlohmann::json result;  // the drill's result for the one test
-  std::string error;      // set when the run could not be made
-  std::string console;    // the drill's console output
+  double rate = 0;                         // GetVersion probes/s
+  double true_s = 0;                       // the forwarder's record of the outage
+  nlohmann::json result;                   // the drill's result for the one test
+  std::string error;                       // set when the run could not be made
+  std::string console;                     // the drill's console output
+  std::vector<std::string> kubectl_calls;  // each call's arguments
   // A figure of the result, in seconds: e.g. Seconds("strict_rto", "rto_us").
   std::optional<double> Seconds(const char* section, const char* key = "rto_us") const;
   std::optional<double> KindSeconds(const char* section, const char* kind) const;
@@ -42,8 +44,9 @@ class Calibration {
   // One drill run with one outage `length_ms` long, 3 s into a test, the drill
   // probing at `rate`/s with GetVersion, at rate/5 with new connections, at 20/s
   // through an SDK-default channel (the client view); the drill's default 5 s
-  // deadline.
-  CalibrationRun Run(OutageKind kind, int length_ms, double rate);
+  // deadline. With `forbid_after_fault`, kubectl refuses to list network policies
+  // from the fault on, so every census after it fails.
+  CalibrationRun Run(OutageKind kind, int length_ms, double rate, bool forbid_after_fault = false);
 
  private:
   std::string dir_;

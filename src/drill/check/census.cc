@@ -54,10 +54,16 @@ struct Census {
   std::map<std::string, CensusEntry> by_name;
 };
 
-std::vector<Census> Censuses(const History& h) {
+// The censuses taken, and "LABEL: REASON" for those the platform would not give.
+std::vector<Census> Censuses(const History& h, std::vector<std::string>* missed) {
   std::vector<Census> out;
   for (const Event& e : h.events) {
     if (e.name != kEventCensus || !e.data.is_object()) continue;
+    const auto error = e.data.find("error");
+    if (error != e.data.end() && error->is_string()) {
+      missed->push_back(e.data.value("label", std::string("?")) + ": " + error->get<std::string>());
+      continue;
+    }
     std::vector<CensusEntry> entries;
     if (!ParseCensus(e.data.value("components", json()), &entries)) continue;
     const auto label = e.data.find("label");
@@ -126,7 +132,7 @@ void CheckGrowth(const Census& quarter, const Census& end, CensusResult* r) {
 
 CensusResult CheckCensus(const History& h) {
   CensusResult r;
-  const std::vector<Census> all = Censuses(h);
+  const std::vector<Census> all = Censuses(h, &r.missed);
   r.censuses = static_cast<int>(all.size());
   if (all.size() < 2 || all.front().label != "start" || all.back().label != "end") return r;
   r.ran = true;
@@ -162,16 +168,10 @@ CensusResult CheckCensus(const History& h) {
 }
 
 json ToJson(const CensusResult& r) {
-  return {{"ran", r.ran},
-          {"censuses", r.censuses},
-          {"kills", r.kills},
-          {"restarts", r.restarts},
-          {"crashes", r.crashes},
-          {"outlived", r.outlived},
-          {"not_serving", r.not_serving},
-          {"growth", r.growth},
-          {"peak_rss_kib", r.peak_rss_kib},
-          {"peak_fds", r.peak_fds}};
+  return {
+      {"ran", r.ran},         {"censuses", r.censuses},         {"kills", r.kills},      {"restarts", r.restarts},
+      {"crashes", r.crashes}, {"outlived", r.outlived},         {"missed", r.missed},    {"not_serving", r.not_serving},
+      {"growth", r.growth},   {"peak_rss_kib", r.peak_rss_kib}, {"peak_fds", r.peak_fds}};
 }
 
 }  // namespace mdrill::drill

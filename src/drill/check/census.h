@@ -53,6 +53,7 @@ struct CensusResult {
   int censuses = 0;
   std::vector<std::string> crashes;   // "querynode-1: 3 restarts, 2 kills"
   std::vector<std::string> outlived;  // "proxy-0 paused 3.0 s after pause-... ended"
+  std::vector<std::string> missed;    // censuses the platform would not give: "after F: REASON"
   std::vector<std::string> not_serving;
   std::vector<std::string> growth;  // "proxy-1 (pid 42): 13 -> 300 descriptors"
   int kills = 0, restarts = 0;

@@ -93,7 +93,8 @@ inline constexpr const char* kEventFaultInjected = "fault.injected";
 inline constexpr const char* kEventFaultEnd = "fault.end";
 inline constexpr const char* kEventTarget = "target";
 // The target's processes as its platform sees them (drill/check/census.h); data
-// {"label": "start" | "after <fault id>" | "end", "components": [...]}.
+// {"label": "start" | "after <fault id>" | "end", "components": [...]}, or
+// {"label": ..., "error": "..."} for one the platform would not give.
 inline constexpr const char* kEventCensus = "census";
 // An invariant the history proved broken while the run went on (drill/check/so_far.h);
 // data {"invariant", "id"}. The verdict judges from the ops, not from these.

@@ -69,6 +69,7 @@ class TestRun {
   void Judge();
   Result<std::vector<CensusEntry>> Census(const std::string& label);
   void RecordCensus(const std::string& label, const std::vector<CensusEntry>& entries);
+  void RecordCensusError(const std::string& label, const std::string& reason);
   void TakeCensus(const std::string& label);
   void CensusIfDue(double now_s);
   void SettledCensus(const std::string& label);
@@ -95,6 +96,7 @@ class TestRun {
   // Censuses due: when, and after which fault.
   std::vector<std::pair<double, std::string>> census_due_;
   double census_deadline_s_ = 0;  // the pending census is recorded as it stands then
+  std::string census_failure_;    // the last census's failure, said once
   double last_change_s_ = -1e9;   // the last injection or heal
   bool watching_target_ = false;
   double target_deadline_s_ = 0;

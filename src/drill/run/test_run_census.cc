@@ -7,7 +7,10 @@ namespace mdrill::drill {
 
 Result<std::vector<CensusEntry>> TestRun::Census(const std::string& label) {
   auto c = o_.census();
-  if (!c.ok()) Say("census " + label + " failed: " + c.status().reason());
+  // A failure is said once, until the census works again or fails otherwise.
+  std::string failure = c.ok() ? "" : c.status().reason();
+  if (!failure.empty() && failure != census_failure_) Say("census " + label + " failed: " + failure);
+  census_failure_ = failure;
   return c;
 }
 
@@ -17,16 +20,27 @@ void TestRun::RecordCensus(const std::string& label, const std::vector<CensusEnt
                               nlohmann::json{{"label", label}, {"components", CensusJson(entries)}}});
 }
 
+// Records a census the platform would not give: the checks it feeds are not judged.
+void TestRun::RecordCensusError(const std::string& label, const std::string& reason) {
+  (void)history_.Append(
+      Event{clock_.NowUs(), kEventCensus, label, nlohmann::json{{"label", label}, {"error", reason}}});
+}
+
 void TestRun::TakeCensus(const std::string& label) {
   if (!o_.census) return;
-  if (auto c = Census(label); c.ok()) RecordCensus(label, c.value());
+  auto c = Census(label);
+  if (c.ok())
+    RecordCensus(label, c.value());
+  else
+    RecordCensusError(label, c.status().reason());
 }
 
 // The census after a fault: due kCensusAfterS after its end, taken once no fault
 // is in force and nothing was injected or healed for kCensusAfterS (a census then
 // would show that fault, not an outlived one). Recorded once every component is up
 // and healthy, or as it stands kCensusPatienceS after it was first taken; one
-// census covers every one due meanwhile. Never blocks the schedule.
+// census covers every one due meanwhile; one that fails is tried again a second
+// later, and given up at the same patience. Never blocks the schedule.
 void TestRun::CensusIfDue(double now_s) {
   if (!o_.census || census_due_.empty() || now_s < census_due_.front().first) return;
   const bool quiet = std::all_of(applied_.begin(), applied_.end(), [](const Pending& p) { return p.healed; }) &&
@@ -35,26 +49,31 @@ void TestRun::CensusIfDue(double now_s) {
   if (census_deadline_s_ == 0) census_deadline_s_ = now_s + kCensusPatienceS;
   const std::string label = census_due_.front().second;
   auto c = Census(label);
-  if (!c.ok()) return;
-  if (!CensusSettled(c.value()) && now_s < census_deadline_s_) {
+  if ((!c.ok() || !CensusSettled(c.value())) && now_s < census_deadline_s_) {
     census_due_.front().first = now_s + 1;  // look again in a second
     return;
   }
-  RecordCensus(label, c.value());
+  if (c.ok()) {
+    RecordCensus(label, c.value());
+  } else {
+    RecordCensusError(label, c.status().reason());
+  }
   census_deadline_s_ = 0;
   while (!census_due_.empty() && census_due_.front().first <= now_s + 1) census_due_.erase(census_due_.begin());
 }
 
 // The last census: kCensusAfterS after the last change, then until every component
-// is up and healthy or kEndCensusPatienceS passed.
+// is up and healthy or kEndCensusPatienceS passed. One the platform will not give
+// is tried for kCensusPatienceS.
 void TestRun::SettledCensus(const std::string& label) {
   if (!o_.census) return;
   const double from = std::max(NowS(), last_change_s_ + kCensusAfterS);
   std::this_thread::sleep_until(clock_.FromUs(static_cast<int64_t>(from * 1e6)));
-  const double until = NowS() + kEndCensusPatienceS;
+  const double until = NowS() + kEndCensusPatienceS, failing_until = NowS() + kCensusPatienceS;
   while (true) {
     auto c = Census(label);
     if (c.ok() && (CensusSettled(c.value()) || NowS() >= until)) return RecordCensus(label, c.value());
+    if (!c.ok() && NowS() >= failing_until) return RecordCensusError(label, c.status().reason());
     if (NowS() >= until) return;
     std::this_thread::sleep_for(std::chrono::seconds(1));
   }

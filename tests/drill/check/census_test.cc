@@ -154,6 +154,35 @@ TEST(Census, ChecksAppearOnlyWithCensusesAndFailOnAFinding) {
   for (const Check& c : Judge(none).checks) EXPECT_NE(c.name, "crashes");
 }
 
+TEST(Census, AFaultWhoseCensusWasNotGivenLeavesFaultsOutlivedUnjudged) {
+  Lab lab = ALab();
+  History h;
+  AddCensus(&h, 0, "start", lab);
+  h.events.push_back({10 * kS, kEventFaultStart, "p1: pause proxy-0"});
+  h.events.push_back({20 * kS, kEventCensus, "after p1",
+                      nlohmann::json{{"label", "after p1"}, {"error", "kubectl get networkpolicies: forbidden"}}});
+  AddCensus(&h, 30 * kS, "end", lab);
+  CensusResult r = CheckCensus(h);
+  ASSERT_EQ(r.missed.size(), 1u);
+  EXPECT_EQ(r.missed[0], "after p1: kubectl get networkpolicies: forbidden");
+  EXPECT_TRUE(r.outlived.empty());
+  auto find = [](const Judgement& j, const std::string& name) {
+    for (const Check& c : j.checks)
+      if (c.name == name) return c;
+    return Check{};
+  };
+  Judgement j = Judge(h);
+  Check outlived = find(j, "faults_outlived");
+  EXPECT_EQ(outlived.name, "faults_outlived");
+  EXPECT_FALSE(outlived.judged) << outlived.definition;
+  EXPECT_NE(outlived.definition.find("forbidden"), std::string::npos) << outlived.definition;
+  EXPECT_TRUE(find(j, "crashes").judged);  // the start and end censuses still compare
+  // Every census given: judged again.
+  h.events[2] = {20 * kS, kEventCensus, "after p1",
+                 nlohmann::json{{"label", "after p1"}, {"components", CensusJson(lab.components)}}};
+  EXPECT_TRUE(find(Judge(h), "faults_outlived").judged);
+}
+
 TEST(Census, MalformedCensusesAreIgnoredNotTrusted) {
   std::vector<CensusEntry> out;
   EXPECT_FALSE(ParseCensus(nlohmann::json::object(), &out));
