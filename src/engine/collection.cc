@@ -209,10 +209,28 @@ std::optional<IndexSpec> Collection::index() const {
   return index_;
 }
 
+// Every row of `seg` but those a delete hides, found from the deleted keys' rows:
+// a search then costs the deletes, not a hash lookup per row of the segment.
+std::vector<uint8_t> Collection::UndeletedRows(const Segment& seg) const {
+  std::vector<uint8_t> bits((seg.rows() + 7) / 8, 0xff);
+  auto hide = [&](const std::vector<RowRef>& refs, uint64_t deleted_at) {
+    for (const RowRef& ref : refs)
+      if (segments_[ref.segment].get() == &seg && deleted_at > seg.ts[ref.row])
+        bits[ref.row >> 3] &= static_cast<uint8_t>(~(1u << (ref.row & 7)));
+  };
+  for (const auto& [key, at] : int_deletes_)
+    if (auto it = int_keys_.find(key); it != int_keys_.end()) hide(it->second, at);
+  for (const auto& [key, at] : str_deletes_)
+    if (auto it = str_keys_.find(key); it != str_keys_.end()) hide(it->second, at);
+  return bits;
+}
+
 std::vector<uint8_t> Collection::Visible(const Segment& seg, const Expr* filter, bool* all) const {
   bool no_deletes = int_deletes_.empty() && str_deletes_.empty();
   *all = filter == nullptr && no_deletes;
   if (*all) return {};
+  const size_t deletes = int_deletes_.size() + str_deletes_.size();
+  if (filter == nullptr && deletes < seg.rows()) return UndeletedRows(seg);
   std::vector<uint8_t> bits((seg.rows() + 7) / 8, 0);
   for (size_t r = 0; r < seg.rows(); ++r)
     if ((no_deletes || IsLive(seg, r)) && (filter == nullptr || filter->Eval(seg.columns, r)))

@@ -215,6 +215,7 @@ class Collection {
   // Rows of `seg` matching `filter` and live, as a bitmap; nullptr-equivalent (empty)
   // when every row qualifies.
   std::vector<uint8_t> Visible(const Segment& seg, const Expr* filter, bool* all) const;
+  std::vector<uint8_t> UndeletedRows(const Segment& seg) const;
   Status ResolveOutputs(const std::vector<std::string>& names, std::vector<int>* out, bool* count) const;
   std::vector<Column> EmptyColumns(const std::vector<int>& fields) const;
 
