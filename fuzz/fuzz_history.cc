@@ -9,14 +9,12 @@
 #include <string>
 
 #include "drill/history/history.h"
+#include "fuzz_temp_dir.h"
 
 using namespace mdrill::drill;
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  static const std::string dir = [] {
-    char tmpl[] = "/tmp/mdrill-fuzz-history-XXXXXX";
-    return std::string(::mkdtemp(tmpl));
-  }();
+  static const std::string dir = FuzzTempDir("history");
   const std::string path = dir + "/h.jsonl";
   {
     std::ofstream out(path, std::ios::binary | std::ios::trunc);

@@ -7,12 +7,10 @@
 #include <string>
 
 #include "drill/nemesis/fault_journal.h"
+#include "fuzz_temp_dir.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  static const std::string dir = [] {
-    char tmpl[] = "/tmp/mdrill-fuzz-journal-XXXXXX";
-    return std::string(::mkdtemp(tmpl));
-  }();
+  static const std::string dir = FuzzTempDir("journal");
   const std::string path = dir + "/faults.journal";
   {
     std::ofstream out(path, std::ios::binary | std::ios::trunc);

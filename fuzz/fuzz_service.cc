@@ -25,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "fuzz_temp_dir.h"
 #include "lab/server/catalog.h"
 #include "lab/server/milvus_service.h"
 #include "milvus.pb.h"
@@ -240,10 +241,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     return true;
   }();
   (void)quiet;
-  static const std::string dir = [] {
-    char tmpl[] = "/tmp/mdrill-fuzz-service-XXXXXX";
-    return std::string(::mkdtemp(tmpl));
-  }();
+  static const std::string dir = FuzzTempDir("service");
   std::filesystem::remove(dir + "/wal.log");
   std::filesystem::remove(dir + "/credentials.json");
   std::map<std::string, int64_t> before;

@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "fuzz_temp_dir.h"
 #include "lab/server/wal.h"
 
 namespace rec = ::milvusdrill::lab;
@@ -40,10 +41,7 @@ rec::WalRecord Record(int i) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size < 1) return 0;
-  static const std::string dir = [] {
-    char tmpl[] = "/tmp/mdrill-fuzz-wal-XXXXXX";
-    return std::string(::mkdtemp(tmpl));
-  }();
+  static const std::string dir = FuzzTempDir("wal");
   const std::string path = dir + "/wal.log";
   std::remove(path.c_str());
   const int n = data[0] % 32 + 1;
@@ -99,8 +97,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!mdrill::lab::Wal::RepairTruncate(path, offset).ok()) __builtin_trap();
   mdrill::lab::Wal repaired;
   size_t after = 0;
-  if (!repaired.Open(path, [&](const rec::WalRecord&) { return ++after, mdrill::Status::OK(); }).ok())
-    __builtin_trap();
+  if (!repaired.Open(path, [&](const rec::WalRecord&) { return ++after, mdrill::Status::OK(); }).ok()) __builtin_trap();
   if (after > written.size()) __builtin_trap();
   return 0;
 }
