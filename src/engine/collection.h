@@ -47,6 +47,9 @@ class IndexStore {
   virtual void Release(const std::string& key) = 0;
   // The collection was dropped: its indexes will never be asked for again.
   virtual void Forget(int64_t /*collection_id*/) {}
+  // The segment was merged into another: its indexes will never be asked for again
+  // (a copy that has yet to apply the merge builds one for itself).
+  virtual void ForgetSegment(int64_t /*collection_id*/, int64_t /*segment_id*/) {}
 };
 
 struct CollectionOptions {

@@ -75,6 +75,9 @@ Status Collection::Compact(const std::vector<int64_t>& segment_ids, int64_t new_
   // Dropped rows were hidden already, so live_rows_ does not change; the key index
   // holds segment positions, which moved.
   RebuildKeyIndex();
+  lock.unlock();
+  if (options_.index_store)
+    for (int64_t id : segment_ids) options_.index_store->ForgetSegment(id_, id);
   return Status::OK();
 }
 

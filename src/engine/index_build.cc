@@ -1,5 +1,6 @@
 // Index builds of a Collection: progress, and one pending segment's index at a time,
 // built here or loaded from the index store when another copy built it.
+#include <algorithm>
 #include <cstdio>
 #include <mutex>
 
@@ -74,6 +75,12 @@ bool Collection::BuildPendingIndex() {
       }
     }
     std::unique_lock lock(mu_);
+    if (store != nullptr && s.ok() &&
+        std::none_of(segments_.begin(), segments_.end(), [&](const auto& seg) { return seg == target; })) {
+      lock.unlock();  // merged away while building: the index just stored will not be asked for
+      store->ForgetSegment(id_, target->id);
+      return true;
+    }
     if (!index_ || index_->params_json != spec.params_json || index_->type_name != spec.type_name ||
         index_->metric != spec.metric)
       return true;  // the index changed while building: discard

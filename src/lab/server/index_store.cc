@@ -79,4 +79,22 @@ void FileIndexStore::Forget(int64_t collection_id) {
                 static_cast<long long>(collection_id), removed - 1);
 }
 
+void FileIndexStore::ForgetSegment(int64_t collection_id, int64_t segment_id) {
+  const std::string prefix = std::to_string(segment_id) + "-";
+  std::error_code ec;
+  int removed = 0;
+  std::filesystem::directory_iterator it(dir_ + "/" + std::to_string(collection_id), ec), end;
+  for (; !ec && it != end; it.increment(ec)) {
+    const std::filesystem::path& path = it->path();
+    std::error_code rm;
+    if (path.filename().string().rfind(prefix, 0) == 0 && path.extension() == ".faiss" &&
+        std::filesystem::remove(path, rm))
+      ++removed;
+  }
+  if (removed > 0)
+    std::printf("%s: segment %lld of collection %lld merged: %d index files removed\n", who_.c_str(),
+                static_cast<long long>(segment_id), static_cast<long long>(collection_id), removed);
+  std::fflush(stdout);
+}
+
 }  // namespace mdrill::lab

@@ -11,6 +11,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <set>
 
 #include "engine/test_data.h"
 #include "lab.pb.h"
@@ -166,6 +167,40 @@ TEST_F(IndexStoreTest, ADroppedCollectionsIndexFilesAreRemoved) {
   drop.mutable_drop_collection()->set_collection_id(42);
   ASSERT_TRUE(replica.ApplyReplicated(drop).ok());
   EXPECT_FALSE(std::filesystem::exists(cdir));
+}
+
+// A merged segment's indexes are removed, by each copy that applies the merge and
+// by a builder whose segment was merged while it built; the merged segment's own
+// index is kept and shared.
+TEST_F(IndexStoreTest, AMergedSegmentsIndexFilesAreRemoved) {
+  Node a(dir_, "querynode-0"), b(dir_, "querynode-1");
+  a.BuildAll();
+  ASSERT_EQ(Files(".faiss").size(), 3u);
+  const auto segs = a.data->Segments();
+  ASSERT_EQ(segs.size(), 3u);
+  const std::vector<int64_t> merge = {segs[0].id, segs[1].id};
+  const int64_t into = a.data->next_segment_id();
+  ASSERT_TRUE(a.data->Compact(merge, into).ok());
+  auto names = [&] {
+    std::set<std::string> out;
+    for (const auto& f : Files(".faiss")) out.insert(f.filename().string().substr(0, f.filename().string().find('-')));
+    return out;
+  };
+  EXPECT_EQ(names(), (std::set<std::string>{std::to_string(segs[2].id)}));
+  a.BuildAll();
+  EXPECT_EQ(names(), (std::set<std::string>{std::to_string(segs[2].id), std::to_string(into)}));
+  // b built nothing before the merge: it stores the old segments' indexes itself
+  // (the files went) and drops them when it applies the merge.
+  b.BuildAll();
+  EXPECT_EQ(b.store->built(), 2);
+  EXPECT_EQ(Files(".faiss").size(), 4u);
+  ASSERT_TRUE(b.data->Compact(merge, into).ok());
+  EXPECT_EQ(names(), (std::set<std::string>{std::to_string(segs[2].id), std::to_string(into)}));
+  b.BuildAll();
+  EXPECT_EQ(b.store->loaded(), 2);  // segment 3 and the merged one, both a's
+  int differ = 0;
+  for (size_t q = 0; q < 20; ++q) differ += a.Search(q) != b.Search(q) ? 1 : 0;
+  EXPECT_EQ(differ, 0);
 }
 
 }  // namespace
