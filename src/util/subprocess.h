@@ -78,6 +78,10 @@ struct CommandOptions {
   // When argv[0] cannot be executed, write "exec <argv[0]>: <reason>" to the child's
   // stderr. The exit code is 127 either way.
   bool report_exec_failure = true;
+  // The child's nice value, set as soon as it is started (0: this process's). What
+  // only observes (a census) runs at 19, so that on a small client machine it takes
+  // no CPU from the probes measuring the target.
+  int niceness = 0;
 };
 
 // What a command that ran to completion left.

@@ -35,6 +35,8 @@ void Expect(OutageKind kind, int length_ms) {
   // One outage, seen once: no second outage after recovery.
   for (const char* kind_name : {"probe", "connect"}) {
     auto k = r.KindSeconds("strict_rto", kind_name);
+    std::printf("  %-8s %s\n", kind_name,
+                r.result["strict_rto"]["by_kind"].value(kind_name, nlohmann::json()).dump().c_str());
     ASSERT_TRUE(k.has_value()) << kind_name;
     EXPECT_LE(std::fabs(*k - r.true_s), 0.050)
         << kind_name << ": " << r.result["strict_rto"]["by_kind"][kind_name].dump();

@@ -36,5 +36,8 @@ using ::mdrill::ShellJoin;
 // `timeout` (it is then killed; what it did may or may not have taken effect).
 Result<CommandOutput> RunWithInput(const std::vector<std::string>& argv, const std::string& input,
                                    std::chrono::milliseconds timeout);
+// The same at nice 19: for commands that only look (the censuses), which may run
+// while the probes measure a recovery.
+Result<CommandOutput> RunToLook(const std::vector<std::string>& argv, std::chrono::milliseconds timeout);
 
 }  // namespace mdrill::drill

@@ -74,7 +74,7 @@ std::function<Result<std::vector<CensusEntry>>()> DockerCensus(const DockerOptio
     std::vector<std::string> ps = {o.docker, "ps", "-a"};
     if (!o.project.empty()) ps.insert(ps.end(), {"--filter", "label=" + std::string(kProjectLabel) + "=" + o.project});
     ps.insert(ps.end(), {"--format", "{{.ID}}"});
-    auto listing = RunWithInput(ps, "", o.timeout);
+    auto listing = RunToLook(ps, o.timeout);
     if (!listing.ok()) return listing.status();
     if (listing->exit_code != 0) return Status::Internal(ShellJoin(ps) + ": " + listing->err);
     std::vector<std::string> inspect = {o.docker, "inspect", "--type", "container"};
@@ -84,7 +84,7 @@ std::function<Result<std::vector<CensusEntry>>()> DockerCensus(const DockerOptio
       inspect.push_back(id);
     }
     if (inspect.size() == 4) return std::vector<CensusEntry>{};
-    auto r = RunWithInput(inspect, "", o.timeout);
+    auto r = RunToLook(inspect, o.timeout);
     if (!r.ok()) return r.status();
     // A container removed between the two calls makes inspect fail for it alone.
     json j = json::parse(r->out, nullptr, false);

@@ -104,7 +104,7 @@ CensusFn K8sCensus(const KubectlOptions& o, const Deployment& d) {
     auto get = [&](const std::string& what) -> Result<json> {
       std::vector<std::string> argv = g;
       argv.insert(argv.end(), {"get", what, "-o", "json"});
-      auto r = RunWithInput(argv, "", o.timeout);
+      auto r = RunToLook(argv, o.timeout);
       if (!r.ok()) return r.status();
       if (r->exit_code != 0) return Status::Internal(ShellJoin(argv) + ": " + r->err);
       json j = json::parse(r->out, nullptr, false);
