@@ -80,6 +80,7 @@ void Election::Loop() {
       std::chrono::duration_cast<Clock::duration>(etcd::KeepAliveInterval(options_.ttl_seconds));
   const etcd::Deadline rpc(std::max<int64_t>(200, options_.ttl_seconds * 1000 / 4));
   bool leading = false;
+  Clock::time_point valid_until;  // while leading: the last keep-alive's sent + valid
   while (true) {
     {
       std::unique_lock<std::mutex> lock(mu_);
@@ -92,10 +93,14 @@ void Election::Loop() {
       auto sent = Clock::now();
       auto ka = etcd_->KeepAliveOnce(lease_, rpc);
       if (ka.ok() && ka.value() > 0) {
-        SetLeader(true, sent + valid);
+        valid_until = sent + valid;
+        SetLeader(true, valid_until);
         continue;
       }
-      if (Clock::now() < sent + valid && !(ka.ok() && ka.value() <= 0)) continue;  // retry while still safe
+      // Retried while the last keep-alive that worked still covers us (not the one
+      // just sent: a leader cut off from etcd then retried forever and never said
+      // it had lost).
+      if (Clock::now() < valid_until && !(ka.ok() && ka.value() <= 0)) continue;
       leading = false;  // lease gone, or no keep-alive within the safe window
       SetLeader(false, Clock::time_point{});
       lease_ = 0;
@@ -126,7 +131,8 @@ void Election::Loop() {
       holder_ = options_.candidate;
     }
     leading = true;
-    SetLeader(true, sent + valid);
+    valid_until = sent + valid;
+    SetLeader(true, valid_until);
     if (on_change_) on_change_(true);
   }
 }
