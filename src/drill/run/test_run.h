@@ -69,7 +69,7 @@ class TestRun {
   void Judge();
   Result<std::vector<CensusEntry>> Census(const std::string& label);
   void RecordCensus(const std::string& label, const std::vector<CensusEntry>& entries);
-  void RecordCensusError(const std::string& label, const std::string& reason);
+  void RecordCensus(const std::string& label, const Result<std::vector<CensusEntry>>& census);
   void TakeCensus(const std::string& label);
   void CensusIfDue(double now_s);
   void SettledCensus(const std::string& label);

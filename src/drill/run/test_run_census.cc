@@ -20,19 +20,16 @@ void TestRun::RecordCensus(const std::string& label, const std::vector<CensusEnt
                               nlohmann::json{{"label", label}, {"components", CensusJson(entries)}}});
 }
 
-// Records a census the platform would not give: the checks it feeds are not judged.
-void TestRun::RecordCensusError(const std::string& label, const std::string& reason) {
-  (void)history_.Append(
-      Event{clock_.NowUs(), kEventCensus, label, nlohmann::json{{"label", label}, {"error", reason}}});
+// Records a census, or one the platform would not give (the checks it feeds are
+// then not judged).
+void TestRun::RecordCensus(const std::string& label, const Result<std::vector<CensusEntry>>& census) {
+  if (census.ok()) return RecordCensus(label, census.value());
+  (void)history_.Append(Event{clock_.NowUs(), kEventCensus, label,
+                              nlohmann::json{{"label", label}, {"error", census.status().reason()}}});
 }
 
 void TestRun::TakeCensus(const std::string& label) {
-  if (!o_.census) return;
-  auto c = Census(label);
-  if (c.ok())
-    RecordCensus(label, c.value());
-  else
-    RecordCensusError(label, c.status().reason());
+  if (o_.census) RecordCensus(label, Census(label));
 }
 
 // The census after a fault: due kCensusAfterS after its end, taken once no fault
@@ -53,11 +50,7 @@ void TestRun::CensusIfDue(double now_s) {
     census_due_.front().first = now_s + 1;  // look again in a second
     return;
   }
-  if (c.ok()) {
-    RecordCensus(label, c.value());
-  } else {
-    RecordCensusError(label, c.status().reason());
-  }
+  RecordCensus(label, c);
   census_deadline_s_ = 0;
   while (!census_due_.empty() && census_due_.front().first <= now_s + 1) census_due_.erase(census_due_.begin());
 }
@@ -73,7 +66,7 @@ void TestRun::SettledCensus(const std::string& label) {
   while (true) {
     auto c = Census(label);
     if (c.ok() && (CensusSettled(c.value()) || NowS() >= until)) return RecordCensus(label, c.value());
-    if (!c.ok() && NowS() >= failing_until) return RecordCensusError(label, c.status().reason());
+    if (!c.ok() && NowS() >= failing_until) return RecordCensus(label, c);
     if (NowS() >= until) return;
     std::this_thread::sleep_for(std::chrono::seconds(1));
   }
