@@ -145,7 +145,7 @@ TEST(Deployments, ARoleThatMatchesNothingStopsTheRunBeforeAnyFault) {
          R"({"items":[{"metadata":{"name":"web-1","labels":{"app":"web","pod-template-hash":"x1"}},)"
          R"("status":{"phase":"Running","podIP":"10.0.0.9"}}]})");
   std::string out;
-  const std::string dir = ::testing::TempDir() + "/mdrill-nomatch";
+  const std::string dir = mdrill::testing::TempDir("nomatch");
   int rc = RunCapture({mdrill::testing::DrillBinary(), "run", "--target", "k8s", "--test", "worker", "--deployment",
                        "helm", "--release", "prod", "--out-dir", dir, "--no-history"},
                       &out, std::chrono::seconds(60), true);
