@@ -1,18 +1,29 @@
 // Search through the standalone server vs the same FAISS index called in-process.
 //
-//   bench_search [--rows N] [--seconds S] [--clients C] [--data clustered|uniform]
+//   bench_search [--rows N] [--seconds S] [--clients C] [--data clustered|uniform] [--rounds R] [--split-cores]
 //
 // Both sides index the same vectors with IVF_FLAT nlist 1024 and search with
 // nprobe 16, top 10, from C concurrent clients for S seconds. Prints QPS, p50/p99
 // latency and recall@10 against exact results for both, the ratio, insert
 // throughput through the server (1000-row batches) and the server's resident
 // memory per million vectors.
+//
+// The two sides are measured in R alternating rounds (in-process, server, in-process,
+// ...; 3 by default) and each side's median round is reported: this machine's speed
+// drifts by a quarter between minutes, which a single pair of runs took for a gap.
+//
+// --split-cores (two cores or more): FAISS gets core 1 alone on both sides (the
+// in-process searches; the server process) and the server's clients run on core
+// 0, so the ratio is the server's own cost per core, not the cost of its clients
+// sharing the same cores, as they do not on a real deployment.
 #include <omp.h>
+#include <sched.h>
 
 #include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <random>
 #include <set>
@@ -33,7 +44,21 @@ struct Args {
   int seconds = 10;
   int clients = 8;
   std::string data = "clustered";
+  int rounds = 3;
+  bool split_cores = false;
 };
+
+// Pins this process to `cpu`: every thread it has now (gRPC's own among them) and,
+// through the calling thread, every thread and child it starts later.
+void PinTo(int cpu) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(cpu, &set);
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task")) {
+    pid_t tid = static_cast<pid_t>(std::strtol(task.path().filename().c_str(), nullptr, 10));
+    if (sched_setaffinity(tid, sizeof(set), &set) != 0) std::perror("sched_setaffinity");
+  }
+}
 
 constexpr int kDim = 128;
 constexpr int kTopK = 10;
@@ -96,6 +121,12 @@ RunResult Drive(int clients, int seconds, size_t nq, Search search) {
   return r;
 }
 
+// The round with the median QPS.
+RunResult Median(std::vector<RunResult> runs) {
+  std::sort(runs.begin(), runs.end(), [](const RunResult& x, const RunResult& y) { return x.qps < y.qps; });
+  return runs[runs.size() / 2];
+}
+
 double Recall(const std::vector<std::vector<int64_t>>& got, const std::vector<int64_t>& truth) {
   size_t hit = 0;
   for (size_t q = 0; q < got.size(); ++q) {
@@ -117,14 +148,25 @@ long RssKb(pid_t pid) {
 
 int main(int argc, char** argv) {
   Args a;
-  for (int i = 1; i + 1 < argc; i += 2) {
+  for (int i = 1; i < argc; i += 2) {
     std::string k = argv[i];
+    if (k == "--split-cores") {
+      a.split_cores = true;
+      --i;
+      continue;
+    }
+    if (i + 1 >= argc) {
+      std::fprintf(stderr, "flag %s needs a value\n", argv[i]);
+      return 2;
+    }
     if (k == "--rows")
       a.rows = std::strtoull(argv[i + 1], nullptr, 10);
     else if (k == "--seconds")
       a.seconds = std::atoi(argv[i + 1]);
     else if (k == "--clients")
       a.clients = std::atoi(argv[i + 1]);
+    else if (k == "--rounds")
+      a.rounds = std::max(1, std::atoi(argv[i + 1]));
     else if (k == "--data")
       a.data = argv[i + 1];
     else {
@@ -133,8 +175,10 @@ int main(int argc, char** argv) {
     }
   }
   const bool clustered = a.data == "clustered";
-  std::printf("bench_search: %zu x %d %s vectors, IVF_FLAT nlist 1024 nprobe 16, top %d, %d clients, %d s\n", a.rows,
-              kDim, a.data.c_str(), kTopK, a.clients, a.seconds);
+  std::printf(
+      "bench_search: %zu x %d %s vectors, IVF_FLAT nlist 1024 nprobe 16, top %d, %d clients, %d rounds of %d s, %s\n",
+      a.rows, kDim, a.data.c_str(), kTopK, a.clients, a.rounds, a.seconds,
+      a.split_cores ? "FAISS on core 1, the server's clients on core 0" : "every core shared");
   auto data = MakeData(a.rows, 1, clustered);
   auto queries = MakeData(1000, 2, clustered);
 
@@ -158,20 +202,13 @@ int main(int argc, char** argv) {
     return 1;
   }
   double build_s = std::chrono::duration<double>(Clock::now() - t0).count();
-  omp_set_num_threads(1);  // one core per search, as each server request gets
-  auto local = Drive(a.clients, a.seconds, 1000, [&](size_t q, int64_t* labels) {
-    float d[kTopK];
-    index->Search(queries.data() + q * kDim, 1, kTopK, knobs, nullptr, d, labels);
-    return true;
-  });
   std::vector<std::vector<int64_t>> got(kRecallQueries, std::vector<int64_t>(kTopK));
   for (size_t q = 0; q < kRecallQueries; ++q) {
     float d[kTopK];
     index->Search(queries.data() + q * kDim, 1, kTopK, knobs, nullptr, d, got[q].data());
   }
-  local.recall = Recall(got, truth);
-  index.reset();
-  omp_set_num_threads(static_cast<int>(std::thread::hardware_concurrency()));
+  const double local_recall = Recall(got, truth);
+  if (a.split_cores) PinTo(1);  // the server, started next, inherits core 1
 
   // ---- through the server
   testing::ServerProcess server("", {"--segment-rows", std::to_string(a.rows + 1)});
@@ -231,11 +268,28 @@ int main(int argc, char** argv) {
   };
   std::atomic<int> next_client{0};
   thread_local int my_client = -1;
-  auto remote = Drive(a.clients, a.seconds, 1000, [&](size_t q, int64_t*) {
-    if (my_client < 0) my_client = next_client++;
-    auto r = clients[static_cast<size_t>(my_client)]->Search(params(q), dm::Deadline(10000));
-    return r.ok() && r->hits[0].size() == kTopK;
-  });
+  std::vector<RunResult> locals, remotes;
+  for (int round = 0; round < a.rounds; ++round) {
+    // Drive's threads take the affinity of this thread when they start.
+    if (a.split_cores) PinTo(1);
+    omp_set_num_threads(1);  // one core per search, as each server request gets
+    locals.push_back(Drive(a.clients, a.seconds, 1000, [&](size_t q, int64_t* labels) {
+      float d[kTopK];
+      index->Search(queries.data() + q * kDim, 1, kTopK, knobs, nullptr, d, labels);
+      return true;
+    }));
+    if (a.split_cores) PinTo(0);
+    remotes.push_back(Drive(a.clients, a.seconds, 1000, [&](size_t q, int64_t*) {
+      if (my_client < 0) my_client = next_client++;
+      auto r = clients[static_cast<size_t>(my_client)]->Search(params(q), dm::Deadline(10000));
+      return r.ok() && r->hits[0].size() == kTopK;
+    }));
+    next_client = 0;
+    std::printf("round %d: in-process %.0f QPS, server %.0f QPS\n", round + 1, locals.back().qps, remotes.back().qps);
+  }
+  index.reset();
+  RunResult local = Median(locals), remote = Median(remotes);
+  local.recall = local_recall;
   for (size_t q = 0; q < kRecallQueries; ++q) {
     auto r = c.Search(params(q), dm::Deadline(10000));
     for (int j = 0; j < kTopK && r.ok() && j < static_cast<int>(r->hits[0].size()); ++j) {
