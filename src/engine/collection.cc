@@ -199,8 +199,20 @@ Status Collection::SetIndex(const IndexSpec& spec) {
 Status Collection::DropIndex() {
   std::unique_lock lock(mu_);
   if (!index_) return Status::IndexNotFound("index not found");
+  std::vector<std::string> stored;  // what BuildPendingIndex may have stored for the spec
+  if (options_.index_store) {
+    IndexSpec flat = *index_;
+    flat.type = IndexType::kFlat;  // the spec of segments too small to train an IVF index
+    for (const auto& seg : segments_)
+      if (seg->sealed) {
+        stored.push_back(IndexKey(*seg, *index_));
+        if (index_->type == IndexType::kIvfFlat) stored.push_back(IndexKey(*seg, flat));
+      }
+  }
   index_.reset();
   for (auto& seg : segments_) seg->index.reset();
+  lock.unlock();
+  for (const auto& key : stored) options_.index_store->ForgetIndex(key);
   return Status::OK();
 }
 

@@ -50,6 +50,10 @@ class IndexStore {
   // The segment was merged into another: its indexes will never be asked for again
   // (a copy that has yet to apply the merge builds one for itself).
   virtual void ForgetSegment(int64_t /*collection_id*/, int64_t /*segment_id*/) {}
+  // The index stored under `key` will never be asked for again: its spec was dropped,
+  // or changed while it was built. (A copy that applies a drop late may remove an
+  // index another copy stored for the same spec created again: that costs a build.)
+  virtual void ForgetIndex(const std::string& /*key*/) {}
 };
 
 struct CollectionOptions {

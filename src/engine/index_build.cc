@@ -82,8 +82,11 @@ bool Collection::BuildPendingIndex() {
       return true;
     }
     if (!index_ || index_->params_json != spec.params_json || index_->type_name != spec.type_name ||
-        index_->metric != spec.metric)
-      return true;  // the index changed while building: discard
+        index_->metric != spec.metric) {
+      lock.unlock();  // the index changed while building: discard, and what was stored
+      if (store != nullptr && s.ok()) store->ForgetIndex(key);
+      return true;
+    }
     if (!s.ok()) {
       index_error_ = s.reason();
       return true;

@@ -97,4 +97,11 @@ void FileIndexStore::ForgetSegment(int64_t collection_id, int64_t segment_id) {
   std::fflush(stdout);
 }
 
+void FileIndexStore::ForgetIndex(const std::string& key) {
+  std::error_code ec;
+  if (std::filesystem::remove(Path(key, ".faiss"), ec))
+    std::printf("%s: index %s dropped: its file removed\n", who_.c_str(), key.c_str());
+  std::fflush(stdout);
+}
+
 }  // namespace mdrill::lab

@@ -5,8 +5,8 @@
 // exclusively, holding the builder's pid and process start time. A claim whose
 // process is gone is taken over, so a node killed while building costs a rebuild,
 // never a wait without end. An index file that does not read is removed and built
-// again. A dropped collection's directory is removed, and a merged segment's index
-// files. Thread-safe.
+// again. A dropped collection's directory is removed, a merged segment's index files,
+// and the files of a dropped index. Thread-safe.
 #pragma once
 
 #include <atomic>
@@ -32,6 +32,8 @@ class FileIndexStore final : public engine::IndexStore {
   // Removes DIR/<collection id>/<segment id>-*.faiss (claims stay: their builder
   // removes what it stores for a segment merged meanwhile).
   void ForgetSegment(int64_t collection_id, int64_t segment_id) override;
+  // Removes DIR/<key>.faiss.
+  void ForgetIndex(const std::string& key) override;
 
   int64_t loaded() const { return loaded_.load(); }
   int64_t built() const { return built_.load(); }

@@ -11,6 +11,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <set>
 
 #include "engine/test_data.h"
@@ -28,22 +29,58 @@ using engine::testing::RandomVectors;
 constexpr int kDim = 16;
 constexpr size_t kRows = 3000;
 
+// A FileIndexStore that runs `on_claim` once, at the first claim it grants: what
+// another thread does while this copy builds (the collection's lock is not held).
+class HookedStore final : public engine::IndexStore {
+ public:
+  explicit HookedStore(std::shared_ptr<FileIndexStore> inner) : inner_(std::move(inner)) {}
+  std::function<void()> on_claim;
+
+  std::unique_ptr<engine::VectorIndex> Load(const std::string& key, const engine::IndexSpec& spec, size_t rows,
+                                            int dim) override {
+    return inner_->Load(key, spec, rows, dim);
+  }
+  bool Claim(const std::string& key) override {
+    bool claimed = inner_->Claim(key);
+    if (claimed && on_claim) std::exchange(on_claim, nullptr)();
+    return claimed;
+  }
+  void Store(const std::string& key, const engine::VectorIndex& index) override { inner_->Store(key, index); }
+  void Release(const std::string& key) override { inner_->Release(key); }
+  void Forget(int64_t collection_id) override { inner_->Forget(collection_id); }
+  void ForgetSegment(int64_t collection_id, int64_t segment_id) override {
+    inner_->ForgetSegment(collection_id, segment_id);
+  }
+  void ForgetIndex(const std::string& key) override { inner_->ForgetIndex(key); }
+
+ private:
+  std::shared_ptr<FileIndexStore> inner_;
+};
+
+engine::IndexSpec IvfSpec(int nlist) {
+  engine::IndexSpec spec;
+  EXPECT_TRUE(
+      engine::ParseIndexSpec(
+          {{"index_type", "IVF_FLAT"}, {"metric_type", "L2"}, {"params", "{\"nlist\":" + std::to_string(nlist) + "}"}},
+          &spec)
+          .ok());
+  return spec;
+}
+
 struct Node {
   std::shared_ptr<FileIndexStore> store;
+  std::shared_ptr<HookedStore> hooked;
   std::unique_ptr<engine::Collection> data;
-  Node(const std::string& dir, const std::string& name) : store(std::make_shared<FileIndexStore>(dir, name)) {
+  Node(const std::string& dir, const std::string& name)
+      : store(std::make_shared<FileIndexStore>(dir, name)), hooked(std::make_shared<HookedStore>(store)) {
     engine::CollectionOptions o;
     o.segment_max_rows = 1000;
     o.min_rows_to_index = 100;
-    o.index_store = store;
+    o.index_store = hooked;
     data = std::make_unique<engine::Collection>(7, MakeSchema(kDim), o);
     data->Insert(MakeBatch(data->schema(), kRows, 0, RandomVectors(kRows, kDim, 3)), 100);
     data->Seal();
-    engine::IndexSpec spec;
-    EXPECT_TRUE(
-        engine::ParseIndexSpec({{"index_type", "IVF_FLAT"}, {"metric_type", "L2"}, {"params", R"({"nlist":8})"}}, &spec)
-            .ok());
-    EXPECT_TRUE(data->SetIndex(spec).ok());
+    EXPECT_TRUE(data->SetIndex(IvfSpec(8)).ok());
   }
   void BuildAll() {
     while (data->BuildPendingIndex()) {
@@ -201,6 +238,49 @@ TEST_F(IndexStoreTest, AMergedSegmentsIndexFilesAreRemoved) {
   int differ = 0;
   for (size_t q = 0; q < 20; ++q) differ += a.Search(q) != b.Search(q) ? 1 : 0;
   EXPECT_EQ(differ, 0);
+}
+
+// A dropped index's files are removed by each copy that applies the drop, and by a
+// builder whose index was dropped (and specified again) while it built.
+TEST_F(IndexStoreTest, ADroppedIndexsFilesAreRemoved) {
+  Node a(dir_, "querynode-0"), b(dir_, "querynode-1");
+  a.BuildAll();
+  ASSERT_EQ(Files(".faiss").size(), 3u);
+  ASSERT_TRUE(a.data->DropIndex().ok());
+  EXPECT_TRUE(Files(".faiss").empty());
+  ASSERT_TRUE(b.data->DropIndex().ok());  // the second copy: nothing left to remove
+
+  // While a builds the first segment's index, the index is dropped and created with
+  // another nlist: the index it built is not kept, in memory or on disk.
+  ASSERT_TRUE(a.data->SetIndex(IvfSpec(8)).ok());
+  a.hooked->on_claim = [&] {
+    ASSERT_TRUE(a.data->DropIndex().ok());
+    ASSERT_TRUE(a.data->SetIndex(IvfSpec(4)).ok());
+  };
+  ASSERT_TRUE(a.data->BuildPendingIndex());
+  EXPECT_EQ(a.store->built(), 4);  // 3 before, and the discarded one
+  EXPECT_TRUE(Files(".faiss").empty());
+  a.BuildAll();
+  EXPECT_EQ(Files(".faiss").size(), 3u);  // the new spec's, one per segment
+  EXPECT_EQ(a.data->GetIndexProgress().pending_rows, 0);
+}
+
+// A builder whose segment was merged away while it built removes the index it
+// stored for it: nobody will ask for it.
+TEST_F(IndexStoreTest, AnIndexBuiltForASegmentMergedMeanwhileIsRemoved) {
+  Node a(dir_, "querynode-0");
+  const auto segs = a.data->Segments();
+  ASSERT_EQ(segs.size(), 3u);
+  a.hooked->on_claim = [&] { ASSERT_TRUE(a.data->Compact({segs[0].id, segs[1].id}, a.data->next_segment_id()).ok()); };
+  ASSERT_TRUE(a.data->BuildPendingIndex());
+  EXPECT_EQ(a.store->built(), 1);
+  EXPECT_TRUE(Files(".faiss").empty());
+  a.BuildAll();
+  std::set<std::string> segments;
+  for (const auto& f : Files(".faiss"))
+    segments.insert(f.filename().string().substr(0, f.filename().string().find('-')));
+  EXPECT_EQ(segments.size(), 2u);  // the third segment and the merged one
+  EXPECT_EQ(segments.count(std::to_string(segs[0].id)), 0u);
 }
 
 }  // namespace
