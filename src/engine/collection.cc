@@ -200,15 +200,9 @@ Status Collection::DropIndex() {
   std::unique_lock lock(mu_);
   if (!index_) return Status::IndexNotFound("index not found");
   std::vector<std::string> stored;  // what BuildPendingIndex may have stored for the spec
-  if (options_.index_store) {
-    IndexSpec flat = *index_;
-    flat.type = IndexType::kFlat;  // the spec of segments too small to train an IVF index
+  if (options_.index_store)
     for (const auto& seg : segments_)
-      if (seg->sealed) {
-        stored.push_back(IndexKey(*seg, *index_));
-        if (index_->type == IndexType::kIvfFlat) stored.push_back(IndexKey(*seg, flat));
-      }
-  }
+      if (seg->sealed) stored.push_back(IndexKey(*seg, SpecFor(*seg, *index_)));
   index_.reset();
   for (auto& seg : segments_) seg->index.reset();
   lock.unlock();

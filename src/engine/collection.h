@@ -211,6 +211,9 @@ class Collection {
   bool IsLive(const Segment& seg, size_t row) const;
   // Whether `seg` has its index: built, or (metadata only) to be built by others.
   bool Indexed(const Segment& seg) const;
+  // The spec `seg`'s index is built with under `spec`: FLAT for an IVF spec over
+  // fewer rows than it has clusters.
+  static IndexSpec SpecFor(const Segment& seg, IndexSpec spec);
   // The index store's key of `seg`'s index under `spec` (effective type included).
   std::string IndexKey(const Segment& seg, const IndexSpec& spec) const;
   // Whether column `f` is kept (a metadata-only copy drops the vectors).

@@ -24,6 +24,12 @@ IndexProgress Collection::GetIndexProgress() const {
   p.fail_reason = index_error_;
   return p;
 }
+IndexSpec Collection::SpecFor(const Segment& seg, IndexSpec spec) {
+  if (spec.type == IndexType::kIvfFlat && seg.rows() < static_cast<size_t>(spec.nlist))
+    spec.type = IndexType::kFlat;  // too few rows to train nlist clusters
+  return spec;
+}
+
 std::string Collection::IndexKey(const Segment& seg, const IndexSpec& spec) const {
   // FNV-1a over what makes two indexes of the segment's rows interchangeable.
   uint64_t h = 1469598103934665603ull;
@@ -49,9 +55,7 @@ bool Collection::BuildPendingIndex() {
   }
   IndexStore* store = options_.index_store.get();
   for (const auto& target : pending) {
-    IndexSpec effective = spec;
-    if (effective.type == IndexType::kIvfFlat && target->rows() < static_cast<size_t>(effective.nlist))
-      effective.type = IndexType::kFlat;  // too few rows to train nlist clusters
+    const IndexSpec effective = SpecFor(*target, spec);
     const Column& vec = target->columns[static_cast<size_t>(vec_)];
     const int dim = vec.dim;
     const std::string key = store != nullptr ? IndexKey(*target, effective) : "";

@@ -108,6 +108,12 @@ class IndexStoreTest : public ::testing::Test {
       if (e.path().extension() == ext) out.push_back(e.path());
     return out;
   }
+  // The segment ids that have an index file ("<segment>-<hash>.faiss").
+  std::set<std::string> IndexedSegments() {
+    std::set<std::string> out;
+    for (const auto& f : Files(".faiss")) out.insert(f.filename().string().substr(0, f.filename().string().find('-')));
+    return out;
+  }
 };
 
 TEST_F(IndexStoreTest, TheSecondNodeLoadsWhatTheFirstBuilt) {
@@ -218,21 +224,16 @@ TEST_F(IndexStoreTest, AMergedSegmentsIndexFilesAreRemoved) {
   const std::vector<int64_t> merge = {segs[0].id, segs[1].id};
   const int64_t into = a.data->next_segment_id();
   ASSERT_TRUE(a.data->Compact(merge, into).ok());
-  auto names = [&] {
-    std::set<std::string> out;
-    for (const auto& f : Files(".faiss")) out.insert(f.filename().string().substr(0, f.filename().string().find('-')));
-    return out;
-  };
-  EXPECT_EQ(names(), (std::set<std::string>{std::to_string(segs[2].id)}));
+  EXPECT_EQ(IndexedSegments(), (std::set<std::string>{std::to_string(segs[2].id)}));
   a.BuildAll();
-  EXPECT_EQ(names(), (std::set<std::string>{std::to_string(segs[2].id), std::to_string(into)}));
+  EXPECT_EQ(IndexedSegments(), (std::set<std::string>{std::to_string(segs[2].id), std::to_string(into)}));
   // b built nothing before the merge: it stores the old segments' indexes itself
   // (the files went) and drops them when it applies the merge.
   b.BuildAll();
   EXPECT_EQ(b.store->built(), 2);
   EXPECT_EQ(Files(".faiss").size(), 4u);
   ASSERT_TRUE(b.data->Compact(merge, into).ok());
-  EXPECT_EQ(names(), (std::set<std::string>{std::to_string(segs[2].id), std::to_string(into)}));
+  EXPECT_EQ(IndexedSegments(), (std::set<std::string>{std::to_string(segs[2].id), std::to_string(into)}));
   b.BuildAll();
   EXPECT_EQ(b.store->loaded(), 2);  // segment 3 and the merged one, both a's
   int differ = 0;
@@ -276,9 +277,7 @@ TEST_F(IndexStoreTest, AnIndexBuiltForASegmentMergedMeanwhileIsRemoved) {
   EXPECT_EQ(a.store->built(), 1);
   EXPECT_TRUE(Files(".faiss").empty());
   a.BuildAll();
-  std::set<std::string> segments;
-  for (const auto& f : Files(".faiss"))
-    segments.insert(f.filename().string().substr(0, f.filename().string().find('-')));
+  const std::set<std::string> segments = IndexedSegments();
   EXPECT_EQ(segments.size(), 2u);  // the third segment and the merged one
   EXPECT_EQ(segments.count(std::to_string(segs[0].id)), 0u);
 }
